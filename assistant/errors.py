@@ -1,0 +1,55 @@
+"""Errors raised by the assistant's core; adapters turn them into one clear message.
+
+    AssistantError
+    ├── InvalidQuestion       empty, whitespace-only or oversized question
+    ├── DocumentError         a file that cannot be taken in (carries the path)
+    │   ├── UnsupportedFormat
+    │   └── UnreadableDocument  missing, unreadable, binary, empty, too large, no text layer
+    ├── NoDocuments           a docs folder with no readable article
+    └── IndexStateError       missing, corrupt or incompatible index
+        ├── IndexMismatch     built with another model or format
+        └── IndexLocked       another writer holds the lock
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class of every error the assistant reports to a user."""
+
+
+class InvalidQuestion(AssistantError):
+    """The question is empty, whitespace-only or too long."""
+
+
+class DocumentError(AssistantError):
+    """A file cannot be taken into the index."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class UnsupportedFormat(DocumentError):
+    """The file's extension is not one the assistant reads."""
+
+
+class UnreadableDocument(DocumentError):
+    """The file exists but yields no usable text."""
+
+
+class NoDocuments(AssistantError):
+    """The docs folder holds no readable article."""
+
+
+class IndexStateError(AssistantError):
+    """The index is missing, corrupt or cannot be used."""
+
+
+class IndexMismatch(IndexStateError):
+    """The index was built with another model, dimension or format."""
+
+
+class IndexLocked(IndexStateError):
+    """Another process is writing the index."""

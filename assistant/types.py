@@ -1,0 +1,146 @@
+"""The assistant's data model: frozen dataclasses; JSON is made from them.
+
+A document's text is addressed by character offsets into the decoded text of
+``Document.file``: for a sentence ``s`` of document ``d``,
+``read_text(d.file)[s.start:s.end] == s.text`` always holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Format = Literal["txt", "md", "html", "pdf"]
+
+# What a sentence is in the page it came from; only "body" and "headline" are searched.
+Kind = Literal["body", "headline", "caption", "promo", "furniture", "section", "credit"]
+SEARCHABLE_KINDS: frozenset[str] = frozenset({"body", "headline"})
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What is known about an article; None where unknown."""
+
+    title: str | None = None
+    publisher: str | None = None
+    credit: str | None = None
+    section: str | None = None
+    published: str | None = None
+    author: str | None = None
+    url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LoadedText:
+    """The text of one file as the assistant reads it.
+
+    ``text`` is what offsets point into. For .txt/.md it is the file's decoded
+    content; for .html/.pdf it is the extracted text, which the store saves
+    beside the index. ``pages`` holds one (start, end) range per PDF page.
+    """
+
+    text: str
+    format: Format
+    meta: DocumentMeta = field(default_factory=DocumentMeta)
+    pages: tuple[tuple[int, int], ...] = ()
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class Document:
+    """An indexed article."""
+
+    doc_id: str  # path relative to the docs folder (or the name given on add)
+    source: str  # the original file
+    file: str  # the file whose decoded text offsets point into
+    format: Format
+    sha256: str  # hash of the original file's bytes
+    meta: DocumentMeta
+    n_sentences: int
+    added_at: str  # ISO 8601, UTC
+    pages: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.meta.title or self.doc_id
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page holding ``offset`` (PDF only)."""
+        for number, (start, end) in enumerate(self.pages, 1):
+            if start <= offset < end:
+                return number
+        return None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence with its offsets: the unit of citation."""
+
+    id: int  # stable across index updates
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    position: int  # ordinal in the document
+    passage: int  # ordinal of the passage (paragraph group) holding it
+    kind: Kind = "body"
+
+    @property
+    def searchable(self) -> bool:
+        return self.kind in SEARCHABLE_KINDS
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A cited sentence; ``id`` is the n of its ``[n]`` marker."""
+
+    id: int
+    doc_id: str
+    title: str
+    file: str
+    start: int
+    end: int
+    text: str
+    score: float
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class PassageHit:
+    """A retrieved passage listed beside the answer."""
+
+    doc_id: str
+    title: str
+    file: str
+    start: int
+    end: int
+    text: str
+    score: float
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence of the answer and the citations that support it."""
+
+    text: str
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer whose every statement is a verbatim, cited passage."""
+
+    question: str
+    found: bool
+    answer: str
+    citations: tuple[Citation, ...]
+    passages: tuple[PassageHit, ...]
+    statements: tuple[Statement, ...] = ()
+    resolved_question: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
