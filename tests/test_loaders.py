@@ -1,0 +1,250 @@
+"""Loading files of every supported format, and refusing bad ones with one clear reason."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import UnreadableDocument, UnsupportedFormat
+from assistant.loaders import (
+    SUPPORTED_SUFFIXES,
+    discover,
+    load,
+    needs_stored_text,
+    read_text,
+)
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+
+
+def write(path: Path, data: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path.write_bytes(data)
+    return path
+
+
+def refusal(path: Path, **kwargs) -> str:
+    with pytest.raises(UnreadableDocument) as caught:
+        load(path, **kwargs)
+    assert caught.value.path == str(path)
+    assert "\n" not in caught.value.reason
+    return caught.value.reason
+
+
+# --- plain text and Markdown ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SEEDS.glob("*.txt")))
+def test_seed_round_trip(name):
+    path = SEEDS / name
+    loaded = load(path)
+    assert loaded.text == read_text(path)
+    assert loaded.format == "txt" and loaded.encoding == "utf-8"
+    assert not needs_stored_text(loaded)
+
+
+def test_crlf_and_bom_are_kept(tmp_path):
+    path = write(tmp_path / "a.txt", b"\xef\xbb\xbfFirst line.\r\nSecond line.\r\n")
+    loaded = load(path)
+    assert loaded.text == "\ufeffFirst line.\r\nSecond line.\r\n"
+    assert loaded.text == read_text(path)
+    assert not needs_stored_text(loaded)
+
+
+def test_cp1252_text_is_detected(tmp_path):
+    text = (
+        "The café on the corner served crème brûlée … and a naïve critic "
+        "called it “the best in town”. Prices rose by 5 € over the summer, "
+        "and the owner’s daughter said business was good.\r\n"
+    )
+    path = write(tmp_path / "old.txt", text.encode("cp1252"))
+    loaded = load(path)
+    assert loaded.text == text
+    assert loaded.encoding == "cp1252"
+    assert needs_stored_text(loaded)
+
+
+def test_utf16_with_bom_is_text(tmp_path):
+    path = write(tmp_path / "notepad.txt", "Hello from Notepad, ça va?\r\n".encode("utf-16"))
+    loaded = load(path)
+    assert loaded.text == "Hello from Notepad, ça va?\r\n"
+    assert needs_stored_text(loaded)
+
+
+def test_undetectable_encoding_is_refused(tmp_path):
+    path = write(tmp_path / "noise.txt", bytes(range(128, 256)) * 4)
+    reason = refusal(path)
+    assert reason == "not UTF-8 text and its encoding could not be detected"
+
+
+def test_binary_renamed_txt_is_refused(tmp_path):
+    path = write(tmp_path / "data.txt", os.urandom(4096) + b"\x00")
+    assert "binary file" in refusal(path)
+
+
+@pytest.mark.parametrize(
+    "header, kind",
+    [(PNG_HEADER, "PNG"), (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "ZIP")],
+)
+def test_image_or_archive_renamed_txt_is_refused(tmp_path, header, kind):
+    path = write(tmp_path / "photo.txt", header + b"plain looking tail" * 10)
+    reason = refusal(path)
+    assert "binary file" in reason and kind in reason
+
+
+def test_control_characters_are_refused(tmp_path):
+    path = write(tmp_path / "term.txt", b"abc\x01\x02\x03def\x04\x05" * 50)
+    assert "binary file" in refusal(path)
+
+
+def test_empty_and_whitespace_only_are_refused(tmp_path):
+    assert refusal(write(tmp_path / "empty.txt", b"")) == "the file is empty"
+    whitespace = write(tmp_path / "blank.md", " \n\t\r\n \n")
+    assert refusal(whitespace) == "the file holds only whitespace"
+    assert refusal(write(tmp_path / "bom.txt", "\ufeff\n")) == "the file holds only whitespace"
+
+
+def test_size_limit(tmp_path):
+    path = write(tmp_path / "big.txt", "word " * 100)
+    assert refusal(path, max_bytes=100) == (
+        "500 bytes is over the 100 bytes limit; raise --max-file-mb"
+    )
+    assert load(path, max_bytes=500).text == "word " * 100
+
+
+def test_size_limit_message_in_megabytes(tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:  # sparse: the loader must refuse without reading
+        handle.truncate(int(21 * 1024 * 1024))
+    assert refusal(path) == "21.0 MB is over the 20 MB limit; raise --max-file-mb"
+
+
+def test_missing_path_and_directory(tmp_path):
+    assert refusal(tmp_path / "nowhere.txt") == "no such file"
+    folder = tmp_path / "folder.txt"
+    folder.mkdir()
+    assert refusal(folder) == "is a folder, not a file"
+
+
+def test_unsupported_suffix(tmp_path):
+    path = write(tmp_path / "report.docx", b"PK\x03\x04")
+    with pytest.raises(UnsupportedFormat) as caught:
+        load(path)
+    assert "'.docx' files are not supported" in caught.value.reason
+    assert ".pdf" in caught.value.reason
+
+
+def test_no_read_permission_is_refused(tmp_path, monkeypatch):
+    # Tests run as root, whom chmod 000 does not stop; simulate the denial at os.access.
+    path = write(tmp_path / "secret.txt", "Top secret.")
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)
+    assert refusal(path) == "no permission to read the file"
+
+
+def test_permission_error_while_opening_is_refused(tmp_path, monkeypatch):
+    path = write(tmp_path / "secret.txt", "Top secret.")
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "open", denied)
+    assert refusal(path) == "no permission to read the file"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_chmod_000_is_refused(tmp_path):
+    path = write(tmp_path / "secret.txt", "Top secret.")
+    path.chmod(0)
+    assert refusal(path) == "no permission to read the file"
+
+
+def test_markdown_front_matter(tmp_path):
+    text = (
+        "---\n"
+        'title: "Leaders meet in Nara"\n'
+        "author: Jane Doe\n"
+        "date: 2026-01-13\n"
+        "publisher: Example News\n"
+        "---\n"
+        "# Leaders meet in Nara\n\n"
+        "The two leaders met on Tuesday.\n"
+    )
+    path = write(tmp_path / "story.md", text)
+    loaded = load(path)
+    assert loaded.text == text  # kept whole: offsets point into the file
+    assert loaded.format == "md"
+    assert loaded.meta.title == "Leaders meet in Nara"
+    assert loaded.meta.author == "Jane Doe"
+    assert loaded.meta.published == "2026-01-13"
+    assert loaded.meta.publisher == "Example News"
+    assert not needs_stored_text(loaded)
+
+
+def test_markdown_without_front_matter(tmp_path):
+    path = write(tmp_path / "plain.markdown", "# Title\n\n---\n\ntitle: not meta\n")
+    loaded = load(path)
+    assert loaded.meta.title is None
+    assert loaded.format == "md"
+
+
+# --- discovery ------------------------------------------------------------------------
+
+
+def test_discover_walks_folders(tmp_path):
+    docs = tmp_path / "docs"
+    write(docs / "b.txt", "B.")
+    write(docs / "a.md", "A.")
+    write(docs / "nested" / "deeper" / "c.html", "<p>C.</p>")
+    write(docs / "nested" / "d.PDF", b"%PDF-1.4")
+    write(docs / "notes.docx", b"PK")  # other formats inside folders are skipped quietly
+    write(docs / ".hidden.txt", "hidden")
+    write(docs / ".git" / "e.txt", "hidden folder")
+    write(docs / "index" / "stored.txt", "the index's own files")
+    paths, errors = discover([docs], exclude=[docs / "index"])
+    assert paths == sorted(
+        [docs / "a.md", docs / "b.txt", docs / "nested" / "d.PDF", docs / "nested/deeper/c.html"]
+    )
+    assert errors == []
+
+
+def test_discover_reports_bad_explicit_paths(tmp_path):
+    good = write(tmp_path / "good.txt", "Good.")
+    docx = write(tmp_path / "report.docx", b"PK")
+    paths, errors = discover([good, docx, tmp_path / "missing.txt", good])
+    assert paths == [good]
+    assert [type(e) for e in errors] == [UnsupportedFormat, UnreadableDocument]
+    assert errors[0].path == str(docx)
+    assert errors[1].reason == "no such file or folder"
+
+
+def test_discover_and_load_many_files(tmp_path):
+    docs = tmp_path / "docs"
+    bad = {}
+    for i in range(1000):
+        folder = docs / f"part{i % 10}"
+        if i % 100 == 7:
+            bad[write(folder / f"{i:04}.txt", b"")] = "the file is empty"
+        elif i % 100 == 42:
+            bad[write(folder / f"{i:04}.txt", PNG_HEADER)] = "binary file"
+        else:
+            write(folder / f"{i:04}.txt", f"Article {i} says something.\n")
+    paths, errors = discover([docs])
+    assert len(paths) == 1000 and errors == []
+    loaded, failed = {}, {}
+    for path in paths:
+        try:
+            loaded[path] = load(path)
+        except UnreadableDocument as error:
+            failed[path] = error.reason
+    assert len(loaded) == 980
+    assert failed.keys() == bad.keys()
+    assert all(bad[path] in reason for path, reason in failed.items())
+
+
+def test_supported_suffixes():
+    assert SUPPORTED_SUFFIXES == (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
