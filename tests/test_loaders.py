@@ -248,3 +248,191 @@ def test_discover_and_load_many_files(tmp_path):
 
 def test_supported_suffixes():
     assert SUPPORTED_SUFFIXES == (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+NEWS_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Leaders meet in Nara as ties warm | Example News</title>
+<meta name="author" content="Jane Doe">
+<meta property="article:published_time" content="2026-01-13T09:30:00+09:00">
+<meta property="og:site_name" content="Example News">
+<meta property="og:url" content="https://news.example.com/2026/01/13/nara-summit">
+<style>body { font-family: serif; } .STYLE_TEXT { display: none; }</style>
+<script>alert(1); var tracking = "SCRIPT_TEXT";</script>
+</head>
+<body onload="alert('ONLOAD_TEXT')">
+<nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li>
+<li><a href="/sport">Sport</a></li></ul></nav>
+<header><p>Sign up for our newsletter today!</p></header>
+<main><article>
+<h1>Leaders meet in Nara as ties warm</h1>
+<p>Japanese Prime Minister Sanae Takaichi hosted South Korean President Lee Jae Myung in
+the ancient city of Nara on Tuesday, in a summit both sides called a new chapter.</p>
+<img src="x.png" onerror="alert('HANDLER_TEXT')" alt="The two leaders shake hands">
+<p>Lee told the broadcaster NHK that the two countries should work together more closely
+than ever, given the uncertain situation in North-east Asia.</p>
+<p>The two leaders were expected to discuss supply chains, security and the North Korean<br>
+missile programme over dinner.</p>
+<script>document.write("INLINE_SCRIPT_TEXT")</script>
+<noscript>NOSCRIPT_TEXT</noscript>
+<ul><li>Trade and supply chains</li><li>Security, <b>including</b> North Korea</li></ul>
+<p>Analysts said the meeting showed that shuttle diplomacy between the neighbours had
+returned to a regular rhythm after years of tension.</p>
+</article></main>
+<footer><p>&copy; 2026 Example News. All rights reserved.</p>
+<a href="/privacy">Privacy policy</a></footer>
+</body>
+</html>
+"""
+
+
+def test_news_page(tmp_path):
+    loaded = load(write(tmp_path / "nara.html", NEWS_PAGE))
+    assert loaded.format == "html" and needs_stored_text(loaded)
+    paragraphs = loaded.text.split("\n\n")
+    assert paragraphs[0] == "Leaders meet in Nara as ties warm"
+    assert (
+        "Japanese Prime Minister Sanae Takaichi hosted South Korean President Lee Jae Myung in "
+        "the ancient city of Nara on Tuesday, in a summit both sides called a new chapter."
+    ) in paragraphs
+    assert "Lee told the broadcaster NHK" in loaded.text
+    assert "Trade and supply chains" in paragraphs
+    assert "Security, including North Korea" in paragraphs
+    assert paragraphs[-1].startswith("Analysts said the meeting showed")
+    # a <br> stays inside its paragraph as one newline
+    assert any(p.endswith("the North Korean\nmissile programme over dinner.") for p in paragraphs)
+    for hidden in ("SCRIPT_TEXT", "alert", "STYLE_TEXT", "font-family", "HANDLER", "ONLOAD"):
+        assert hidden not in loaded.text
+    for boilerplate in ("Privacy policy", "All rights reserved", "Sport", "newsletter"):
+        assert boilerplate not in loaded.text
+    assert loaded.meta.title == "Leaders meet in Nara as ties warm"
+    assert loaded.meta.author == "Jane Doe"
+    assert loaded.meta.published == "2026-01-13"
+    assert loaded.meta.publisher == "Example News"
+    assert loaded.meta.url == "https://news.example.com/2026/01/13/nara-summit"
+
+
+def test_html_declared_charset(tmp_path):
+    page = NEWS_PAGE.replace('charset="utf-8"', 'charset="windows-1252"').replace(
+        "Analysts said", "Analysts at the café said"
+    )
+    loaded = load(write(tmp_path / "old.htm", page.encode("cp1252")))
+    assert "Analysts at the café said" in loaded.text
+    assert loaded.encoding == "cp1252"
+
+
+def test_html_latin1_label_means_windows_1252(tmp_path):
+    page = NEWS_PAGE.replace('charset="utf-8"', 'charset="iso-8859-1"').replace(
+        "Analysts said", "Analysts said “quite clearly”"
+    )
+    loaded = load(write(tmp_path / "label.html", page.encode("cp1252")))
+    assert "Analysts said “quite clearly”" in loaded.text
+
+
+def test_html_undeclared_legacy_charset(tmp_path):
+    page = NEWS_PAGE.replace('<meta charset="utf-8">', "").replace(
+        "Analysts said", "Analysts at the café said"
+    )
+    loaded = load(write(tmp_path / "nolabel.html", page.encode("cp1252")))
+    assert "Analysts at the café said" in loaded.text
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<html><head><script>var a = 1;</script><style>p { color: red }</style></head>"
+        "<body><script>alert(2)</script></body></html>",
+        "<html><body>   </body></html>",
+        "<!-- only a comment -->",
+    ],
+)
+def test_html_without_article_text_is_refused(tmp_path, page):
+    assert refusal(write(tmp_path / "empty.html", page)) == "no article text found in the HTML"
+
+
+def test_binary_renamed_html_is_refused(tmp_path):
+    assert "binary file" in refusal(write(tmp_path / "x.html", PNG_HEADER + b"<p>x</p>"))
+
+
+# --- PDF -------------------------------------------------------------------------------
+
+PAGE_ONE = "Leaders met in Nara on Tuesday."
+PAGE_TWO = "Lee told NHK the two countries should cooperate."
+
+
+def text_pdf(path: Path, pages: list[list[str]]) -> Path:
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    pdf.setTitle("Nara summit")
+    pdf.setAuthor("Jane Doe")
+    for lines in pages:
+        for n, line in enumerate(lines):
+            pdf.drawString(72, 720 - 16 * n, line)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def test_text_pdf_pages(tmp_path):
+    path = text_pdf(tmp_path / "two.pdf", [[PAGE_ONE, "A second line."], [PAGE_TWO]])
+    loaded = load(path)
+    assert loaded.format == "pdf" and needs_stored_text(loaded)
+    assert len(loaded.pages) == 2
+    (s1, e1), (s2, e2) = loaded.pages
+    assert s1 == 0 and e1 <= s2 and e2 == len(loaded.text)
+    assert loaded.text[e1:s2] == "\n\n"
+    assert loaded.text[s1:e1] == f"{PAGE_ONE}\nA second line."
+    assert loaded.text[s2:e2] == PAGE_TWO
+    assert PAGE_TWO in loaded.text[s2:e2] and PAGE_TWO not in loaded.text[s1:e1]
+    assert loaded.meta.title == "Nara summit" and loaded.meta.author == "Jane Doe"
+
+
+def test_image_only_pdf_needs_ocr(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "scan.pdf"
+    pdf = canvas.Canvas(str(path))
+    for _ in range(2):
+        pdf.setFillGray(0.4)
+        pdf.rect(72, 400, 300, 200, fill=1)
+        pdf.circle(300, 300, 50, fill=1)
+        pdf.showPage()
+    pdf.save()
+    assert refusal(path) == "the PDF has no text layer (scanned?); it needs OCR first"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"%PDF-1.4\nthis is not really a pdf\n%%EOF", b"just some text named .pdf", b"\x00" * 64],
+)
+def test_corrupt_pdf_is_refused(tmp_path, data):
+    assert "not a readable PDF" in refusal(write(tmp_path / "broken.pdf", data))
+
+
+def test_truncated_pdf_is_refused_or_read(tmp_path):
+    whole = text_pdf(tmp_path / "whole.pdf", [[PAGE_ONE], [PAGE_TWO]]).read_bytes()
+    path = write(tmp_path / "cut.pdf", whole[: len(whole) // 3])
+    try:
+        loaded = load(path)  # pypdf may recover what survives; it must never crash
+    except UnreadableDocument as error:
+        assert "\n" not in error.reason
+    else:
+        assert loaded.text.strip()
+
+
+def test_encrypted_pdf(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    plain = text_pdf(tmp_path / "plain.pdf", [[PAGE_ONE]])
+    for name, user_password in (("locked.pdf", "secret"), ("owner_only.pdf", "")):
+        writer = PdfWriter(clone_from=PdfReader(plain))
+        writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
+        with (tmp_path / name).open("wb") as handle:
+            writer.write(handle)
+    assert refusal(tmp_path / "locked.pdf") == "the PDF is encrypted and needs a password"
+    assert PAGE_ONE in load(tmp_path / "owner_only.pdf").text
