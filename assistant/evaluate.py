@@ -1,0 +1,328 @@
+"""Scoring answers against question sets: pure functions over answers, no model inside.
+
+Two question sets are understood:
+
+- ``gold``: ``tests/data/gold_seeds.jsonl``, questions over the seeds whose evidence is
+  whole sentences (``{"id", "question", "history", "answerable", "category", "evidence"}``).
+- ``squad``: ``squad2-dev/questions.jsonl``, whose answers are short spans
+  (``{"id", "question", "doc", "answerable", "answers"}``).
+
+Spans are half-open ``[start, end)`` character offsets, so adjacent spans do not overlap.
+Shares are floats in 0..1, or None when their denominator is zero.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+from assistant.types import Answer
+
+Ask = Callable[[str, list[str]], Answer]
+Progress = Callable[[int, int], None]
+AnswerLike = Answer | Mapping[str, Any]
+
+FAILURE_TEXT_CHARS = 160
+
+
+def load_questions(path: str | Path) -> list[dict[str, Any]]:
+    """Read a JSON Lines question file, skipping blank lines."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def detect_kind(questions: Sequence[Mapping[str, Any]]) -> Literal["gold", "squad"]:
+    """Which question set this is, from the fields of its first question.
+
+    Raises:
+        ValueError: the questions are empty or of neither kind.
+    """
+    if not questions:
+        raise ValueError("No questions to evaluate.")
+    first = questions[0]
+    if "evidence" in first:
+        return "gold"
+    if "answers" in first and "doc" in first:
+        return "squad"
+    raise ValueError(
+        "Unknown question format: expected 'evidence' (gold) or 'answers' and 'doc' (squad)."
+    )
+
+
+def overlaps(start: int, end: int, other_start: int, other_end: int) -> bool:
+    """True when ``[start, end)`` and ``[other_start, other_end)`` share a character."""
+    return max(start, other_start) < min(end, other_end)
+
+
+def _as_dict(answer: AnswerLike) -> Mapping[str, Any]:
+    return answer.to_dict() if isinstance(answer, Answer) else answer
+
+
+def _share(hits: int, total: int) -> float | None:
+    return hits / total if total else None
+
+
+class _Integrity:
+    """Counts citations whose file slice equals their text; reads each file once."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str | None] = {}
+        self.checked = 0
+        self.intact = 0
+
+    def _text(self, file: str) -> str | None:
+        if file not in self._texts:
+            try:
+                self._texts[file] = Path(file).read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                self._texts[file] = None
+        return self._texts[file]
+
+    def check(self, citations: Iterable[Mapping[str, Any]]) -> None:
+        for c in citations:
+            text = self._text(c["file"])
+            self.checked += 1
+            self.intact += text is not None and text[c["start"] : c["end"]] == c["text"]
+
+    def share(self) -> float | None:
+        return _share(self.intact, self.checked)
+
+
+def _ask_all(
+    questions: Sequence[Mapping[str, Any]], ask: Ask, progress: Progress | None
+) -> list[Mapping[str, Any]]:
+    answers = []
+    for n, q in enumerate(questions, 1):
+        answers.append(_as_dict(ask(q["question"], list(q.get("history") or []))))
+        if progress:
+            progress(n, len(questions))
+    return answers
+
+
+def evidence_rank(
+    citations: Sequence[Mapping[str, Any]], evidence: Sequence[Mapping[str, Any]]
+) -> int | None:
+    """1-based rank of the first citation overlapping a gold evidence span, or None."""
+    for rank, c in enumerate(citations, 1):
+        for ev in evidence:
+            if c["doc_id"] == ev["doc_id"] and overlaps(
+                c["start"], c["end"], ev["start"], ev["end"]
+            ):
+                return rank
+    return None
+
+
+class _GoldRow(NamedTuple):
+    category: str
+    answerable: bool
+    refused: bool
+    rank: int | None  # of the first citation overlapping evidence
+
+
+def _top_text(answer: Mapping[str, Any]) -> str:
+    citations = answer["citations"]
+    return citations[0]["text"][:FAILURE_TEXT_CHARS] if citations else ""
+
+
+def _gold_failure(q: Mapping[str, Any], answer: Mapping[str, Any], rank: int | None) -> dict | None:
+    refused = not answer["found"]
+    if not q["answerable"]:
+        reasons = [] if refused else ["answered an unanswerable question"]
+    else:
+        reasons = [] if rank == 1 else [f"top citation not evidence (rank {rank})"]
+        reasons += ["refused an answerable question"] if refused else []
+    if not reasons:
+        return None
+    return {
+        "id": q["id"],
+        "question": q["question"],
+        "reason": "; ".join(reasons),
+        "top_citation": _top_text(answer),
+    }
+
+
+def evaluate_gold(
+    questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress: Progress | None = None
+) -> dict:
+    """Ask every gold question (with its history) and score the citations.
+
+    Evidence@k and MRR are over answerable questions and look at citations whether or
+    not the answer was found; refusals are reported separately.
+
+    Returns:
+        A dict of metrics, ``by_category`` and ``failures`` (id, question, reason, top citation).
+    """
+    answers = _ask_all(questions, ask, progress)
+    integrity = _Integrity()
+    rows: list[_GoldRow] = []
+    failures = []
+    for q, answer in zip(questions, answers, strict=True):
+        integrity.check(answer["citations"])
+        rank = evidence_rank(answer["citations"], q["evidence"]) if q["answerable"] else None
+        rows.append(_GoldRow(q.get("category", "-"), q["answerable"], not answer["found"], rank))
+        failure = _gold_failure(q, answer, rank)
+        if failure:
+            failures.append(failure)
+    return {
+        "kind": "gold",
+        "questions": len(questions),
+        **_gold_metrics(rows),
+        "citations_checked": integrity.checked,
+        "citation_integrity": integrity.share(),
+        "by_category": {
+            name: _gold_category([r for r in rows if r.category == name])
+            for name in sorted({r.category for r in rows})
+        },
+        "failures": failures,
+    }
+
+
+def _gold_metrics(rows: Sequence[_GoldRow]) -> dict[str, Any]:
+    ranks = [r.rank for r in rows if r.answerable]
+    n_answerable, n_unanswerable = len(ranks), len(rows) - len(ranks)
+    n_refused = sum(r.refused for r in rows)
+    refused_unanswerable = sum(r.refused and not r.answerable for r in rows)
+    refused_answerable = n_refused - refused_unanswerable
+    return {
+        "answerable": n_answerable,
+        "unanswerable": n_unanswerable,
+        "evidence@1": _share(sum(r == 1 for r in ranks), n_answerable),
+        "evidence@3": _share(sum(r is not None and r <= 3 for r in ranks), n_answerable),
+        "mrr": _share(sum(1 / r for r in ranks if r), n_answerable),
+        "answerable_refused": refused_answerable,
+        "answerable_refused_share": _share(refused_answerable, n_answerable),
+        "refused": n_refused,
+        "refusal_precision": _share(refused_unanswerable, n_refused),
+        "refusal_recall": _share(refused_unanswerable, n_unanswerable),
+    }
+
+
+def _gold_category(rows: Sequence[_GoldRow]) -> dict[str, Any]:
+    ranks = [r.rank for r in rows if r.answerable]
+    return {
+        "questions": len(rows),
+        "evidence@1": _share(sum(r == 1 for r in ranks), len(ranks)),
+        "refused_share": _share(sum(r.refused for r in rows), len(rows)),
+    }
+
+
+def contains_answer(
+    citation: Mapping[str, Any], doc: str, answers: Sequence[Mapping[str, Any]]
+) -> bool:
+    """True when the citation is in ``doc`` and its span holds some gold answer span."""
+    return citation["doc_id"] == doc and any(
+        citation["start"] <= a["start"] and a["end"] <= citation["end"] for a in answers
+    )
+
+
+def evaluate_squad(
+    questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress: Progress | None = None
+) -> dict:
+    """Ask squad2-dev questions and score whether the top citation holds a gold answer.
+
+    Returns:
+        A dict of metrics; ``answer@1`` is over all answerable questions,
+        ``answer@1_when_found`` over the answerable ones the assistant answered.
+    """
+    answers = _ask_all(questions, ask, progress)
+    integrity = _Integrity()
+    n_answerable = top1 = top3 = found = top1_found = refused_answerable = 0
+    n_unanswerable = refused_unanswerable = 0
+    top_lengths: list[int] = []
+    for q, answer in zip(questions, answers, strict=True):
+        citations = answer["citations"]
+        integrity.check(citations)
+        if not q["answerable"]:
+            n_unanswerable += 1
+            refused_unanswerable += not answer["found"]
+            continue
+        n_answerable += 1
+        hit1 = bool(citations) and contains_answer(citations[0], q["doc"], q["answers"])
+        top1 += hit1
+        top3 += any(contains_answer(c, q["doc"], q["answers"]) for c in citations[:3])
+        if citations:
+            top_lengths.append(citations[0]["end"] - citations[0]["start"])
+        if answer["found"]:
+            found += 1
+            top1_found += hit1
+        else:
+            refused_answerable += 1
+    return {
+        "kind": "squad",
+        "questions": len(questions),
+        "answerable": n_answerable,
+        "unanswerable": n_unanswerable,
+        "answer@1": _share(top1, n_answerable),
+        "answer@3": _share(top3, n_answerable),
+        "answer@1_when_found": _share(top1_found, found),
+        "mean_top_citation_chars": sum(top_lengths) / len(top_lengths) if top_lengths else None,
+        "answerable_refused_share": _share(refused_answerable, n_answerable),
+        "unanswerable_refused_share": _share(refused_unanswerable, n_unanswerable),
+        "citations_checked": integrity.checked,
+        "citation_integrity": integrity.share(),
+    }
+
+
+_LABELS = {
+    "evidence@1": "top citation overlaps a gold evidence sentence (answerable)",
+    "evidence@3": "one of the first three citations overlaps gold evidence (answerable)",
+    "mrr": "mean reciprocal rank of the first overlapping citation (answerable)",
+    "answerable_refused": "answerable questions refused (found=false)",
+    "answerable_refused_share": "share of answerable questions refused",
+    "refused": "questions refused (found=false)",
+    "refusal_precision": "refusals that were on unanswerable questions",
+    "refusal_recall": "unanswerable questions refused",
+    "answer@1": "top citation contains a gold answer span (answerable)",
+    "answer@3": "one of the first three citations contains a gold answer span",
+    "answer@1_when_found": "answer@1 among answerable questions answered (found=true)",
+    "mean_top_citation_chars": "mean length of the top citation, characters",
+    "unanswerable_refused_share": "unanswerable questions refused (found=false)",
+    "citation_integrity": "citations whose file[start:end] equals their text",
+    "citations_checked": "citations checked for integrity",
+}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def format_report(result: Mapping[str, Any], *, max_failures: int = 30) -> str:
+    """A markdown report of ``evaluate_gold`` or ``evaluate_squad`` output."""
+    name = "Gold questions over the seeds" if result["kind"] == "gold" else "squad2-dev"
+    lines = [
+        f"## {name}: {result['questions']} questions"
+        + f" ({result['answerable']} answerable, {result['unanswerable']} unanswerable)",
+        "",
+    ]
+    rows = [(key, result[key], label) for key, label in _LABELS.items() if key in result]
+    lines += _table(("metric", "value", "meaning"), rows)
+    if result.get("by_category"):
+        lines += ["", "### By category", ""]
+        rows = [
+            (c, v["questions"], v["evidence@1"], v["refused_share"])
+            for c, v in result["by_category"].items()
+        ]
+        lines += _table(("category", "questions", "evidence@1", "refused"), rows)
+    failures = result.get("failures") or []
+    if failures:
+        lines += ["", f"### Failures ({len(failures)})", ""]
+        rows = [
+            (f["id"], f["question"], f["reason"], f["top_citation"])
+            for f in failures[:max_failures]
+        ]
+        lines += _table(("id", "question", "reason", "top citation"), rows)
+        if len(failures) > max_failures:
+            lines += ["", f"... and {len(failures) - max_failures} more."]
+    return "\n".join(lines) + "\n"
