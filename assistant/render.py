@@ -1,0 +1,343 @@
+"""HTML for the web app. Every piece of document, question or claim text goes through esc().
+
+Nothing here reads files or calls the assistant: functions take the core's dataclasses
+and return HTML strings, so that they can be tested on their own.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from assistant.check import LIMITS, MEANING, ClaimCheck, Thresholds
+from assistant.types import Answer, Citation, Document, PassageHit, Sentence
+
+UNKNOWN = "unknown"
+NOT_FOUND = "The sources don't say."
+_WORD = re.compile(r"\w+(?:[’'-]\w+)*")
+_MARKER = re.compile(r"\[(\d+)\]")
+_STOPWORDS = frozenset(
+    "a an and are as at be been but by did do does for from had has have he her his how i in "
+    "is it its of on or our she so than that the their them then there these they this to "
+    "was we were what when where which who whom why will with would you".split()
+)
+
+
+def esc(text: object) -> str:
+    """Escape text for HTML content and attribute values."""
+    return html.escape(str(text), quote=True)
+
+
+def _score(value: float) -> str:
+    return f"{value:.2f}"
+
+
+# ---------------------------------------------------------------------------- answers
+
+
+def chip(citation_id: int, citation: Citation | None = None) -> str:
+    """A clickable ``[n]`` marker; the page's script opens the cited sentence."""
+    title = ""
+    if citation is not None:
+        where = f", p. {citation.page}" if citation.page else ""
+        title = f' title="{esc(citation.title + where)}"'
+    return (
+        f'<button type="button" class="cite-chip" data-cite="{citation_id}"{title}>'
+        f"[{citation_id}]</button>"
+    )
+
+
+def render_answer(answer: Answer) -> str:
+    """The answer's statements with citation chips, or a plain not-found reply."""
+    if not answer.found:
+        return (
+            '<div class="answer not-found">'
+            f'<p class="not-found-text">{esc(NOT_FOUND)}</p>'
+            + render_passages(answer.passages, title="Closest passages (not an answer)", open_=True)
+            + "</div>"
+        )
+    by_id = {c.id: c for c in answer.citations}
+    if answer.statements:
+        parts = [
+            f'<span class="statement">{esc(s.text)}'
+            + "".join(" " + chip(n, by_id.get(n)) for n in s.citations)
+            + "</span>"
+            for s in answer.statements
+        ]
+        body = " ".join(parts)
+    else:  # no statement structure: turn the [n] markers of the plain text into chips
+        body = _MARKER.sub(
+            lambda m: chip(int(m[1]), by_id.get(int(m[1]))) if int(m[1]) in by_id else m[0],
+            esc(answer.answer),
+        )
+    return f'<div class="answer found"><p>{body}</p>{_references(answer.citations)}</div>'
+
+
+def _references(citations: Sequence[Citation]) -> str:
+    if not citations:
+        return ""
+    items = "".join(
+        f'<li>{chip(c.id, c)} <span class="ref-title">{esc(c.title)}</span>'
+        + (f' <span class="ref-page">p. {c.page}</span>' if c.page else "")
+        + "</li>"
+        for c in citations
+    )
+    return f'<ol class="refs">{items}</ol>'
+
+
+def render_passages(
+    passages: Sequence[PassageHit], *, title: str = "Retrieved passages", open_: bool = False
+) -> str:
+    """An expandable list of passages with their score and article."""
+    if not passages:
+        return f'<p class="muted">{esc(title)}: none.</p>'
+    items = "".join(
+        f'<li class="passage"><span class="score" title="retrieval score">{_score(p.score)}</span> '
+        f'<span class="passage-doc">{esc(p.title)}'
+        + (f", p. {p.page}" if p.page else "")
+        + f'</span><blockquote class="passage-text">{esc(p.text)}</blockquote></li>'
+        for p in passages
+    )
+    opened = " open" if open_ else ""
+    return (
+        f'<details class="passages"{opened}><summary>{esc(title)} ({len(passages)})</summary>'
+        f'<ol class="passage-list">{items}</ol></details>'
+    )
+
+
+def render_turn(number: int, question: str, answer: Answer, sources: Mapping[str, str]) -> str:
+    """One question and its answer, with the cited articles kept hidden for the source panel.
+
+    Args:
+        number: the turn's ordinal in the conversation.
+        question: the question as the user typed it.
+        answer: the core's answer.
+        sources: doc_id -> render_source(...) HTML of each cited article.
+    """
+    resolved = ""
+    if answer.resolved_question and answer.resolved_question.strip() != question.strip():
+        resolved = f'<p class="resolved muted">Understood as: {esc(answer.resolved_question)}</p>'
+    passages = render_passages(answer.passages) if answer.found else ""
+    hidden = "".join(sources.values())
+    return (
+        f'<section class="turn" data-turn="{number}">'
+        f'<div class="question"><span class="who">You</span><p>{esc(question)}</p></div>'
+        f'<div class="reply"><span class="who">Sources</span>{resolved}{render_answer(answer)}'
+        f"{passages}</div>"
+        f'<div class="turn-sources" hidden>{hidden}</div></section>'
+    )
+
+
+def render_transcript(turns: Sequence[str]) -> str:
+    """The whole conversation, oldest first."""
+    if not turns:
+        return (
+            '<div class="transcript empty"><p class="muted">Ask a question about the articles. '
+            "Every sentence of an answer is quoted from a source; click its [n] to see it "
+            "in its article.</p></div>"
+        )
+    return '<div class="transcript">' + "".join(turns) + "</div>"
+
+
+def render_error(question: str, message: str) -> str:
+    """A turn whose question could not be answered (bad input or a broken index)."""
+    return (
+        f'<section class="turn error"><div class="question"><span class="who">You</span>'
+        f'<p>{esc(question)}</p></div><div class="reply"><p class="error-text">{esc(message)}</p>'
+        "</div></section>"
+    )
+
+
+# ---------------------------------------------------------------------------- sources
+
+
+def render_meta(doc: Document) -> str:
+    """The article's header: title and what is known about it, 'unknown' elsewhere."""
+    meta = doc.meta
+    rows = [
+        ("Publisher", meta.publisher),
+        ("Published", meta.published),
+        ("Credit", meta.credit),
+    ]
+    rows += [
+        (name, value)
+        for name, value in (("Section", meta.section), ("Author", meta.author), ("URL", meta.url))
+        if value
+    ]
+    rows += [("File", doc.doc_id)]
+    cells = "".join(
+        f'<div><dt>{name}</dt><dd class="{"" if value else "unknown"}">'
+        f"{esc(value or UNKNOWN)}</dd></div>"
+        for name, value in rows
+    )
+    return (
+        f'<header class="source-head"><h3>{esc(doc.title)}</h3>'
+        f'<dl class="meta">{cells}</dl></header>'
+    )
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    kind: str
+    cids: tuple[int, ...] = ()
+
+
+def _spans(
+    sentences: Iterable[Sentence], citations: Iterable[Citation], length: int
+) -> list[_Span]:
+    """Non-overlapping spans to mark: cited ranges first, then the other sentences."""
+    kinds = {(s.start, s.end): s.kind for s in sentences}
+    cited: dict[tuple[int, int], list[int]] = {}
+    for c in citations:
+        cited.setdefault((c.start, c.end), []).append(c.id)
+    spans: list[_Span] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return 0 <= start < end <= length and all(end <= a or start >= b for a, b in taken)
+
+    for (start, end), ids in sorted(cited.items()):
+        if free(start, end):
+            spans.append(_Span(start, end, kinds.get((start, end), "body"), tuple(sorted(ids))))
+            taken.append((start, end))
+    for (start, end), kind in sorted(kinds.items()):
+        if free(start, end):
+            spans.append(_Span(start, end, kind))
+            taken.append((start, end))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def render_source(
+    doc: Document,
+    text: str,
+    sentences: Sequence[Sentence],
+    citations: Sequence[Citation] = (),
+    *,
+    active: int | None = None,
+) -> str:
+    """The full article, cited sentences marked at their exact offsets.
+
+    Each cited range becomes one ``<mark class="cite" data-cids data-start data-end>``
+    whose text is exactly ``text[start:end]``; the one holding citation ``active`` also
+    has the class ``cite-active``. Boilerplate sentences are shown muted, not hidden.
+    """
+    out: list[str] = []
+    pos = 0
+    for span in _spans(sentences, citations, len(text)):
+        out.append(esc(text[pos : span.start]))
+        piece = esc(text[span.start : span.end])
+        content = span.kind in ("body", "headline")
+        kind_class = f"kind-{esc(span.kind)}" + ("" if content else " boilerplate")
+        where = f'data-start="{span.start}" data-end="{span.end}"'
+        if span.cids:
+            active_class = " cite-active" if active in span.cids else ""
+            ids = " ".join(str(i) for i in span.cids)
+            label = ", ".join(f"[{i}]" for i in span.cids)
+            out.append(
+                f'<mark class="cite {kind_class}{active_class}" data-cids="{ids}" {where} '
+                f'title="{esc(label)}">{piece}</mark>'
+            )
+        else:
+            title = "" if content else f' title="{esc(span.kind)}: shown, never cited"'
+            out.append(f'<span class="sent {kind_class}" {where}{title}>{piece}</span>')
+        pos = span.end
+    out.append(esc(text[pos:]))
+    return (
+        f'<article class="source-doc" data-doc="{esc(doc.doc_id)}">{render_meta(doc)}'
+        f'<div class="source-text">{"".join(out)}</div></article>'
+    )
+
+
+def render_documents(documents: Sequence[Document]) -> str:
+    """A table of the indexed articles."""
+    if not documents:
+        return '<p class="muted">No article is indexed.</p>'
+    rows = "".join(
+        "<tr>"
+        f"<td>{esc(d.title)}</td><td><code>{esc(d.doc_id)}</code></td>"
+        f"<td>{esc(d.meta.publisher or UNKNOWN)}</td><td>{esc(d.meta.published or UNKNOWN)}</td>"
+        f"<td>{esc(d.meta.credit or UNKNOWN)}</td><td>{esc(d.format)}</td>"
+        f'<td class="num">{d.n_sentences}</td><td>{esc(d.added_at[:19].replace("T", " "))}</td>'
+        "</tr>"
+        for d in documents
+    )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "Title",
+            "File",
+            "Publisher",
+            "Published",
+            "Credit",
+            "Format",
+            "Sentences",
+            "Indexed (UTC)",
+        )
+    )
+    return f'<table class="doc-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+# ---------------------------------------------------------------------------- claims
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words of ``text`` that carry meaning (used only for highlighting)."""
+    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOPWORDS}
+
+
+def highlight_terms(text: str, terms: set[str]) -> str:
+    """``text`` escaped, with the words found in ``terms`` marked."""
+    out: list[str] = []
+    pos = 0
+    for m in _WORD.finditer(text):
+        if m[0].lower() in terms:
+            out.append(esc(text[pos : m.start()]))
+            out.append(f'<mark class="term">{esc(m[0])}</mark>')
+            pos = m.end()
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def render_check(result: ClaimCheck) -> str:
+    """The overall verdict, then each source's verdict and closest passages."""
+    terms = content_words(result.claim)
+    sources = []
+    for src in result.sources:
+        items = "".join(
+            f'<li class="verdict-{p.verdict}">'
+            f'<span class="score" title="embedding similarity">dense {_score(p.dense)}</span> '
+            f'<span class="score" title="share of the claim&#x27;s words">'
+            f"words {p.lexical:.0%}</span>"
+            f"<blockquote>{highlight_terms(p.text, terms)}</blockquote></li>"
+            for p in src.passages
+        )
+        passages = (
+            f'<ol class="passage-list">{items}</ol>'
+            if items
+            else '<p class="muted">No close sentence.</p>'
+        )
+        sources.append(
+            f'<section class="check-source verdict-{src.verdict}" data-doc="{esc(src.doc_id)}">'
+            f'<h4>{esc(src.title)}</h4><p class="verdict-label">{esc(src.label)}</p>'
+            f"{passages}</section>"
+        )
+    return (
+        f'<div class="check-result"><p class="check-claim">Claim: <q>{esc(result.claim)}</q></p>'
+        f'<p class="verdict-banner verdict-{result.verdict}">{esc(result.label)}</p>'
+        + "".join(sources)
+        + "</div>"
+    )
+
+
+def check_help(thresholds: Thresholds | None = None) -> str:
+    """What the verdicts mean and what they cannot detect."""
+    t = thresholds or Thresholds()
+    meaning = MEANING.format(dense=t.supported_dense, lexical=t.supported_lexical)
+    return (
+        f'<div class="check-help"><p>{esc(meaning)}</p>'
+        f"<p><strong>Limits.</strong> {esc(LIMITS)}</p></div>"
+    )
