@@ -47,6 +47,8 @@ _MAGIC = (
 )
 _MAX_CHAOS = 0.1  # charset-normalizer's mess ratio above which a decoding is rejected
 _PREFERRED_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "cp1251", "shift_jis", "gb18030")
+# LoadedText.encoding of UTF-8 text whose few invalid bytes were replaced by U+FFFD.
+_UTF8_REPLACED = "utf-8-replaced"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _MIB = 1024 * 1024
 
@@ -216,10 +218,26 @@ def _decode_text(path: Path, data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    damaged = _damaged_utf8(data)
+    if damaged is not None:
+        return damaged, _UTF8_REPLACED
     detected = _detect(data)
     if detected is None:
         raise UnreadableDocument(str(path), "not UTF-8 text and its encoding could not be detected")
     return detected
+
+
+def _damaged_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few bad bytes (a cut-off last character, one stray cp1252 quote).
+
+    Read as a legacy code page such a file turns every curly quote into mojibake, so
+    when well-formed multi-byte sequences outnumber bad bytes it is UTF-8, with the bad
+    bytes replaced by U+FFFD.
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    good = sum(1 for ch in text if ord(ch) > 127) - text.count("\ufffd")
+    return text if good > bad else None
 
 
 def _detect(data: bytes) -> tuple[str, str] | None:

@@ -69,6 +69,19 @@ def test_cp1252_text_is_detected(tmp_path):
     assert needs_stored_text(loaded)
 
 
+@pytest.mark.parametrize(
+    "tail, expected",
+    [(b" AF\xe2\x80", " AF\ufffd"), (b" the owner\x92s caf\xe9", " the owner\ufffds caf\ufffd")],
+)
+def test_utf8_with_a_few_bad_bytes_is_not_mojibake(tmp_path, tail, expected):
+    # Read as a legacy code page, the seed's curly quotes would turn into mojibake.
+    seed = (SEEDS / "000_c282072937a0cf8e.txt").read_bytes()
+    loaded = load(write(tmp_path / "cut.txt", seed + tail))
+    assert loaded.text == seed.decode("utf-8") + expected
+    assert loaded.encoding == "utf-8-replaced"
+    assert needs_stored_text(loaded)
+
+
 def test_utf16_with_bom_is_text(tmp_path):
     path = write(tmp_path / "notepad.txt", "Hello from Notepad, ça va?\r\n".encode("utf-16"))
     loaded = load(path)
@@ -425,14 +438,17 @@ def test_truncated_pdf_is_refused_or_read(tmp_path):
         assert loaded.text.strip()
 
 
-def test_encrypted_pdf(tmp_path):
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-256"])
+def test_encrypted_pdf(tmp_path, algorithm):
     from pypdf import PdfReader, PdfWriter
 
+    if algorithm.startswith("AES"):
+        pytest.importorskip("cryptography")  # pypdf needs it for AES
     plain = text_pdf(tmp_path / "plain.pdf", [[PAGE_ONE]])
     for name, user_password in (("locked.pdf", "secret"), ("owner_only.pdf", "")):
         writer = PdfWriter(clone_from=PdfReader(plain))
-        writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
+        writer.encrypt(user_password=user_password, owner_password="owner", algorithm=algorithm)
         with (tmp_path / name).open("wb") as handle:
             writer.write(handle)
     assert refusal(tmp_path / "locked.pdf") == "the PDF is encrypted and needs a password"
-    assert PAGE_ONE in load(tmp_path / "owner_only.pdf").text
+    assert load(tmp_path / "owner_only.pdf").text == PAGE_ONE
