@@ -28,6 +28,7 @@ TAIL_FRACTION = 0.6
 
 TERMINAL = ".!?…"
 CLOSERS = "\"'”’»)]"
+OPENERS = "\"'“‘«"
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,11 @@ PROMO = _rx(
 # Weaker promo openers: only near the top, where sites put their banner.
 PROMO_TOP = _rx(r"get (?:the latest|insights|breaking|our)\b", r"don'?t miss\b", r"stay (?:informed|updated)\b")
 
-# Agencies and photo services that credit a story or a picture.
-AGENCY = r"AFP|Reuters|AP|EPA|EPA-EFE|Getty Images|Getty|Bloomberg|Xinhua|Kyodo|Yonhap|dpa|ANI|PTI|Bernama|EFE|ANSA|Jiji|Shutterstock|NYT|WPA Pool|POOL"
+# Agencies and photo services that credit a story or a picture (case-sensitive: "AP", not "ap").
+AGENCY = (
+    r"(?-i:AFP|Reuters|REUTERS|AP Photo|AP|EPA-EFE|EPA|Getty Images|Getty|Bloomberg|Xinhua|Kyodo|Yonhap"
+    r"|dpa|ANI|PTI|Bernama|EFE|ANSA|Jiji Press|Jiji|Shutterstock|NYT|WPA Pool|POOL|Pool)"
+)
 # A bare credit line: "AFP", "- Reuters", "(AFP)", "AFP/Reuters", "Reuters/AFP/dpa".
 BARE_CREDIT = re.compile(rf"[(\[—–-]*\s*(?:{AGENCY})(?:\s*[/,&]\s*(?:{AGENCY}))*\s*[)\]]?", re.IGNORECASE)
 # Reporting credits at the end of wire copy.
@@ -68,7 +72,7 @@ CREDIT_LINE = _rx(r"\(?(?:additional )?reporting by\b", r"\(?(?:writing|editing|
 # Picture credits: strong evidence of a caption wherever they occur.
 PHOTO_CREDIT = _rx(
     rf"\([^()]*/\s*(?:{AGENCY})\s*\)\s*$",  # "(David MAREUIL/POOL/AFP)" closing a line
-    rf"\((?:photo|picture|image|file photo)[^()]*\)",  # "(Photo: ...)", "(File photo)"
+    r"\((?:photo|picture|image|file photo)[^()]*\)",  # "(Photo: ...)", "(File photo)"
     rf"\b\w+\s*/\s*(?:{AGENCY})\b",  # "NAME/AFP" inside a line
     r"^(?:photo|photograph|picture|image|credit|photo credit)\s*:",  # "Photo: ..."
     r"\bgetty images\s*$",  # "... Getty Images" closing a line
@@ -79,6 +83,8 @@ CAPTION_TOP = re.compile(
     r"\((?:(?:far |second |third |from )?(?:left|right|centre|center|top|bottom)|pictured|L|R|C|in photo)\)",
     re.IGNORECASE,
 )
+# Furniture lines are short: a longer line opening with "Read more" or "Copyright" is prose.
+MAX_FURNITURE_WORDS = 20
 # End-of-page furniture: whole short lines that are links or widgets, never prose.
 FURNITURE_LINE = _rx(
     r"help us improve\.?",
@@ -92,13 +98,13 @@ FURNITURE_LINE = _rx(
     r"most (?:read|popular|viewed|shared)\b.*",
     r"recommended(?: for you| stories| articles)?:?",
     r"you (?:may|might) (?:also )?like\b.*",
-    r"more (?:from|on|stories|news)\b.*",
+    r"more (?:from|stories|news)\b.*",
     r"top stories|latest news|editor'?s picks",
-    r"follow (?:us )?on\b.*",
-    r"copyright\b.*|©.*|\(c\) .*",
+    r"follow us\b.*|follow (?:\w+ ){0,3}on (?:twitter|x|facebook|instagram|linkedin|telegram|whatsapp|youtube)\b.*",
+    r"copyright\s*(?:©|\(c\))?\s*\d{4}\b.*|©.*|\(c\) \d{4}\b.*",
     r".*all rights reserved\.?",
     r"(?:page )?\d+(?: of \d+)?",  # page numbers of extracted PDFs
-    r"(?:published|updated|posted)(?: on)?:? .{0,40}\d.{0,40}",  # timestamps
+    r"(?:published|updated|posted)(?: on| at)?:? .{0,60}\d[^.!?]{0,30}",  # timestamps, not sentences
     r"\d{1,2} \w+ \d{4}|\w+ \d{1,2},? \d{4}",  # a bare date line
 )
 # Markers after which the rest of the page is link lists.
@@ -113,11 +119,16 @@ TAIL_MARKER = _rx(
     r"top stories|latest news",
 )
 # A byline near the top credits the author.
-BYLINE = re.compile(r"by [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:,? (?:and|&) [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3})?")
+BYLINE = re.compile(r"[Bb]y [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:,? (?:and|&) [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3})?")
 
 
 def _fullmatch(pattern: re.Pattern[str], s: str) -> bool:
     return pattern.fullmatch(s) is not None
+
+
+def is_furniture_line(s: str) -> bool:
+    """A widget or link line: "Related Articles", "Advertisement", "Copyright 2026 ..."."""
+    return len(s.split()) <= MAX_FURNITURE_WORDS and _fullmatch(FURNITURE_LINE, s)
 
 
 def ends_with_terminal(s: str) -> bool:
@@ -170,7 +181,7 @@ def _top(text: str, units: list[Unit], kinds: list[Kind | None]) -> tuple[int, s
             kinds[i] = "caption"
         elif is_bare_credit(s) or (words <= 6 and _fullmatch(BYLINE, s)):
             kinds[i] = "credit"
-        elif _fullmatch(FURNITURE_LINE, s):
+        elif is_furniture_line(s):
             kinds[i] = "furniture"
         elif headline is not None and _norm(s) == _norm(headline):
             kinds[i] = "furniture"  # the headline printed twice (page title + article title)
@@ -209,7 +220,7 @@ def _rest(text: str, units: list[Unit], kinds: list[Kind | None], first: int, he
             continue
         if unit.heading:
             kinds[i] = "furniture" if headline is not None and _norm(s) == _norm(headline) else "section"
-        elif _fullmatch(FURNITURE_LINE, s):
+        elif is_furniture_line(s):
             kinds[i] = "furniture"
             in_tail = i >= tail_from and _fullmatch(TAIL_MARKER, s)
         elif _is_caption(s, top=False):
@@ -232,7 +243,11 @@ def _subheadings(text: str, units: list[Unit], kinds: list[Kind | None], first: 
             continue
         alone = (i == 0 or units[i - 1].block != unit.block) and (i + 1 == n or units[i + 1].block != unit.block)
         s = text[unit.start : unit.end]
-        if not alone or ends_with_terminal(s) or len(s.split()) > MAX_SUBHEAD_WORDS:
+        # A lead-in ("The measures include:") or a bare quote is prose, not a title.
+        last = s.rstrip(CLOSERS)[-1:]
+        if not alone or ends_with_terminal(s) or last in ":;," or s[0] in OPENERS:
+            continue
+        if len(s.split()) > MAX_SUBHEAD_WORDS:
             continue
         body_after = any(kinds[j] is None for j in range(i + 1, n))
         kinds[i] = "section" if body_after else "furniture"

@@ -24,11 +24,16 @@ from assistant.config import SegmentationConfig
 from assistant.types import Format, Kind
 
 # Whitespace never kept at the edge of a span: str.isspace() set plus BOM and zero-width space.
-WHITESPACE = " \t\n\r\f\v\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+WHITESPACE = (
+    " \t\n\r\f\v\x1c\x1d\x1e\x1f\x85\xa0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 _WS_SET = frozenset(WHITESPACE)
 
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029]")
 # List markers and Markdown syntax are not part of the sentence they introduce.
+_BULLET_CHARS = "-*+•·‣◦▪●"
 _BULLET = re.compile(r"(?:[-*+•·‣◦▪●]|\d{1,3}[.)])[ \t\xa0]+(?=\S)")
 _HEADING = re.compile(r"(#{1,6})[ \t]+(?=\S)")
 _HEADING_CLOSE = re.compile(r"[ \t]+#+$")
@@ -43,7 +48,9 @@ _TITLES = frozenset(
     "Supt Insp Det Amb Messrs Mme Mlle Mt Ft Gens Sens Reps Drs Profs Ald Atty Rt".split()
 )
 # Never at a sentence end in news prose (the next word is usually lowercase anyway).
-_NEVER_FINAL = frozenset("vs v e.g i.e cf approx incl est viz al Fig fig Nos nos No no Art Vol vol pp p Ch ch Sec sec".split())
+_NEVER_FINAL = frozenset(
+    "vs v e.g i.e cf approx incl est viz al Fig fig Nos nos No no Art Vol vol pp p Ch ch Sec sec".split()
+)
 # Abbreviations that can close a sentence: split only if a typical sentence opener follows.
 _MAYBE_FINAL = frozenset(
     "Inc Ltd Co Corp Jr Sr etc Bros Plc plc Pty LLC Dept Univ Assn Ave Blvd Rd St "
@@ -63,6 +70,9 @@ _OPENERS = "\"'“‘«([{"
 _GLUED_CREDIT = re.compile(r"[.!?][\"'”’)]*(?:AFP|Reuters|AP)$")
 
 
+DEFAULT_SEGMENTATION = SegmentationConfig()
+
+
 @dataclass(frozen=True)
 class Span:
     """A sentence (or a non-sentence line) of a document, addressed by offsets."""
@@ -73,7 +83,7 @@ class Span:
     passage: int  # ordinal of the passage holding it, 0-based, increasing in document order
 
 
-def segment(text: str, fmt: Format = "txt", config: SegmentationConfig = SegmentationConfig()) -> list[Span]:
+def segment(text: str, fmt: Format = "txt", config: SegmentationConfig = DEFAULT_SEGMENTATION) -> list[Span]:
     """Cut text into sentences (and non-sentence lines) with offsets; never rewrites the text.
 
     Args:
@@ -92,7 +102,7 @@ def segment(text: str, fmt: Format = "txt", config: SegmentationConfig = Segment
 # --- pass 1: lines, paragraphs, units -------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     start: int  # stripped content, marker excluded
     end: int
@@ -118,26 +128,23 @@ def _line(text: str, a: int, b: int) -> _Line | None:
     start = a + len(raw) - len(content)
     content = content.rstrip(WHITESPACE)
     end = start + len(content)
-    if not content or _HAS_WORD.search(content) is None:
+    if not content or (not content[0].isalnum() and _HAS_WORD.search(content) is None):
         return None  # blank lines and rules ("---", "* * *") separate paragraphs
     heading, bullet = 0, False
-    m = _QUOTE_MARK.match(content)
-    if m:
+    first = content[0]
+    if first == ">" and (m := _QUOTE_MARK.match(content)):
         start += m.end()
         content = content[m.end() :]
-    m = _HEADING.match(content)
-    if m:
+        first = content[0]
+    if first == "#" and (m := _HEADING.match(content)):
         heading = len(m.group(1))
         start += m.end()
-        close = _HEADING_CLOSE.search(content)
-        if close:
+        if close := _HEADING_CLOSE.search(content):
             end -= len(close.group())
-    else:
-        m = _BULLET.match(content)
-        if m:
-            bullet = True
-            start += m.end()
-    return _Line(start, end, start > a and raw[:1] in " \t", heading, bullet)
+    elif (first in _BULLET_CHARS or first.isdigit()) and (m := _BULLET.match(content)):
+        bullet = True
+        start += m.end()
+    return _Line(start, end, start > a and raw[0] in " \t", heading, bullet)
 
 
 def _blocks(lines: list[_Line | None]) -> list[list[_Line]]:
@@ -273,8 +280,8 @@ def _passages(text: str, units: list[Unit], kinds: list[list[Kind]], config: Seg
     key: tuple[int, str] | None = None
     count = 0
     passage_start = 0
-    for unit, unit_kinds in zip(units, kinds):
-        for (start, end), kind in zip(unit.sentences, unit_kinds):
+    for unit, unit_kinds in zip(units, kinds, strict=True):
+        for (start, end), kind in zip(unit.sentences, unit_kinds, strict=True):
             if start >= end:
                 continue
             too_long = count >= config.passage_max_sentences or end - passage_start > config.passage_max_chars
