@@ -209,7 +209,7 @@ def _decode_text(path: Path, data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
         else:
-            if _looks_like_text(text):
+            if not text.strip() or _looks_like_text(text):  # blank is refused by the caller
                 return text, "utf-16"
     reason = _binary_reason(data)
     if reason:

@@ -120,6 +120,8 @@ def test_empty_and_whitespace_only_are_refused(tmp_path):
     whitespace = write(tmp_path / "blank.md", " \n\t\r\n \n")
     assert refusal(whitespace) == "the file holds only whitespace"
     assert refusal(write(tmp_path / "bom.txt", "\ufeff\n")) == "the file holds only whitespace"
+    utf16 = write(tmp_path / "utf16.txt", " \r\n".encode("utf-16"))
+    assert refusal(utf16) == "the file holds only whitespace"
 
 
 def test_size_limit(tmp_path):
