@@ -223,10 +223,10 @@ def _rest(text: str, units: list[Unit], kinds: list[Kind | None], first: int, he
         elif is_furniture_line(s):
             kinds[i] = "furniture"
             in_tail = i >= tail_from and _fullmatch(TAIL_MARKER, s)
+        elif is_bare_credit(s):  # before captions: "AFP/Reuters" alone credits the story
+            kinds[i] = "credit"
         elif _is_caption(s, top=False):
             kinds[i] = "caption"
-        elif is_bare_credit(s):
-            kinds[i] = "credit"
         elif _is_promo(s, top=False) and len(s.split()) <= 30:
             kinds[i] = "promo"
         elif headline is not None and _norm(s) == _norm(headline):

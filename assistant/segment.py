@@ -248,8 +248,10 @@ def _boundary(text: str, m: re.Match[str], j: int, sentence_start: int) -> bool:
     if word in _NEVER_FINAL:
         return not nxt.isdigit() and word not in ("vs", "v", "e.g", "i.e", "cf", "viz", "al")
     bare = word.replace(".", "")
-    if word in _MAYBE_FINAL or (len(bare) <= 4 and bare.isalpha() and "." in word) or (
-        len(word) == 1 and word.isupper()
+    if (
+        word in _MAYBE_FINAL
+        or (len(bare) <= 4 and bare.isalpha() and "." in word)
+        or (len(word) == 1 and word.isupper())
     ):
         # "U.S. partners", "J. R. R. Tolkien", "Jan. 13", "10.30 a.m. on": split only before an opener.
         return _opens_sentence(text, j)
