@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.config import Config
+import numpy as np
+
+from assistant import indexer, store
+from assistant.analyze import analyze
+from assistant.answer import compose
+from assistant.config import MAX_QUESTION_CHARS, Config
+from assistant.embed import Embedder, load_embedder
+from assistant.errors import InvalidQuestion, NoDocuments
+from assistant.indexer import SyncReport
+from assistant.lexical import terms
+from assistant.retrieve import Searcher
+from assistant.store import IndexData
 from assistant.types import Answer, Document, Sentence
 
 History = Sequence["str | Mapping[str, object]"]
-# progress(stage, done, total): stage is "files" or "sentences"
+# progress(stage, done, total): stage is "files", "sentences" or "passages"
 Progress = Callable[[str, int, int], None]
+Notify = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -22,33 +35,170 @@ class ScoredSentence:
     lexical: float  # share of the text's content words found in the sentence, 0..1
 
 
+@dataclass(frozen=True)
+class _State:
+    data: IndexData
+    searcher: Searcher
+
+
 class Assistant:
-    """Question answering over one folder of articles and its index (IN PROGRESS)."""
+    """Question answering over one folder of articles and its index."""
+
+    def __init__(self, config: Config, embedder: Embedder, data: IndexData) -> None:
+        self.config = config
+        self.embedder = embedder
+        self._state = _State(data, Searcher(data, embedder))
+        self._reload_lock = threading.Lock()
+        self.last_report = SyncReport()
 
     @classmethod
-    def open(cls, config: Config, *, embedder=None, progress: Progress | None = None) -> Assistant:
-        """Load the index, building or updating it first when missing or stale."""
-        raise NotImplementedError
+    def open(
+        cls,
+        config: Config,
+        *,
+        embedder: Embedder | None = None,
+        progress: Progress | None = None,
+        notify: Notify | None = None,
+        update: bool = True,
+    ) -> Assistant:
+        """Load the index, building or updating it first when missing or stale.
+
+        Raises:
+            IndexMismatch: the index was built with another model.
+            NoDocuments: nothing readable in the docs folder.
+            IndexLocked: another writer kept the index busy too long.
+        """
+        embedder = embedder or load_embedder(config.model)
+        data = _load_or_none(config)
+        report = SyncReport()
+        if data is not None:
+            indexer.check_compatible(data, embedder, config)
+        if update:
+            data, report = _update(config, embedder, data, progress, notify)
+        if data is None or not data.documents:
+            raise NoDocuments(_no_documents_message(config, report))
+        assistant = cls(config, embedder, data)
+        assistant.last_report = report
+        return assistant
 
     def ask(self, question: str, history: History = (), *, k: int | None = None) -> Answer:
-        """Answer from the sources only, every statement cited; history holds earlier questions."""
-        raise NotImplementedError
+        """Answer from the sources only, every statement cited; history holds earlier questions.
+
+        Raises:
+            InvalidQuestion: empty, whitespace-only or longer than 2,000 characters.
+        """
+        text = validate_question(question)
+        state = self._state
+        q = analyze(text, history)
+        ranked = state.searcher.rank(q)
+        return compose(q, ranked, state.searcher, k=k or self.config.k)
 
     def closest(self, text: str, *, per_doc: int = 3) -> list[ScoredSentence]:
         """The searchable sentences closest to ``text``, up to ``per_doc`` per document."""
-        raise NotImplementedError
+        text = validate_question(text)
+        searcher = self._state.searcher
+        if not searcher.rows:
+            return []
+        dense = searcher.vectors @ searcher.embed(text)
+        wanted = set(terms(text))
+        per: dict[str, int] = {}
+        out = []
+        for r in np.argsort(-dense):
+            s = searcher.rows[int(r)]
+            if per.get(s.doc_id, 0) >= per_doc:
+                continue
+            per[s.doc_id] = per.get(s.doc_id, 0) + 1
+            lexical = len(wanted & searcher.row_terms[int(r)]) / len(wanted) if wanted else 0.0
+            out.append(ScoredSentence(s, float(dense[r]), lexical))
+            if len(per) == len(searcher.data.documents) and all(v >= per_doc for v in per.values()):
+                break
+        return out
 
     def documents(self) -> list[Document]:
-        raise NotImplementedError
+        data = self._state.data
+        return [data.documents[d] for d in sorted(data.documents)]
 
     def text(self, doc_id: str) -> str:
         """The decoded text that the document's offsets point into."""
-        raise NotImplementedError
+        return self._state.data.texts[doc_id]
 
     def sentences(self, doc_id: str) -> list[Sentence]:
         """All sentences of a document (boilerplate included), in order."""
-        raise NotImplementedError
+        return list(self._state.data.sentences[doc_id])
+
+    @property
+    def generation(self) -> str:
+        return self._state.data.generation
 
     def refresh(self) -> bool:
         """Reload if another process changed the index on disk; True when it did."""
-        raise NotImplementedError
+        live = store.current_generation(self.config.index_dir)
+        if live is None or live == self._state.data.generation:
+            return False
+        with self._reload_lock:
+            if store.current_generation(self.config.index_dir) == self._state.data.generation:
+                return False
+            data = store.load(self.config.index_dir)
+            indexer.check_compatible(data, self.embedder, self.config)
+            self._state = _State(data, Searcher(data, self.embedder))
+        return True
+
+    def update(self, progress: Progress | None = None, notify: Notify | None = None) -> SyncReport:
+        """Bring the index up to date with the docs folder and reload it."""
+        data, report = _update(self.config, self.embedder, self._state.data, progress, notify)
+        if data is not None and data.generation != self._state.data.generation:
+            self._state = _State(data, Searcher(data, self.embedder))
+        self.last_report = report
+        return report
+
+
+def validate_question(question: str) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidQuestion("The question is empty. Ask something about the articles.")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InvalidQuestion(
+            f"The question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. Ask something shorter."
+        )
+    return question.strip()
+
+
+def _load_or_none(config: Config) -> IndexData | None:
+    if store.current_generation(config.index_dir) is None:
+        return None
+    return store.load(config.index_dir)
+
+
+def _update(
+    config: Config,
+    embedder: Embedder,
+    data: IndexData | None,
+    progress: Progress | None,
+    notify: Notify | None,
+) -> tuple[IndexData | None, SyncReport]:
+    """Sync with the docs folder under the writer lock, only when something changed."""
+    if data is not None and data.segmentation == config.segmentation.as_dict():
+        pending, gone, errors = indexer.plan(data, config)
+        if not pending and not gone:
+            indexer_report = SyncReport(errors=errors)
+            return data, indexer_report
+    if notify:
+        verb = "Building" if data is None else "Updating"
+        notify(f"{verb} the index at {config.index_dir} from {config.docs_dir} …")
+    with store.WriterLock(config.index_dir):
+        data = _load_or_none(config)  # another writer may have moved on meanwhile
+        if data is not None:
+            indexer.check_compatible(data, embedder, config)
+        data, report = indexer.sync(data, config, embedder, progress)
+        if report.changed or not data.generation:
+            if data.documents or data.generation:
+                store.save(config.index_dir, data)
+    return data, report
+
+
+def _no_documents_message(config: Config, report: SyncReport) -> str:
+    message = f"No readable article in {config.docs_dir} (.txt, .md, .html, .pdf)."
+    if report.errors:
+        shown = "; ".join(str(e) for e in report.errors[:3])
+        more = f" (and {len(report.errors) - 3} more)" if len(report.errors) > 3 else ""
+        message += f" Skipped: {shown}{more}."
+    return message

@@ -1,0 +1,130 @@
+"""What a question asks for: its expected answer type, its terms, a speaker, and follow-ups."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant.lexical import terms
+
+AnswerType = Literal["date", "number", "person", "place", "quote", "reason", "none"]
+
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|of|de|van|von|bin|al-?))*")
+_LEADING = frozenset(
+    "What When Where Who Whom Whose Why How Which Did Do Does Is Are Was Were Has Have Had Can Could "
+    "Will Would Should In On At And But Tell Name List According Give Describe Explain".split()
+)
+_TITLES = frozenset("Mr Ms Mrs Dr Prof President Prime Minister Professor Sir Chancellor Leader".split())
+_PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|it|its|this|that|there)\b", re.I)
+_PERSONAL = {"he", "she", "him", "his", "her", "hers"}
+_SPEECH = re.compile(
+    r"\b(say|said|says|tell|told|tells|think|thought|believe|believed|describe|described|"
+    r"characteri[sz]e|characteri[sz]ed|comment|commented|claim|claimed|warn|warned|argue|argued)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as retrieval sees it."""
+
+    text: str  # as asked
+    resolved: str  # with follow-up references filled in from history
+    terms: tuple[str, ...]
+    names: tuple[str, ...]  # proper names, lower-cased terms of each
+    answer_type: AnswerType
+    speaker: tuple[str, ...]  # terms of the person whose words are asked for
+
+
+def answer_type(text: str) -> AnswerType:
+    """The kind of answer a wh-question expects, from its first words."""
+    t = text.strip().lower()
+    if re.match(r"(in |during |by |since |until )?(what|which) (year|date|day|month|time|decade|century)\b", t) or t.startswith(("when", "how long ago", "since when")):
+        return "date"
+    if t.startswith(("how many", "how much", "what percentage", "what share", "what proportion", "how old")):
+        return "number"
+    if t.startswith(("where", "in what country", "in which country", "in what city", "in which city", "what country", "which country", "what city", "which city")):
+        return "place"
+    if _SPEECH.search(t) and t.startswith(("what did", "what does", "what has", "what have", "how did", "what was said")):
+        return "quote"
+    if t.startswith(("who", "whom", "whose", "which person", "what person")):
+        return "person"
+    if t.startswith("why"):
+        return "reason"
+    return "none"
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised name sequences, skipping sentence-initial question words and titles."""
+    out = []
+    for match in _NAME.finditer(text):
+        words = [w for w in match.group().split() if w.strip(".’'") not in _TITLES]
+        while words and words[0] in _LEADING:
+            words = words[1:]
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+def speaker_of(text: str) -> list[str]:
+    """For 'what did X say/tell …', the words of X."""
+    m = re.match(r"\s*(?:what|how)\s+(?:did|does|has|have|was)\s+(.+?)\s+" + _SPEECH.pattern, text, re.I)
+    return terms(m.group(1)) if m else []
+
+
+def _previous_questions(history: Sequence[str | Mapping[str, object]]) -> list[str]:
+    out = []
+    for turn in history:
+        if isinstance(turn, str):
+            out.append(turn)
+        elif isinstance(turn, Mapping):
+            value = turn.get("resolved_question") or turn.get("question")
+            if isinstance(value, str):
+                out.append(value)
+    return [q for q in out if q.strip()]
+
+
+def resolve(text: str, history: Sequence[str | Mapping[str, object]]) -> str:
+    """Fill 'he'/'it'/'there' in a follow-up from the latest earlier question that names something."""
+    previous = _previous_questions(history)
+    pronouns = {m.group(0).lower() for m in _PRONOUN.finditer(text)}
+    if not previous or not pronouns or (names_in(text) and not pronouns & _PERSONAL):
+        return text
+    for earlier in reversed(previous):
+        names = names_in(earlier)
+        if names:
+            break
+    else:
+        return f"{text} ({previous[-1]})"
+    person = names[0]
+
+    def fill(m: re.Match[str]) -> str:
+        word = m.group(0).lower()
+        if word in ("his", "hers") or (word == "her" and _possessive_her(text, m.end())):
+            return f"{person}'s"
+        if word in _PERSONAL:
+            return person
+        return m.group(0)
+
+    filled = _PRONOUN.sub(fill, text, count=1)
+    return filled if filled != text else f"{text} ({earlier})"
+
+
+def _possessive_her(text: str, end: int) -> bool:
+    rest = text[end:].lstrip()
+    return bool(rest) and rest[0].isalpha() and not rest.lower().startswith(("about", "to", "that", "and", "?"))
+
+
+def analyze(text: str, history: Sequence[str | Mapping[str, object]] = ()) -> Question:
+    resolved = resolve(text, history)
+    names = tuple(t for name in names_in(resolved) for t in terms(name))
+    return Question(
+        text=text,
+        resolved=resolved,
+        terms=tuple(terms(resolved)),
+        names=names,
+        answer_type=answer_type(text),
+        speaker=tuple(speaker_of(resolved)),
+    )

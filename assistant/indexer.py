@@ -1,0 +1,252 @@
+"""Bringing the index up to date with a docs folder: only new or changed files are embedded."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from assistant import loaders, store
+from assistant.config import Config
+from assistant.embed import Embedder
+from assistant.errors import DocumentError, IndexMismatch, IndexStateError
+from assistant.segment import segment
+from assistant.store import IndexData, PassageRow
+from assistant.types import Document, DocumentMeta, LoadedText, Sentence
+
+Progress = Callable[[str, int, int], None]
+SIDECAR = "metadata.json"
+_EMBED_CHUNK = 256
+
+
+@dataclass
+class SyncReport:
+    """What an update did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[DocumentError] = field(default_factory=list)
+    sentences_embedded: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    doc_id: str
+    path: Path
+    sha256: str
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_compatible(data: IndexData, embedder: Embedder, config: Config) -> None:
+    """Refuse an index built with another model; its vectors would be garbage to us."""
+    if data.model != embedder.name or data.dim != embedder.dim:
+        raise IndexMismatch(
+            f"The index at {config.index_dir} was built with model {data.model} ({data.dim} dims); "
+            f"this run uses {embedder.name} ({embedder.dim} dims). "
+            "Use the same --model, or rebuild with 'assistant index --rebuild'."
+        )
+
+
+def plan(data: IndexData | None, config: Config) -> tuple[list[_Pending], list[str], list[DocumentError]]:
+    """Files to (re)index and doc ids to drop so that the index mirrors the docs folder."""
+    docs_dir = config.docs_dir
+    if not docs_dir.is_dir():
+        raise IndexStateError(f"The docs folder {docs_dir} does not exist.")
+    files, errors = loaders.discover([docs_dir], exclude=[config.index_dir])
+    known = data.documents if data else {}
+    removed = data.removed if data else {}
+    pending: list[_Pending] = []
+    present: set[str] = set()
+    for path in files:
+        if path.name == SIDECAR:
+            continue
+        doc_id = path.relative_to(docs_dir).as_posix()
+        present.add(doc_id)
+        try:
+            digest = sha256_file(path)
+        except OSError as error:
+            errors.append(DocumentError(str(path), f"cannot be read ({error.strerror})"))
+            continue
+        if removed.get(doc_id) == digest:
+            continue
+        doc = known.get(doc_id)
+        if doc is None or doc.sha256 != digest:
+            pending.append(_Pending(doc_id, path, digest))
+    gone = [d for d in known if d not in present]
+    return pending, gone, errors
+
+
+def sync(
+    data: IndexData | None,
+    config: Config,
+    embedder: Embedder,
+    progress: Progress | None = None,
+) -> tuple[IndexData, SyncReport]:
+    """Mirror the docs folder into ``data`` (a new IndexData when None); caller saves it."""
+    seg = config.segmentation.as_dict()
+    if data is not None and data.segmentation != seg:
+        data = None  # cut differently: every sentence id would change, start afresh
+    pending, gone, errors = plan(data, config)
+    if data is None:
+        data = IndexData.empty(embedder.name, embedder.dim, seg)
+    report = SyncReport(errors=errors)
+    for doc_id in gone:
+        drop(data, doc_id)
+        report.removed.append(doc_id)
+    sidecar = _read_sidecar(config.docs_dir)
+    loaded: list[tuple[_Pending, LoadedText]] = []
+    for n, item in enumerate(pending, 1):
+        try:
+            loaded.append((item, loaders.load(item.path, max_bytes=config.max_file_bytes)))
+        except DocumentError as error:
+            report.errors.append(error)
+        if progress:
+            progress("files", n, len(pending))
+    report.sentences_embedded = ingest(data, loaded, config, embedder, sidecar, progress)
+    for item, _ in loaded:
+        (report.updated if item.doc_id in report.removed else report.added).append(item.doc_id)
+    report.removed = [d for d in report.removed if d not in report.updated]
+    _refresh_locations(data, config, sidecar)
+    return data, report
+
+
+def ingest(
+    data: IndexData,
+    items: Sequence[tuple[_Pending, LoadedText]],
+    config: Config,
+    embedder: Embedder,
+    sidecar: dict[str, dict[str, object]],
+    progress: Progress | None = None,
+) -> int:
+    """Segment, embed and add documents (replacing any with the same id); returns sentences embedded."""
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    sentence_texts: list[str] = []
+    sentence_ids: list[int] = []
+    passage_texts: list[str] = []
+    passage_ids: list[int] = []
+    for item, loaded in items:
+        drop(data, item.doc_id)
+        text = loaded.text
+        spans = segment(text, loaded.format, config.segmentation)
+        sentences: list[Sentence] = []
+        for position, span in enumerate(spans):
+            sid = data.next_sentence_id
+            data.next_sentence_id += 1
+            s = Sentence(sid, item.doc_id, span.start, span.end, text[span.start : span.end], position, span.passage, span.kind)
+            sentences.append(s)
+            if s.searchable:
+                sentence_texts.append(s.text)
+                sentence_ids.append(sid)
+        passages = _passages(data, item.doc_id, sentences)
+        for p in passages:
+            passage_texts.append(text[p.start : p.end])
+            passage_ids.append(p.id)
+        file = str(item.path.resolve())
+        if loaders.needs_stored_text(loaded):
+            file = str(store.store_text(config.index_dir, item.sha256, text).resolve())
+        data.documents[item.doc_id] = Document(
+            doc_id=item.doc_id,
+            source=str(item.path.resolve()),
+            file=file,
+            format=loaded.format,
+            sha256=item.sha256,
+            meta=_merge_meta(loaded.meta, sidecar.get(item.doc_id)),
+            n_sentences=len(sentences),
+            added_at=now,
+            pages=loaded.pages,
+        )
+        data.texts[item.doc_id] = text
+        data.sentences[item.doc_id] = sentences
+        data.passages[item.doc_id] = passages
+        data.removed.pop(item.doc_id, None)
+    _embed_into(data.sentence_vectors, sentence_texts, sentence_ids, embedder, progress, "sentences")
+    _embed_into(data.passage_vectors, passage_texts, passage_ids, embedder, None, "passages")
+    return len(sentence_texts)
+
+
+def drop(data: IndexData, doc_id: str) -> bool:
+    """Remove a document's rows and vectors; True when it was there."""
+    if doc_id not in data.documents:
+        return False
+    sids = np.array([s.id for s in data.sentences[doc_id]], dtype=np.int64)
+    pids = np.array([p.id for p in data.passages.get(doc_id, [])], dtype=np.int64)
+    if sids.size:
+        data.sentence_vectors.remove_ids(sids)
+    if pids.size:
+        data.passage_vectors.remove_ids(pids)
+    for table in (data.documents, data.texts, data.sentences, data.passages):
+        table.pop(doc_id, None)
+    return True
+
+
+def _passages(data: IndexData, doc_id: str, sentences: list[Sentence]) -> list[PassageRow]:
+    groups: dict[int, list[Sentence]] = {}
+    for s in sentences:
+        if s.searchable:
+            groups.setdefault(s.passage, []).append(s)
+    rows = []
+    for members in groups.values():
+        rows.append(PassageRow(data.next_passage_id, doc_id, members[0].start, members[-1].end, members[0].position, members[-1].position))
+        data.next_passage_id += 1
+    return rows
+
+
+def _embed_into(index, texts: list[str], ids: list[int], embedder: Embedder, progress: Progress | None, stage: str) -> None:  # type: ignore[no-untyped-def]
+    for lo in range(0, len(texts), _EMBED_CHUNK):
+        chunk = texts[lo : lo + _EMBED_CHUNK]
+        vectors = embedder.encode(chunk)
+        index.add_with_ids(vectors, np.asarray(ids[lo : lo + _EMBED_CHUNK], dtype=np.int64))
+        if progress:
+            progress(stage, lo + len(chunk), len(texts))
+
+
+def _read_sidecar(docs_dir: Path) -> dict[str, dict[str, object]]:
+    """Optional ``metadata.json``: doc id -> known metadata (title, publisher, …; null if unknown)."""
+    path = docs_dir / SIDECAR
+    if not path.is_file():
+        return {}
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+_META_FIELDS = tuple(DocumentMeta.__dataclass_fields__)
+
+
+def _merge_meta(found: DocumentMeta, known: dict[str, object] | None) -> DocumentMeta:
+    if not known:
+        return found
+    updates = {k: str(v) for k, v in known.items() if k in _META_FIELDS and v not in (None, "")}
+    return replace(found, **updates)
+
+
+def _refresh_locations(data: IndexData, config: Config, sidecar: dict[str, dict[str, object]]) -> None:
+    """A moved checkout or edited sidecar changes paths and metadata, not vectors."""
+    for doc_id, doc in list(data.documents.items()):
+        path = config.docs_dir / doc_id
+        source = str(path.resolve())
+        meta = _merge_meta(doc.meta, sidecar.get(doc_id))
+        if doc.source != source and path.is_file():
+            file = source if doc.file == doc.source else doc.file
+            data.documents[doc_id] = replace(doc, source=source, file=file, meta=meta)
+        elif meta != doc.meta:
+            data.documents[doc_id] = replace(doc, meta=meta)

@@ -1,0 +1,104 @@
+"""Lexical side of retrieval: news-aware terms and a BM25 index (bm25s)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+_WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*", re.UNICODE)
+
+# Irregular forms a stemmer leaves alone: "took office" must match "take office".
+_IRREGULAR = {
+    "took": "take", "taken": "take", "met": "meet", "said": "say", "says": "say",
+    "told": "tell", "went": "go", "gone": "go", "came": "come", "made": "make",
+    "held": "hold", "left": "leave", "began": "begin", "begun": "begin",
+    "saw": "see", "seen": "see", "won": "win", "lost": "lose", "gave": "give",
+    "given": "give", "thought": "think", "brought": "bring", "sought": "seek",
+    "fought": "fight", "led": "lead", "spoke": "speak", "spoken": "speak",
+    "wrote": "write", "written": "write", "knew": "know", "known": "know",
+    "grew": "grow", "grown": "grow", "chose": "choose", "chosen": "choose",
+    "drove": "drive", "driven": "drive", "rose": "rise", "risen": "rise",
+    "fell": "fall", "fallen": "fall", "became": "become", "built": "build",
+    "sent": "send", "spent": "spend", "felt": "feel", "kept": "keep",
+    "found": "find", "paid": "pay", "sold": "sell", "bought": "buy",
+    "caught": "catch", "taught": "teach", "struck": "strike", "hit": "hit",
+    "ran": "run", "sat": "sit", "stood": "stand", "heard": "hear", "meant": "mean",
+    "fled": "flee", "drew": "draw", "drawn": "draw", "flew": "fly", "flown": "fly",
+    "ate": "eat", "eaten": "eat", "men": "man", "women": "woman", "people": "person",
+    "children": "child", "countries": "country", "visited": "visit",
+    "u.s": "us", "u.k": "uk", "u.n": "un",
+}
+
+# Function words and question words carry no evidence.
+STOPWORDS = frozenset(
+    """a an and are as at be been being but by can could did do does doing for from had has
+    have having he her hers him his how i if in into is it its itself me my of on or our ours
+    she should so than that the their theirs them then there these they this those through to
+    too us was we were what when where which while who whom whose why will with would you your
+    yours also about after before over under again further once here all any both each few
+    more most other some such no nor not only own same very s t just don now according
+    mr ms mrs dr prof many much""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def _normal(word: str) -> str:
+    word = _IRREGULAR.get(word, word)
+    return _stemmer().stemWord(word)
+
+
+def terms(text: str) -> list[str]:
+    """Content terms of a text: lower-cased, irregular forms mapped, stemmed, stopwords out."""
+    out: list[str] = []
+    for match in _WORD.finditer(text.lower()):
+        word = match.group().replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        for part in word.split("'") if "'" in word and "." not in word else (word,):
+            if len(part) < 2 or part in STOPWORDS:
+                continue
+            out.append(_normal(part))
+    return out
+
+
+class LexicalIndex:
+    """BM25 over a list of texts, addressed by row."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        import bm25s
+
+        self._rows = len(texts)
+        self._bm25 = bm25s.BM25()
+        tokens = [terms(t) for t in texts]
+        self.doc_freq: dict[str, int] = {}
+        for row in tokens:
+            for term in set(row):
+                self.doc_freq[term] = self.doc_freq.get(term, 0) + 1
+        if self._rows:
+            self._bm25.index(tokens, show_progress=False)
+        self._vocab = set(getattr(self._bm25, "vocab_dict", {}) or {})
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def idf(self, term: str) -> float:
+        """Smoothed inverse document frequency; unseen terms weigh most."""
+        n = self.doc_freq.get(term, 0)
+        return float(np.log(1.0 + (self._rows - n + 0.5) / (n + 0.5)))
+
+    def scores(self, query_terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every row for the query terms."""
+        known = [t for t in query_terms if t in self._vocab]
+        if not known or not self._rows:
+            return np.zeros(self._rows, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)

@@ -1,0 +1,362 @@
+"""The persisted index: one immutable generation folder per state, switched atomically.
+
+Layout of an index folder::
+
+    CURRENT            name of the live generation (replaced with os.replace)
+    gen-000012/        manifest.json, texts.json, sentences.json, passages.json,
+                       sentences.faiss, passages.faiss
+    texts/<sha>.txt    extracted text of HTML/PDF/non-UTF-8 files, cited by offsets
+    .lock              held by a writer
+
+A writer builds a complete new generation in a temporary folder, fsyncs it, renames it,
+then points CURRENT at it. A reader only ever sees a whole generation, so killing a
+writer at any moment leaves either the old state or the new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import IndexLocked, IndexMismatch, IndexStateError
+from assistant.types import Document, DocumentMeta, Sentence
+
+FORMAT_VERSION = 1
+_GEN_PREFIX = "gen-"
+_KEEP_GENERATIONS = 2  # the live one and its predecessor, for readers still loading it
+LOCK_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """A paragraph-aware group of sentences: the unit of recall."""
+
+    id: int
+    doc_id: str
+    start: int
+    end: int
+    first: int  # position of its first sentence in the document
+    last: int  # position of its last sentence
+
+
+@dataclass
+class IndexData:
+    """Everything a generation holds, in memory. Mutated only by the indexer's writer."""
+
+    model: str
+    dim: int
+    segmentation: dict[str, int]
+    documents: dict[str, Document] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    sentences: dict[str, list[Sentence]] = field(default_factory=dict)
+    passages: dict[str, list[PassageRow]] = field(default_factory=dict)
+    sentence_vectors: Any = None  # faiss.IndexIDMap2 over searchable sentence ids
+    passage_vectors: Any = None  # faiss.IndexIDMap2 over passage ids
+    removed: dict[str, str] = field(default_factory=dict)  # doc_id -> sha256 removed by hand
+    next_sentence_id: int = 0
+    next_passage_id: int = 0
+    generation: str = ""
+
+    @classmethod
+    def empty(cls, model: str, dim: int, segmentation: dict[str, int]) -> IndexData:
+        data = cls(model=model, dim=dim, segmentation=dict(segmentation))
+        data.sentence_vectors = new_vector_index(dim)
+        data.passage_vectors = new_vector_index(dim)
+        return data
+
+
+def new_vector_index(dim: int) -> Any:
+    """Exact inner-product search with stable ids; on normalised vectors IP is cosine."""
+    import faiss
+
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+
+def current_generation(index_dir: Path) -> str | None:
+    """The live generation's name, or None when no index was ever committed."""
+    try:
+        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def load(index_dir: Path) -> IndexData:
+    """Read the live generation; raises IndexStateError when missing or corrupt."""
+    name = current_generation(index_dir)
+    if name is None:
+        raise IndexStateError(f"No index at {index_dir}. Run 'assistant index' first.")
+    import faiss
+
+    folder = index_dir / name
+    try:
+        manifest = _read_json(folder / "manifest.json")
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexMismatch(
+                f"The index at {index_dir} has format {manifest.get('format_version')}, "
+                f"this version reads {FORMAT_VERSION}. Rebuild it with 'assistant index --rebuild'."
+            )
+        texts = _read_json(folder / "texts.json")
+        sentence_table = _read_json(folder / "sentences.json")
+        passage_table = _read_json(folder / "passages.json")
+        data = IndexData(
+            model=manifest["model"],
+            dim=int(manifest["dim"]),
+            segmentation=manifest["segmentation"],
+            texts=texts,
+            removed=manifest.get("removed", {}),
+            next_sentence_id=int(manifest["next_sentence_id"]),
+            next_passage_id=int(manifest["next_passage_id"]),
+            generation=name,
+        )
+        data.documents = {d["doc_id"]: _document(d) for d in manifest["documents"]}
+        data.sentences = _sentences_from_table(sentence_table, texts)
+        data.passages = _passages_from_table(passage_table)
+        data.sentence_vectors = faiss.read_index(str(folder / "sentences.faiss"))
+        data.passage_vectors = faiss.read_index(str(folder / "passages.faiss"))
+    except (OSError, KeyError, ValueError, RuntimeError) as error:
+        raise IndexStateError(
+            f"The index at {index_dir} is unreadable ({error}). Rebuild it with 'assistant index --rebuild'."
+        ) from error
+    return data
+
+
+def save(index_dir: Path, data: IndexData) -> str:
+    """Write ``data`` as a new generation and make it live atomically; returns its name."""
+    import faiss
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = _next_generation_name(index_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
+    try:
+        doc_ids = sorted(data.documents)
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "model": data.model,
+            "dim": data.dim,
+            "segmentation": data.segmentation,
+            "next_sentence_id": data.next_sentence_id,
+            "next_passage_id": data.next_passage_id,
+            "removed": data.removed,
+            "documents": [_document_dict(data.documents[d]) for d in doc_ids],
+        }
+        _write_json(tmp / "texts.json", {d: data.texts[d] for d in doc_ids})
+        _write_json(tmp / "sentences.json", _sentence_table(data, doc_ids))
+        _write_json(tmp / "passages.json", _passage_table(data, doc_ids))
+        faiss.write_index(data.sentence_vectors, str(tmp / "sentences.faiss"))
+        faiss.write_index(data.passage_vectors, str(tmp / "passages.faiss"))
+        _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a whole folder
+        for child in tmp.iterdir():
+            _fsync_file(child)
+        os.rename(tmp, index_dir / name)
+        _fsync_dir(index_dir)
+        _atomic_write_text(index_dir / "CURRENT", name + "\n")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    data.generation = name
+    _collect_garbage(index_dir, name, data)
+    return name
+
+
+def store_text(index_dir: Path, sha256: str, text: str) -> Path:
+    """Save extracted text once per content hash; citations of such documents point here."""
+    folder = index_dir / "texts"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{sha256}.txt"
+    if not path.exists():
+        _atomic_write_bytes(path, text.encode("utf-8"))
+    return path
+
+
+class WriterLock:
+    """An exclusive lock for writers; a second writer waits, then gives up clearly."""
+
+    def __init__(self, index_dir: Path, timeout: float = LOCK_TIMEOUT_S) -> None:
+        from filelock import FileLock
+
+        index_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(str(index_dir / ".lock"))
+        self._timeout = timeout
+        self._index_dir = index_dir
+
+    def __enter__(self) -> WriterLock:
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire(timeout=self._timeout)
+        except Timeout as error:
+            raise IndexLocked(
+                f"Another process is writing the index at {self._index_dir}; "
+                f"waited {self._timeout:.0f} s. Try again when it has finished."
+            ) from error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+# --- tables -------------------------------------------------------------------------------
+
+_SENTENCE_COLUMNS = ("id", "start", "end", "position", "passage", "kind")
+
+
+def _sentence_table(data: IndexData, doc_ids: list[str]) -> dict[str, Any]:
+    table: dict[str, Any] = {"doc_ids": doc_ids, "doc": []}
+    for column in _SENTENCE_COLUMNS:
+        table[column] = []
+    for n, doc_id in enumerate(doc_ids):
+        for s in data.sentences[doc_id]:
+            table["doc"].append(n)
+            for column in _SENTENCE_COLUMNS:
+                table[column].append(getattr(s, column))
+    return table
+
+
+def _sentences_from_table(table: dict[str, Any], texts: dict[str, str]) -> dict[str, list[Sentence]]:
+    out: dict[str, list[Sentence]] = {d: [] for d in table["doc_ids"]}
+    doc_ids = table["doc_ids"]
+    columns = zip(table["doc"], *(table[c] for c in _SENTENCE_COLUMNS), strict=True)
+    for doc, sid, start, end, position, passage, kind in columns:
+        doc_id = doc_ids[doc]
+        text = texts[doc_id][start:end]
+        out[doc_id].append(Sentence(sid, doc_id, start, end, text, position, passage, kind))
+    return out
+
+
+def _passage_table(data: IndexData, doc_ids: list[str]) -> dict[str, Any]:
+    rows = [asdict(p) for d in doc_ids for p in data.passages[d]]
+    return {"rows": [[r["id"], r["doc_id"], r["start"], r["end"], r["first"], r["last"]] for r in rows]}
+
+
+def _passages_from_table(table: dict[str, Any]) -> dict[str, list[PassageRow]]:
+    out: dict[str, list[PassageRow]] = {}
+    for pid, doc_id, start, end, first, last in table["rows"]:
+        out.setdefault(doc_id, []).append(PassageRow(pid, doc_id, start, end, first, last))
+    return out
+
+
+def _document_dict(doc: Document) -> dict[str, Any]:
+    d = asdict(doc)
+    d["pages"] = [list(p) for p in doc.pages]
+    return d
+
+
+def _document(d: dict[str, Any]) -> Document:
+    return Document(
+        doc_id=d["doc_id"],
+        source=d["source"],
+        file=d["file"],
+        format=d["format"],
+        sha256=d["sha256"],
+        meta=DocumentMeta(**d["meta"]),
+        n_sentences=int(d["n_sentences"]),
+        added_at=d["added_at"],
+        pages=tuple(tuple(p) for p in d.get("pages", [])),
+    )
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _write_json(path: Path, value: Any) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(value, f, ensure_ascii=False, separators=(",", ":"))
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write_bytes(path: Path, payload: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    _atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _next_generation_name(index_dir: Path) -> str:
+    numbers = [int(p.name[len(_GEN_PREFIX) :]) for p in _generations(index_dir)]
+    return f"{_GEN_PREFIX}{max(numbers, default=0) + 1:06d}"
+
+
+def _generations(index_dir: Path) -> list[Path]:
+    return sorted(
+        p for p in index_dir.iterdir() if p.is_dir() and p.name.startswith(_GEN_PREFIX) and p.name[4:].isdigit()
+    )
+
+
+def _collect_garbage(index_dir: Path, live: str, data: IndexData) -> None:
+    """Drop old generations, interrupted temporary folders and unreferenced stored texts."""
+    gens = [p for p in _generations(index_dir) if p.name != live]
+    for old in gens[: max(0, len(gens) - (_KEEP_GENERATIONS - 1))]:
+        shutil.rmtree(old, ignore_errors=True)
+    for tmp in index_dir.glob(".tmp-*"):
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+    texts = index_dir / "texts"
+    if texts.is_dir():
+        kept_gens = [p for p in _generations(index_dir)]
+        referenced = set(_referenced_files(kept_gens)) | {d.file for d in data.documents.values()}
+        for path in texts.glob("*.txt"):
+            if str(path) not in referenced and str(path.resolve()) not in referenced:
+                path.unlink(missing_ok=True)
+
+
+def _referenced_files(gens: list[Path]) -> list[str]:
+    files: list[str] = []
+    for gen in gens:
+        try:
+            files += [d["file"] for d in _read_json(gen / "manifest.json")["documents"]]
+        except (OSError, ValueError, KeyError):
+            continue
+    return files
+
+
+def vectors_of(index: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) held by an IndexIDMap2, in insertion order."""
+    import faiss
+
+    n = index.ntotal
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, index.d), dtype=np.float32)
+    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+    vectors = index.index.reconstruct_n(0, n)
+    return ids, np.asarray(vectors, dtype=np.float32)
