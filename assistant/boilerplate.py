@@ -37,7 +37,8 @@ class Unit:
 
     start: int  # offsets of the stripped content, bullet/heading marker excluded
     end: int
-    block: int  # ordinal of the paragraph (blank-line separated block)
+    block: int  # ordinal of the blank-line separated block holding it
+    paragraph: int  # ordinal of its paragraph: each unit, but one list's items share one
     heading: int = 0  # Markdown heading level, 0 if none
     bullet: bool = False
     sentences: tuple[tuple[int, int], ...] = ()
@@ -74,9 +75,10 @@ PHOTO_CREDIT = _rx(
     rf"\([^()]*/\s*(?:{AGENCY})\s*\)\s*$",  # "(David MAREUIL/POOL/AFP)" closing a line
     r"\((?:photo|picture|image|file photo)[^()]*\)",  # "(Photo: ...)", "(File photo)"
     rf"\b\w+\s*/\s*(?:{AGENCY})\b",  # "NAME/AFP" inside a line
-    r"^(?:photo|photograph|picture|image|credit|photo credit)\s*:",  # "Photo: ..."
+    r"^(?:photo|photograph|picture|image|credit|photo credit|file photo)\s*:",  # "Photo: ...", "FILE PHOTO: ..."
+    r"(?-i:\b(?:REUTERS|AFP|AP|EPA))\s*/\s*[A-Z]",  # Reuters style "REUTERS/Issei Kato"
     r"\bgetty images\s*$",  # "... Getty Images" closing a line
-    r"\bphoto(?:graph)?:\s*[A-Z]",  # "... PHOTO: REUTERS"
+    r"(?-i:\b(?:PHOTO|Photo):\s*[A-Z]{2,})",  # "... PHOTO: REUTERS"
 )
 # Who-is-where markers: usual in captions, but also possible in prose, so top only.
 CAPTION_TOP = re.compile(
@@ -105,21 +107,25 @@ FURNITURE_LINE = _rx(
     r".*all rights reserved\.?",
     r"(?:page )?\d+(?: of \d+)?",  # page numbers of extracted PDFs
     r"(?:published|updated|posted)(?: on| at)?:? .{0,60}\d[^.!?]{0,30}",  # timestamps, not sentences
-    r"\d{1,2} \w+ \d{4}|\w+ \d{1,2},? \d{4}",  # a bare date line
+    # a bare date line, possibly with weekday and time: "Tue, 13 Jan 2026, 10:30 am SGT"
+    r"(?:\w+,? )?(?:\d{1,2} \w+\.?,? \d{4}|\w+\.? \d{1,2},? \d{4})"
+    r"(?:,? (?:at )?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?: [A-Z]{2,4})?)?",
+    r"\d+ min(?:ute)?s? read",  # reading-time widget
 )
-# Markers after which the rest of the page is link lists.
+# Headers of link lists after the article: the rest of the page is links. ("Read more: X"
+# is a single link, often mid-article, so it is furniture but not a tail marker.)
 TAIL_MARKER = _rx(
     r"related(?: articles| stories| content| news| coverage)?:?",
     r"trending(?: now| stories)?:?",
-    r"most (?:read|popular|viewed|shared)\b.*",
+    r"most (?:read|popular|viewed|shared)(?: stories| articles)?:?",
     r"recommended(?: for you| stories| articles)?:?",
-    r"you (?:may|might) (?:also )?like\b.*",
-    r"more (?:from|stories)\b.*",
-    r"read (?:more|next)\b.*",
+    r"you (?:may|might) (?:also )?like:?",
+    r"more (?:from [\w ]{1,30}|stories|news):?",
     r"top stories|latest news",
 )
-# A byline near the top credits the author.
-BYLINE = re.compile(r"[Bb]y [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:,? (?:and|&) [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3})?")
+NAME = r"[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}"
+# A byline near the top credits the author: "By Jane Smith and John Doe, Reuters".
+BYLINE = re.compile(rf"[Bb]y {NAME}(?:,? (?:and|&) {NAME})?(?:, [\w '’-]{{1,40}})?")
 
 
 def _fullmatch(pattern: re.Pattern[str], s: str) -> bool:
@@ -159,6 +165,11 @@ def _headline_like(s: str, unit: Unit) -> bool:
     return not unit.bullet and len(unit.sentences) <= 1 and not ends_with_terminal(s)
 
 
+def _question_title(s: str, unit: Unit) -> bool:
+    # "Will Seoul and Tokyo Mend Ties?": a one-sentence question or exclamation can be a title.
+    return not unit.bullet and len(unit.sentences) == 1 and s.rstrip(CLOSERS)[-1:] in "?!" and len(s.split()) <= 15
+
+
 def _top(text: str, units: list[Unit], kinds: list[Kind | None]) -> tuple[int, str | None]:
     """Label the page top (labels, promo, headline, caption); return where the body starts."""
     headline: str | None = None
@@ -179,7 +190,7 @@ def _top(text: str, units: list[Unit], kinds: list[Kind | None]) -> tuple[int, s
             kinds[i] = "promo"
         elif _is_caption(s, top=True):
             kinds[i] = "caption"
-        elif is_bare_credit(s) or (words <= 6 and _fullmatch(BYLINE, s)):
+        elif is_bare_credit(s) or (words <= 10 and _fullmatch(BYLINE, s)):
             kinds[i] = "credit"
         elif is_furniture_line(s):
             kinds[i] = "furniture"
@@ -187,7 +198,7 @@ def _top(text: str, units: list[Unit], kinds: list[Kind | None]) -> tuple[int, s
             kinds[i] = "furniture"  # the headline printed twice (page title + article title)
         elif _headline_like(s, unit) and words <= 3 and headline is None and _title_follows(text, units, i, limit):
             kinds[i] = "furniture"  # publisher / section label above the title
-        elif _headline_like(s, unit) and headline is None:
+        elif headline is None and (_headline_like(s, unit) or _question_title(s, unit)):
             kinds[i], headline = "headline", s
         else:
             return i, headline
@@ -241,11 +252,10 @@ def _subheadings(text: str, units: list[Unit], kinds: list[Kind | None], first: 
         unit = units[i]
         if kinds[i] is not None or len(unit.sentences) != 1 or unit.bullet:
             continue
-        alone = (i == 0 or units[i - 1].block != unit.block) and (i + 1 == n or units[i + 1].block != unit.block)
         s = text[unit.start : unit.end]
         # A lead-in ("The measures include:") or a bare quote is prose, not a title.
         last = s.rstrip(CLOSERS)[-1:]
-        if not alone or ends_with_terminal(s) or last in ":;," or s[0] in OPENERS:
+        if ends_with_terminal(s) or last in ":;," or s[0] in OPENERS:
             continue
         if len(s.split()) > MAX_SUBHEAD_WORDS:
             continue

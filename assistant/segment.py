@@ -5,8 +5,10 @@ The text is never rewritten: every :class:`Span` satisfies
 citation can be checked against the file anyone can open. The cut is done in
 three passes, each linear in the text:
 
-1. lines -> paragraphs (blank-line separated blocks) -> units: a line, or lines
-   joined when the block is hard-wrapped; bullet and heading markers excluded;
+1. lines -> blocks (blank-line separated) -> units: a line, or lines joined
+   when the block is hard-wrapped; bullet and heading markers excluded. A unit
+   is a paragraph (one-paragraph-per-line text is the usual page extraction),
+   except that the items of one list share a paragraph;
 2. units -> sentences, at ``.``/``?``/``!``/``…`` (plus closing quotes) followed
    by whitespace and a non-lowercase character, unless the word before the
    period is an abbreviation;
@@ -63,6 +65,13 @@ _STARTERS = frozenset(
     "In On At As After Before When While If Although Though Since Because For With Without From To By Of "
     "Some Many Most Other Others Both All Several Each Every No None Neither Nor What Why How Who Where "
     "Such Last Next Under Over During Despite Asked According Officials Analysts".split()
+)
+# A quoted question or exclamation followed by its speaker and a speech verb is one sentence.
+_QUOTE_CLOSERS = "\"'”’»"
+_SPEECH = re.compile(
+    r"(?:[A-Z][\w.'’-]*\s+){1,4}(?:said|says|asked|asks|added|adds|told|tells|wrote|writes|replied|replies"
+    r"|noted|explained|insisted|continued|recalled|argued|warned|stressed|stated|shouted|exclaimed|wondered"
+    r"|quipped|declared|posted|tweeted)\b"
 )
 _NEXT_WORD = re.compile(r"[\w'’-]+")
 _OPENERS = "\"'“‘«([{"
@@ -168,7 +177,8 @@ def _ends_sentence(text: str, line: _Line) -> bool:
 def _wrapped(text: str, block: list[_Line], fmt: Format) -> tuple[bool, int]:
     """Whether the block is hard-wrapped prose (most line ends fall mid-sentence), and its width."""
     width = max(line.end - line.start for line in block)
-    if len(block) < (2 if fmt == "pdf" else 3) or width < 30:
+    # Extracted HTML puts one paragraph per line; PDF and Markdown wrap even two-line paragraphs.
+    if fmt == "html" or len(block) < (2 if fmt in ("pdf", "md") else 3) or width < 30:
         return False, width
     inner = block[:-1]
     open_ends = sum(1 for line in inner if not _ends_sentence(text, line))
@@ -191,21 +201,24 @@ def _units(text: str, fmt: Format) -> list[Unit]:
     units: list[Unit] = []
     for b, block in enumerate(_blocks(_lines(text))):
         wrapped, width = _wrapped(text, block, fmt)
-        group = [block[0]]
+        groups = [[block[0]]]
         for line in block[1:]:
-            if _join(text, group[-1], line, wrapped, width):
-                group.append(line)
+            if _join(text, groups[-1][-1], line, wrapped, width):
+                groups[-1].append(line)
             else:
-                units.append(_unit(text, group, b))
-                group = [line]
-        units.append(_unit(text, group, b))
+                groups.append([line])
+        for group in groups:
+            # Consecutive list items of one block make one paragraph.
+            same_list = group[0].bullet and units and units[-1].bullet and units[-1].block == b
+            paragraph = units[-1].paragraph + (0 if same_list else 1) if units else 0
+            units.append(_unit(text, group, b, paragraph))
     return units
 
 
-def _unit(text: str, group: list[_Line], block: int) -> Unit:
+def _unit(text: str, group: list[_Line], block: int, paragraph: int) -> Unit:
     start, end = group[0].start, group[-1].end
     sentences = _sentences(text, start, end) if not group[0].heading else [(start, end)]
-    return Unit(start, end, block, group[0].heading, group[0].bullet, tuple(sentences))
+    return Unit(start, end, block, paragraph, group[0].heading, group[0].bullet, tuple(sentences))
 
 
 # --- pass 2: sentences ----------------------------------------------------------------
@@ -238,9 +251,11 @@ def _boundary(text: str, m: re.Match[str], j: int, sentence_start: int) -> bool:
     if nxt.islower():
         return False  # "etc. and", "“Why?” he asked", "wait ... for"
     punct = m.group()
+    if punct[0] in "?!" and punct[-1] in _QUOTE_CLOSERS and _SPEECH.match(text, j):
+        return False  # “Why not?” Mr Lee asked.
     if punct[0] != "." or punct.startswith(".."):
         return True  # ?, !, ellipsis before a capital
-    word = _word_before(text, m.start(), sentence_start)
+    word = _word_before(text, m.start(), sentence_start).lstrip("—–-/")
     if not word:
         return True
     if word in _TITLES:
@@ -287,9 +302,9 @@ def _passages(text: str, units: list[Unit], kinds: list[list[Kind]], config: Seg
             if start >= end:
                 continue
             too_long = count >= config.passage_max_sentences or end - passage_start > config.passage_max_chars
-            if (unit.block, kind) != key or (too_long and count > 0):
+            if (unit.paragraph, kind) != key or (too_long and count > 0):
                 passage += 1
-                key, count, passage_start = (unit.block, kind), 0, start
+                key, count, passage_start = (unit.paragraph, kind), 0, start
             spans.append(Span(start, end, kind, passage))
             count += 1
     return spans

@@ -205,3 +205,25 @@ def test_labels_never_rewrite_the_text() -> None:
     # Every non-space character of the article is covered by some span.
     covered = sum(s.end - s.start for s in spans)
     assert covered >= len("".join(text.split())) * 0.95
+
+
+def test_page_top_widgets() -> None:
+    text = (
+        "Will Seoul and Tokyo Mend Ties?\n\nBy Jane Smith, Reuters\n\nTue, 13 Jan 2026, 10:30 am SGT\n\n"
+        f"3 min read\n\nREUTERS/Issei Kato\n\n{ARTICLE}"
+    )
+    pairs = labelled(text)
+    assert pairs[:5] == [
+        ("Will Seoul and Tokyo Mend Ties?", "headline"),
+        ("By Jane Smith, Reuters", "credit"),
+        ("Tue, 13 Jan 2026, 10:30 am SGT", "furniture"),
+        ("3 min read", "furniture"),
+        ("REUTERS/Issei Kato", "caption"),
+    ]
+    assert {k for _, k in pairs[5:]} == {"body"}
+
+
+def test_read_more_link_mid_article_does_not_end_the_article() -> None:
+    text = f"{ARTICLE}\n\n{ARTICLE}\n\nRead more: Leaders meet in Nara\n\nThe talks ended late at night."
+    pairs = labelled(text)
+    assert pairs[-2:] == [("Read more: Leaders meet in Nara", "furniture"), ("The talks ended late at night.", "body")]

@@ -238,3 +238,25 @@ def test_no_pathological_slowness(text: str) -> None:
     started = time.perf_counter()
     check_spans(text, segment(text))
     assert time.perf_counter() - started < 1.0
+
+
+def test_quoted_question_with_speaker_is_one_sentence() -> None:
+    text = "“Why not?” Mr Lee asked. “Is it over?” Trump said on Tuesday. “No!” Then silence."
+    assert texts(text) == ["“Why not?” Mr Lee asked.", "“Is it over?” Trump said on Tuesday.", "“No!”", "Then silence."]
+
+
+def test_one_paragraph_per_line_makes_one_passage_per_line() -> None:
+    text = "First paragraph here. It has two sentences.\nSecond paragraph here.\nThird one.\n"
+    spans = segment(text, fmt="html")
+    assert [s.passage for s in spans] == [0, 0, 1, 2]
+
+
+def test_list_items_share_a_passage() -> None:
+    text = "Intro line here.\n\n- one item.\n- two item.\n- three item.\n\nOutro."
+    spans = segment(text)
+    assert [s.passage for s in spans] == [0, 1, 1, 1, 2]
+
+
+def test_pdf_two_line_paragraph_is_joined() -> None:
+    text = "A paragraph of a PDF that was wrapped by the layout engine\nright here, and then it ends with a period.\n"
+    assert texts(text, fmt="pdf") == [text.strip()]
