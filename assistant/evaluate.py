@@ -119,6 +119,7 @@ class _GoldRow(NamedTuple):
     answerable: bool
     refused: bool
     rank: int | None  # of the first citation overlapping evidence
+    passage_rank: int | None  # of the first listed passage overlapping evidence
 
 
 def _top_text(answer: Mapping[str, Any]) -> str:
@@ -149,7 +150,9 @@ def evaluate_gold(
     """Ask every gold question (with its history) and score the citations.
 
     Evidence@k and MRR are over answerable questions and look at citations whether or
-    not the answer was found; refusals are reported separately.
+    not the answer was found; refusals are reported separately. ``passage_evidence@3``
+    looks at the passages listed beside the answer, so retrieval is measured even when
+    the answer was refused.
 
     Returns:
         A dict of metrics, ``by_category`` and ``failures`` (id, question, reason, top citation).
@@ -160,8 +163,15 @@ def evaluate_gold(
     failures = []
     for q, answer in zip(questions, answers, strict=True):
         integrity.check(answer["citations"])
-        rank = evidence_rank(answer["citations"], q["evidence"]) if q["answerable"] else None
-        rows.append(_GoldRow(q.get("category", "-"), q["answerable"], not answer["found"], rank))
+        rank = passage_rank = None
+        if q["answerable"]:
+            rank = evidence_rank(answer["citations"], q["evidence"])
+            passage_rank = evidence_rank(answer.get("passages") or [], q["evidence"])
+        rows.append(
+            _GoldRow(
+                q.get("category", "-"), q["answerable"], not answer["found"], rank, passage_rank
+            )
+        )
         failure = _gold_failure(q, answer, rank)
         if failure:
             failures.append(failure)
@@ -191,6 +201,10 @@ def _gold_metrics(rows: Sequence[_GoldRow]) -> dict[str, Any]:
         "evidence@1": _share(sum(r == 1 for r in ranks), n_answerable),
         "evidence@3": _share(sum(r is not None and r <= 3 for r in ranks), n_answerable),
         "mrr": _share(sum(1 / r for r in ranks if r), n_answerable),
+        "passage_evidence@3": _share(
+            sum(r.passage_rank is not None and r.passage_rank <= 3 for r in rows if r.answerable),
+            n_answerable,
+        ),
         "answerable_refused": refused_answerable,
         "answerable_refused_share": _share(refused_answerable, n_answerable),
         "refused": n_refused,
@@ -269,6 +283,7 @@ _LABELS = {
     "evidence@1": "top citation overlaps a gold evidence sentence (answerable)",
     "evidence@3": "one of the first three citations overlaps gold evidence (answerable)",
     "mrr": "mean reciprocal rank of the first overlapping citation (answerable)",
+    "passage_evidence@3": "one of the first three listed passages overlaps gold evidence",
     "answerable_refused": "answerable questions refused (found=false)",
     "answerable_refused_share": "share of answerable questions refused",
     "refused": "questions refused (found=false)",

@@ -16,7 +16,7 @@ from assistant.evaluate import (
     load_questions,
     overlaps,
 )
-from assistant.types import Answer, Citation
+from assistant.types import Answer, Citation, PassageHit
 
 ALPHA = "Alpha one. Beta two. Gamma three. Delta four. Epsilon five. Zeta six."
 OTHER = "Other text that is long enough to slice anywhere we need it to be sliced."
@@ -158,6 +158,24 @@ def test_gold_citation_integrity_all_intact(gold_run):
     result, _ = gold_run
     assert result["citations_checked"] == 5
     assert result["citation_integrity"] == 1.0
+
+
+def test_passage_evidence_counts_retrieval_behind_a_refusal(docs):
+    def passage(doc_id: str, start: int, end: int) -> PassageHit:
+        return PassageHit(doc_id, doc_id, str(docs[doc_id]), start, end, "", 0.5)
+
+    refused = Answer(
+        question="q1",
+        found=False,
+        answer="The sources don't say.",
+        citations=(),
+        passages=(passage("b.txt", 0, 20), passage("a.txt", 0, 20)),
+    )
+    far = Answer("q2", False, "-", (), (passage("a.txt", 40, 50),) * 4)
+    questions = [gold("q1", "quote", [("a.txt", 5, 10)]), gold("q2", "quote", [("a.txt", 0, 5)])]
+    result = evaluate_gold(questions, FakeAsk({"question q1?": refused, "question q2?": far}))
+    assert result["evidence@3"] == 0.0
+    assert result["passage_evidence@3"] == 0.5
 
 
 def test_integrity_failure_detected(docs, tmp_path):
