@@ -119,10 +119,10 @@ def sync(
             report.errors.append(error)
         if progress:
             progress("files", n, len(pending))
+    existing = set(data.documents)
     report.sentences_embedded = ingest(data, loaded, config, embedder, sidecar, progress)
     for item, _ in loaded:
-        (report.updated if item.doc_id in report.removed else report.added).append(item.doc_id)
-    report.removed = [d for d in report.removed if d not in report.updated]
+        (report.updated if item.doc_id in existing else report.added).append(item.doc_id)
     _refresh_locations(data, config, sidecar)
     return data, report
 

@@ -1,0 +1,42 @@
+# Two entry points on a fresh machine: `make run` (web app on the seeds) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: setup chromium run index test lint bench eval
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Headless Chromium for the browser tests (Debian packages; never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
+run: setup
+	$(VENV)/bin/assistant serve --docs seeds --index index
+
+index: setup
+	$(VENV)/bin/assistant index --docs seeds --index index
+
+test: setup chromium
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check assistant tests benchmarks
+
+eval: setup
+	$(VENV)/bin/assistant eval --docs seeds --index index --questions tests/data/gold_seeds.jsonl
+
+bench: setup
+	$(PY) benchmarks/bench.py

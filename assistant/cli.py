@@ -1,0 +1,251 @@
+"""The ``assistant`` command: a thin adapter over ``Assistant``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assistant.config import Config
+from assistant.errors import AssistantError
+
+_DOCS = click.option(
+    "--docs", "docs", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True,
+    envvar="ASSISTANT_DOCS", help="Folder of articles (.txt, .md, .html, .pdf).",
+)
+_INDEX = click.option(
+    "--index", "index", type=click.Path(path_type=Path), default=Path("index"), show_default=True,
+    envvar="ASSISTANT_INDEX", help="Folder of the built index.",
+)
+_MODEL = click.option(
+    "--model", default=None, envvar="ASSISTANT_MODEL",
+    help="A local sentence-transformers model folder (default: packaged all-MiniLM-L6-v2).",
+)
+
+
+def _offline() -> None:
+    # Read at the edge: nothing may reach a model hub at run time.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass
+
+
+def _config(docs: Path, index: Path, model: str | None, **extra: Any) -> Config:
+    return Config(docs_dir=docs, index_dir=index, model=model, **extra)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn the core's errors into one clear line on stderr and a non-zero exit."""
+    try:
+        yield
+    except AssistantError as error:
+        raise click.ClickException(str(error)) from None
+    except KeyboardInterrupt:
+        raise click.Abort() from None
+
+
+class _Bars:
+    """tqdm progress bars per stage (files, sentences), on stderr."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=f"{stage:>9}", unit=stage[:-1] if stage.endswith("s") else stage, file=sys.stderr, leave=True)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+        self.bars.clear()
+
+
+def _open(config: Config, *, quiet: bool = False):  # type: ignore[no-untyped-def]
+    from assistant.core import Assistant
+
+    bars = _Bars(enabled=not quiet and sys.stderr.isatty())
+    notify = None if quiet else (lambda message: click.echo(message, err=True))
+    try:
+        assistant = Assistant.open(config, progress=bars, notify=notify)
+    finally:
+        bars.close()
+    _report_skipped(assistant.last_report)
+    return assistant
+
+
+def _report_skipped(report) -> None:  # type: ignore[no-untyped-def]
+    for error in report.errors:
+        click.echo(f"skipped {error}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="news-assistant")
+def cli() -> None:
+    """Ask questions of news articles; every statement of an answer is a cited passage."""
+
+
+@cli.command()
+@_DOCS
+@_INDEX
+@_MODEL
+@click.option("--rebuild", is_flag=True, help="Discard the index and build it again.")
+def index(docs: Path, index: Path, model: str | None, rebuild: bool) -> None:
+    """Build the index, or bring it up to date with the docs folder."""
+    _offline()
+    with _errors():
+        if rebuild:
+            _discard(index)
+        from assistant.core import Assistant
+
+        bars = _Bars(enabled=True)
+        try:
+            assistant = Assistant.open(_config(docs, index, model), progress=bars, notify=lambda m: click.echo(m, err=True))
+        finally:
+            bars.close()
+        report = assistant.last_report
+        _report_skipped(report)
+        docs_n = len(assistant.documents())
+        click.echo(
+            f"Index at {index}: {docs_n} documents "
+            f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
+            f"{report.sentences_embedded} sentences embedded)."
+        )
+
+
+def _discard(index: Path) -> None:
+    from assistant import store
+
+    with store.WriterLock(index):
+        (index / "CURRENT").unlink(missing_ok=True)
+
+
+@cli.command()
+@_DOCS
+@_INDEX
+@_MODEL
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--jsonl", is_flag=True, help="Batch: one question per line on stdin, one JSON answer per line.")
+@click.option("-k", "k", type=click.IntRange(1, 50), default=5, show_default=True, help="Passages listed.")
+@click.argument("question", required=False)
+def ask(docs: Path, index: Path, model: str | None, as_json: bool, jsonl: bool, k: int, question: str | None) -> None:
+    """Answer QUESTION from the articles, with citations."""
+    _offline()
+    with _errors():
+        if jsonl:
+            assistant = _open(_config(docs, index, model, k=k))
+            _ask_lines(assistant, k)
+            return
+        if question is None:
+            raise click.UsageError("Give a QUESTION, or --jsonl to read questions from stdin.")
+        from assistant.core import validate_question
+
+        validate_question(question)  # a bad question fails before the model loads
+        assistant = _open(_config(docs, index, model, k=k))
+        answer = assistant.ask(question, k=k)
+        if as_json:
+            click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            click.echo(_plain(answer))
+
+
+def _ask_lines(assistant, k: int) -> None:  # type: ignore[no-untyped-def]
+    """One JSON answer per input line; a bad line gets an error object, not an exit."""
+    for line in sys.stdin:
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        question, history = line, []
+        if line.lstrip().startswith("{"):
+            try:
+                item = json.loads(line)
+                question, history = item.get("question", ""), item.get("history", [])
+            except ValueError:
+                pass
+        try:
+            out = assistant.ask(question, history, k=k).to_dict()
+        except AssistantError as error:
+            out = {"question": question, "error": str(error)}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+def _plain(answer) -> str:  # type: ignore[no-untyped-def]
+    lines = [answer.answer, ""]
+    if answer.citations:
+        for c in answer.citations:
+            page = f", p. {c.page}" if c.page else ""
+            lines.append(f"[{c.id}] {c.title} ({c.doc_id}{page}, chars {c.start}-{c.end})")
+    else:
+        lines.append("Closest passages:")
+        for p in answer.passages:
+            lines.append(f"- {p.title} ({p.doc_id}, chars {p.start}-{p.end}): {p.text[:200]}")
+    return "\n".join(lines)
+
+
+@cli.command(name="eval")
+@_DOCS
+@_INDEX
+@_MODEL
+@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="Gold questions (tests/data/gold_seeds.jsonl) or squad2-dev questions.jsonl.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+def eval_(docs: Path, index: Path, model: str | None, questions: Path, as_json: bool) -> None:
+    """Measure answer quality on a file of questions."""
+    _offline()
+    from assistant import evaluate
+
+    with _errors():
+        items = evaluate.load_questions(questions)
+        assistant = _open(_config(docs, index, model))
+        kind = evaluate.detect_kind(items)
+        run = evaluate.evaluate_gold if kind == "gold" else evaluate.evaluate_squad
+        result = run(items, lambda q, h: assistant.ask(q, h))
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else evaluate.format_report(result))
+
+
+@cli.command()
+@_DOCS
+@_INDEX
+@_MODEL
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="ASSISTANT_HOST", help="Address to bind.")
+@click.option("--port", default=7860, show_default=True, type=int, envvar="ASSISTANT_PORT")
+def serve(docs: Path, index: Path, model: str | None, host: str, port: int) -> None:
+    """Start the web app (chat, source highlighting, claim checking, API)."""
+    _offline()
+    with _errors():
+        assistant = _open(_config(docs, index, model))
+        from assistant import web
+
+        web.serve(assistant, host=host, port=port)
+
+
+def main() -> None:
+    cli(prog_name="assistant")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Shared fixtures: a deterministic fake embedder for unit tests, one real assistant for end-to-end tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+GOLD = ROOT / "tests" / "data" / "gold_seeds.jsonl"
+
+
+class FakeEmbedder:
+    """Bag of hashed words: similar wording, similar vectors; deterministic and instant."""
+
+    name = "fake-hash-64"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts_encoded = 0
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+        self.calls += 1
+        self.texts_encoded += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                word = word.strip(".,;:!?\"'“”’()")
+                if word:
+                    h = int.from_bytes(hashlib.md5(word.encode()).digest()[:4], "little")
+                    out[i, h % self.dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            out[i] = out[i] / norm if norm else out[i]
+        return out
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A writable copy of the seeds folder."""
+    target = tmp_path / "docs"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def real_assistant(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The real model over the seeds, in a fresh index; loaded once per test session."""
+    from assistant import Assistant, Config
+
+    base = tmp_path_factory.mktemp("real")
+    docs = base / "docs"
+    shutil.copytree(SEEDS, docs)
+    return Assistant.open(Config(docs_dir=docs, index_dir=base / "index"))
+
+
+def assert_verifiable(answer: Mapping[str, Any] | Any) -> None:
+    """Every citation and listed passage is the exact slice of its file; the answer is made of them."""
+    d = answer if isinstance(answer, Mapping) else answer.to_dict()
+    for item in list(d["citations"]) + list(d["passages"]):
+        text = Path(item["file"]).read_bytes().decode("utf-8")
+        assert text[item["start"] : item["end"]] == item["text"], item
+    for c in d["citations"]:
+        assert c["text"] in d["answer"]
+    if d["found"]:
+        assert d["citations"], "a found answer cites something"
+        for statement in d.get("statements", []):
+            assert statement["citations"]
+            assert statement["text"] in d["answer"]
+    else:
+        assert not d["citations"]
+        assert "don't say" in d["answer"]

@@ -1,0 +1,144 @@
+"""The persisted index: offsets, incremental updates, atomic writes, compatibility (fake embedder)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant import store
+from assistant.config import Config
+from assistant.core import Assistant
+from assistant.errors import IndexMismatch, IndexStateError, NoDocuments
+from assistant.loaders import read_text
+
+
+def _open(docs: Path, index: Path, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+    return Assistant.open(Config(docs_dir=docs, index_dir=index), embedder=embedder)
+
+
+def test_every_sentence_is_the_exact_slice_of_its_file(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    a = _open(seeds_copy, tmp_path / "index", fake_embedder)
+    docs = a.documents()
+    assert [d.doc_id for d in docs] == ["000_c282072937a0cf8e.txt", "003_64419fa70da9995d.txt"]
+    for doc in docs:
+        text = read_text(Path(doc.file))
+        assert text == a.text(doc.doc_id)
+        sentences = a.sentences(doc.doc_id)
+        assert len(sentences) == doc.n_sentences > 20
+        for s in sentences:
+            assert text[s.start : s.end] == s.text
+
+
+def test_metadata_sidecar_fills_what_is_known(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    a = _open(seeds_copy, tmp_path / "index", fake_embedder)
+    crbc = {d.doc_id: d for d in a.documents()}["003_64419fa70da9995d.txt"]
+    assert crbc.meta.publisher == "CRBC News"
+    assert crbc.meta.section == "Politics"
+    assert crbc.meta.published is None
+    assert crbc.title.startswith("Japan and South Korea Hold Summit")
+
+
+def test_reopening_an_up_to_date_index_embeds_nothing(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    first = _open(seeds_copy, tmp_path / "index", fake_embedder)
+    encoded = fake_embedder.texts_encoded
+    again = _open(seeds_copy, tmp_path / "index", fake_embedder)
+    assert fake_embedder.texts_encoded == encoded
+    assert again.generation == first.generation
+
+
+def test_a_changed_file_is_re_embedded_alone(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    first = _open(seeds_copy, tmp_path / "index", fake_embedder)
+    kept_ids = [s.id for s in first.sentences("000_c282072937a0cf8e.txt")]
+    changed = seeds_copy / "003_64419fa70da9995d.txt"
+    changed.write_bytes(changed.read_bytes() + b"\n\nA new closing paragraph about the summit.\n")
+    before = fake_embedder.texts_encoded
+    second = _open(seeds_copy, tmp_path / "index", fake_embedder)
+    n_new = sum(1 for s in second.sentences("003_64419fa70da9995d.txt") if s.searchable)
+    encoded = fake_embedder.texts_encoded - before
+    assert n_new <= encoded <= 2 * n_new  # its sentences and passages, nothing of the other article
+    assert [s.id for s in second.sentences("000_c282072937a0cf8e.txt")] == kept_ids
+    assert second.last_report.updated == ["003_64419fa70da9995d.txt"]
+    assert "A new closing paragraph" in second.text("003_64419fa70da9995d.txt")
+
+
+def test_a_deleted_file_leaves_the_index(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    _open(seeds_copy, tmp_path / "index", fake_embedder)
+    (seeds_copy / "000_c282072937a0cf8e.txt").unlink()
+    a = _open(seeds_copy, tmp_path / "index", fake_embedder)
+    assert [d.doc_id for d in a.documents()] == ["003_64419fa70da9995d.txt"]
+    data = store.load(tmp_path / "index")
+    assert data.sentence_vectors.ntotal == sum(1 for s in a.sentences("003_64419fa70da9995d.txt") if s.searchable)
+
+
+def test_an_index_built_with_another_model_is_refused(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    _open(seeds_copy, tmp_path / "index", fake_embedder)
+
+    class Other(type(fake_embedder)):  # type: ignore[misc]
+        name = "another-model"
+
+    with pytest.raises(IndexMismatch, match="another-model"):
+        _open(seeds_copy, tmp_path / "index", Other())
+
+
+def test_an_interrupted_write_leaves_the_previous_index(seeds_copy: Path, tmp_path: Path, fake_embedder, monkeypatch) -> None:
+    index = tmp_path / "index"
+    first = _open(seeds_copy, index, fake_embedder)
+    (seeds_copy / "000_c282072937a0cf8e.txt").unlink()
+
+    import faiss
+
+    real_write = faiss.write_index
+    calls = []
+
+    def failing_write(idx, path):  # type: ignore[no-untyped-def]
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        real_write(idx, path)
+
+    monkeypatch.setattr(faiss, "write_index", failing_write)
+    with pytest.raises(OSError, match="disk full"):
+        _open(seeds_copy, index, fake_embedder)
+    monkeypatch.setattr(faiss, "write_index", real_write)
+    data = store.load(index)
+    assert data.generation == first.generation
+    assert sorted(data.documents) == ["000_c282072937a0cf8e.txt", "003_64419fa70da9995d.txt"]
+    assert not list(index.glob(".tmp-*"))
+
+
+def test_a_docs_folder_without_articles_is_a_clear_error(tmp_path: Path, fake_embedder) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "empty.txt").write_text("   \n", encoding="utf-8")
+    with pytest.raises(NoDocuments, match="No readable article.*empty.txt"):
+        _open(docs, tmp_path / "index", fake_embedder)
+
+
+def test_a_missing_generation_is_reported_not_crashed(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    index = tmp_path / "index"
+    _open(seeds_copy, index, fake_embedder)
+    (index / "CURRENT").write_text("gen-999999\n", encoding="utf-8")
+    with pytest.raises(IndexStateError, match="unreadable"):
+        store.load(index)
+
+
+def test_manifest_records_model_dimension_segmentation_and_hashes(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    index = tmp_path / "index"
+    _open(seeds_copy, index, fake_embedder)
+    manifest = json.loads((index / store.current_generation(index) / "manifest.json").read_text())
+    assert manifest["model"] == "fake-hash-64" and manifest["dim"] == 64
+    assert manifest["format_version"] == store.FORMAT_VERSION
+    assert manifest["segmentation"] == Config().segmentation.as_dict()
+    assert all(len(d["sha256"]) == 64 for d in manifest["documents"])
+
+
+def test_refresh_picks_up_another_writers_generation(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    index = tmp_path / "index"
+    reader = _open(seeds_copy, index, fake_embedder)
+    assert reader.refresh() is False
+    (seeds_copy / "extra.md").write_text("# Extra\n\nThe summit dinner was held in Nara.\n", encoding="utf-8")
+    _open(seeds_copy, index, fake_embedder)
+    assert reader.refresh() is True
+    assert "extra.md" in [d.doc_id for d in reader.documents()]
