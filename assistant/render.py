@@ -76,15 +76,17 @@ def render_answer(answer: Answer) -> str:
 
 
 def _references(citations: Sequence[Citation]) -> str:
-    if not citations:
-        return ""
+    """The cited articles, each once, with the chips of the citations it holds."""
+    by_doc: dict[str, list[Citation]] = {}
+    for c in citations:
+        by_doc.setdefault(c.doc_id, []).append(c)
     items = "".join(
-        f'<li>{chip(c.id, c)} <span class="ref-title">{esc(c.title)}</span>'
-        + (f' <span class="ref-page">p. {c.page}</span>' if c.page else "")
+        f'<li><span class="ref-title">{esc(cits[0].title)}</span> '
+        + " ".join(chip(c.id, c) for c in cits)
         + "</li>"
-        for c in citations
+        for cits in by_doc.values()
     )
-    return f'<ol class="refs">{items}</ol>'
+    return f'<ul class="refs">{items}</ul>' if items else ""
 
 
 def render_passages(

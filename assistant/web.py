@@ -1,0 +1,402 @@
+"""The web app: a Gradio page for people and JSON routes for programs, on one FastAPI app.
+
+``create_app(assistant)`` builds everything and starts nothing; ``serve(assistant)``
+runs it with uvicorn. Gradio is imported inside the builders so that importing this
+module stays cheap and the analytics switch set by ``serve`` is seen before import.
+
+Routes: ``/`` the page; ``POST /api/ask``, ``POST /api/check``, ``GET /api/docs``;
+Gradio endpoints ``/ask``, ``/check`` (and an undocumented ``/noop`` for benchmarks)
+for ``gradio_client``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from assistant import render
+from assistant.check import ClaimCheck, check_claim, validate_claim
+from assistant.errors import AssistantError, IndexStateError, InvalidQuestion
+from assistant.types import Answer, Document, Sentence
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from assistant.core import Assistant
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_HISTORY = 20
+STATIC = Path(__file__).parent / "static"
+EXAMPLES = (
+    "What did Lee tell NHK?",
+    "Where did the summit take place?",
+    "Who is Benoit Hardy-Chartrand?",
+    "Do both articles report the martial law detail?",
+)
+CLAIM_EXAMPLES = (  # one per verdict over the seeds: supported, related, nothing
+    "Mr Lee said in an interview with Japanese public broadcaster NHK aired on Jan 12 that it "
+    "was not his place to “intervene or get involved” in the Japan-China row.",
+    "The summit took place in Tokyo.",
+    "The Eiffel Tower is in Paris.",
+)
+PANEL_EMPTY = (
+    '<div class="source-label">Source</div><div class="source-scroll"><div class="source-body">'
+    '<p class="muted">Click a citation such as [1] to read the cited sentence in its article.</p>'
+    "</div></div>"
+)
+
+
+class Service:
+    """The assistant as the web app uses it: one call at a time, cheap refresh, cached sources."""
+
+    def __init__(self, assistant: Assistant, refresh_every: float = 1.0) -> None:
+        self.assistant = assistant
+        self.refresh_every = refresh_every
+        # One core call at a time: the tokenizer and index are not safe to share across threads.
+        self._lock = threading.Lock()
+        self._checked = time.monotonic()
+        self._docs: dict[str, Document] | None = None
+        self._texts: dict[str, tuple[str, list[Sentence]]] = {}
+
+    def _refresh(self) -> None:
+        now = time.monotonic()
+        if now - self._checked >= self.refresh_every:
+            self._checked = now
+            if self.assistant.refresh():
+                self._docs, self._texts = None, {}
+
+    def ask(self, question: str, history: Sequence[str | Mapping[str, object]] = ()) -> Answer:
+        with self._lock:
+            self._refresh()
+            return self.assistant.ask(question, list(history)[-MAX_HISTORY:])
+
+    def check(self, claim: object) -> ClaimCheck:
+        text = validate_claim(claim)
+        with self._lock:
+            self._refresh()
+            scored = self.assistant.closest(text)
+            docs = list(self._documents().values())
+        return check_claim(text, scored, docs)
+
+    def documents(self) -> list[Document]:
+        with self._lock:
+            self._refresh()
+            return list(self._documents().values())
+
+    def _documents(self) -> dict[str, Document]:
+        if self._docs is None:
+            self._docs = {d.doc_id: d for d in self.assistant.documents()}
+        return self._docs
+
+    def source(self, doc_id: str, citations: Sequence[Any] = (), active: int | None = None) -> str:
+        """The article rendered with ``citations`` marked; '' for an unknown document."""
+        with self._lock:
+            doc = self._documents().get(doc_id)
+            if doc is None:
+                return ""
+            if doc_id not in self._texts:
+                self._texts[doc_id] = (self.assistant.text(doc_id), self.assistant.sentences(doc_id))
+            text, sentences = self._texts[doc_id]
+        return render.render_source(doc, text, sentences, citations, active=active)
+
+    def cited_sources(self, answer: Answer) -> dict[str, str]:
+        by_doc: dict[str, list[Any]] = {}
+        for c in answer.citations:
+            by_doc.setdefault(c.doc_id, []).append(c)
+        return {doc_id: self.source(doc_id, cits) for doc_id, cits in by_doc.items()}
+
+
+# ---------------------------------------------------------------------------- JSON routes
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.response = _error(status, code, message)
+
+
+async def _read_json(request: Request) -> dict[str, Any]:
+    """The request's JSON object, refusing bodies over MAX_BODY_BYTES before and while reading."""
+    too_big = _BadRequest(413, "body_too_large", f"The request body is over {MAX_BODY_BYTES} bytes.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_big
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise too_big
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise _BadRequest(400, "invalid_json", "The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise _BadRequest(422, "invalid_request", "The request body must be a JSON object.")
+    return data
+
+
+def _history(value: object) -> list[str | Mapping[str, object]]:
+    if value is None:
+        return []
+    ok = isinstance(value, list) and all(
+        isinstance(h, str) or (isinstance(h, dict) and isinstance(h.get("question"), str)) for h in value
+    )
+    if not ok:
+        raise InvalidQuestion("history must be a list of earlier questions (strings).")
+    return value  # type: ignore[return-value]
+
+
+def _add_routes(app: FastAPI, service: Service) -> None:
+    async def call(request: Request, work: Any) -> JSONResponse:
+        try:
+            data = await _read_json(request)
+            return JSONResponse(await run_in_threadpool(work, data))
+        except _BadRequest as exc:
+            return exc.response
+        except InvalidQuestion as exc:
+            return _error(422, "invalid_question", str(exc))
+        except IndexStateError as exc:
+            return _error(503, "index_unavailable", str(exc))
+        except AssistantError as exc:
+            return _error(500, "assistant_error", str(exc))
+
+    @app.post("/api/ask")
+    async def api_ask(request: Request) -> JSONResponse:
+        """Answer a question: {"question": str, "history": [str]} -> the answer JSON."""
+
+        def work(data: dict[str, Any]) -> dict[str, Any]:
+            question = data.get("question")
+            if not isinstance(question, str):
+                raise InvalidQuestion("'question' must be a string.")
+            return service.ask(question, _history(data.get("history"))).to_dict()
+
+        return await call(request, work)
+
+    @app.post("/api/check")
+    async def api_check(request: Request) -> JSONResponse:
+        """Check a claim against the sources: {"claim": str} -> verdicts per source."""
+        return await call(request, lambda data: service.check(data.get("claim")).to_dict())
+
+    @app.get("/api/docs")
+    async def api_docs() -> JSONResponse:
+        """The indexed documents."""
+        docs = await run_in_threadpool(service.documents)
+        return JSONResponse({"documents": [asdict(d) for d in docs]})
+
+
+# ---------------------------------------------------------------------------- Gradio page
+
+
+def _api_functions(service: Service) -> None:
+    """The endpoints for gradio_client: same JSON as the HTTP routes."""
+    import gradio as gr
+
+    def ask(question: str, history: list[Any] | None = None) -> dict[str, Any]:
+        """Answer a question from the sources; history holds earlier questions."""
+        try:
+            return service.ask(question, _history(history)).to_dict()
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def check(claim: str) -> dict[str, Any]:
+        """Check a claim against each source."""
+        try:
+            return service.check(claim).to_dict()
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def noop(question: str) -> dict[str, Any]:
+        """Does nothing: the cost of a Gradio round trip, for benchmarks."""
+        return {"question": question}
+
+    gr.api(ask, api_name="ask")
+    gr.api(check, api_name="check")
+    gr.api(noop, api_name="noop", api_visibility="undocumented")
+
+
+def _ask_tab(service: Service) -> None:
+    import gradio as gr
+
+    turns = gr.State([])  # rendered turns, oldest first
+    questions = gr.State([])  # questions answered so far: the history of follow-ups
+    pending = gr.State("")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            transcript = gr.HTML(render.render_transcript([]), elem_id="transcript", js_on_load=None)
+            with gr.Row():
+                box = gr.Textbox(
+                    placeholder="Ask about the articles…",
+                    show_label=False,
+                    scale=5,
+                    max_lines=4,
+                    elem_id="question",
+                    autofocus=True,
+                )
+                ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+            with gr.Row():
+                examples = [gr.Button(e, size="sm", variant="secondary") for e in EXAMPLES]
+            clear = gr.Button("New conversation", size="sm", variant="secondary")
+        with gr.Column(scale=2, elem_id="source-column"):
+            panel = gr.HTML(PANEL_EMPTY, elem_id="source-panel", js_on_load=None)
+
+    def take(question: str, done: list[str]) -> tuple[str, str, str]:
+        question = (question or "").strip()
+        if not question:
+            return "", "", gr.skip()
+        waiting = (
+            '<section class="turn pending"><div class="question"><span class="who">You</span>'
+            f'<p>{render.esc(question)}</p></div><p class="muted">Reading the sources…</p></section>'
+        )
+        return question, "", render.render_transcript([*done, waiting])
+
+    def answer(question: str, done: list[str], asked: list[str]) -> tuple[Any, ...]:
+        if not question:
+            return gr.skip(), gr.skip(), gr.skip()
+        try:
+            result = service.ask(question, asked)
+        except AssistantError as exc:
+            done = [*done, render.render_error(question, str(exc))]
+            return render.render_transcript(done), done, asked
+        turn = render.render_turn(len(done) + 1, question, result, service.cited_sources(result))
+        done = [*done, turn]
+        return render.render_transcript(done), done, [*asked, question]
+
+    open_first = "() => window.assistantOpenLatestCitation && window.assistantOpenLatestCitation()"
+    private = {"api_visibility": "private"}
+    triggers = [(box.submit, [box]), (ask_button.click, [box])]
+    triggers += [(b.click, [gr.State(e)]) for b, e in zip(examples, EXAMPLES, strict=True)]
+    for trigger, source in triggers:
+        trigger(take, [*source, turns], [pending, box, transcript], queue=False, **private).then(
+            answer, [pending, turns, questions], [transcript, turns, questions], **private
+        ).then(None, js=open_first, **private)
+    clear.click(
+        lambda: (render.render_transcript([]), [], [], PANEL_EMPTY),
+        None,
+        [transcript, turns, questions, panel],
+        queue=False,
+        **private,
+    )
+
+
+def _check_tab(service: Service) -> None:
+    import gradio as gr
+
+    gr.HTML(render.check_help(), js_on_load=None)
+    claim = gr.Textbox(label="Claim", placeholder="Paste a sentence to check against the sources", lines=2)
+    with gr.Row():
+        go = gr.Button("Check", variant="primary", elem_id="check")
+    gr.Examples([[c] for c in CLAIM_EXAMPLES], inputs=[claim], label="Try")
+    result = gr.HTML("", elem_id="check-result", js_on_load=None)
+
+    def run(text: str) -> str:
+        try:
+            return render.render_check(service.check(text))
+        except AssistantError as exc:
+            return f'<p class="error-text">{render.esc(str(exc))}</p>'
+
+    for trigger in (go.click, claim.submit):
+        trigger(run, [claim], [result], api_visibility="private")
+
+
+def _sources_tab(service: Service, demo: gr.Blocks) -> None:
+    import gradio as gr
+
+    table = gr.HTML("", js_on_load=None)
+    with gr.Row():
+        pick = gr.Dropdown(label="Open an article", choices=[], scale=4)
+        reload = gr.Button("Reload list", size="sm", scale=1)
+    gr.Markdown(
+        "Muted text is boilerplate (captions, promotions, page furniture): shown, never cited.  \n"
+        "*Adding and removing articles from this page is planned; for now add files to the "
+        "docs folder: the index is updated when the assistant starts.*",
+        elem_id="sources-manage",
+    )
+    view = gr.HTML("", elem_id="source-view", js_on_load=None)
+
+    def listing() -> tuple[str, Any]:
+        docs = service.documents()
+        choices = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in docs]
+        return render.render_documents(docs), gr.Dropdown(choices=choices, value=None)
+
+    def show(doc_id: str | None) -> str:
+        return service.source(doc_id) if doc_id else ""
+
+    demo.load(listing, None, [table, pick], api_visibility="private")
+    reload.click(listing, None, [table, pick], api_visibility="private")
+    pick.change(show, [pick], [view], api_visibility="private")
+
+
+def build_blocks(service: Service) -> gr.Blocks:
+    """The page: Ask, Check a claim, Sources."""
+    import gradio as gr
+
+    with gr.Blocks(title="News sources assistant", analytics_enabled=False) as demo:
+        gr.Markdown(
+            "# News sources assistant\nAnswers quoted sentence by sentence from the indexed "
+            "articles, each with its citation. Nothing leaves this machine.",
+            elem_id="app-title",
+        )
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                _ask_tab(service)
+            with gr.Tab("Check a claim", id="check"):
+                _check_tab(service)
+            with gr.Tab("Sources", id="sources"):
+                _sources_tab(service, demo)
+        _api_functions(service)
+    return demo
+
+
+def theme() -> Any:
+    """The default look with system fonts: no font is fetched from anywhere."""
+    import gradio as gr
+
+    return gr.themes.Default(
+        font=["ui-sans-serif", "system-ui", "sans-serif"],
+        font_mono=["ui-monospace", "monospace"],
+    )
+
+
+def create_app(assistant: Assistant) -> FastAPI:
+    """The FastAPI app: JSON routes under /api and the Gradio page at /. Starts nothing."""
+    import gradio as gr
+
+    service = Service(assistant)
+    app = FastAPI(title="News sources assistant", docs_url=None, redoc_url=None)
+    _add_routes(app, service)
+    return gr.mount_gradio_app(
+        app,
+        build_blocks(service),
+        path="/",
+        footer_links=["api"],
+        theme=theme(),
+        css=(STATIC / "app.css").read_text(encoding="utf-8"),
+        js=(STATIC / "app.js").read_text(encoding="utf-8"),
+        ssr_mode=False,
+        mcp_server=False,
+        pwa=False,
+    )
+
+
+def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Serve the app until interrupted, printing its URL."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import uvicorn
+
+    app = create_app(assistant)
+    print(f"Serving the assistant on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
