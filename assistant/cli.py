@@ -206,6 +206,71 @@ def _plain(answer) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(lines)
 
 
+@cli.command()
+@_DOCS
+@_INDEX
+@_MODEL
+@click.option("--max-file-mb", type=click.FloatRange(0.001, 2048), default=20.0, show_default=True,
+              help="Refuse files larger than this.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def add(docs: Path, index: Path, model: str | None, max_file_mb: float, paths: tuple[Path, ...]) -> None:
+    """Copy articles (files or folders, recursively) into the docs folder and index them."""
+    _offline()
+    with _errors():
+        config = _config(docs, index, model, max_file_bytes=int(max_file_mb * 1024 * 1024))
+        assistant = _open(config)
+        bars = _Bars(enabled=True)
+        try:
+            report = assistant.add(list(paths), progress=bars, notify=lambda m: click.echo(m, err=True))
+        finally:
+            bars.close()
+        for line in report.skipped:
+            click.echo(f"skipped {line}", err=True)
+        _report_skipped(report)
+        click.echo(
+            f"Added {len(report.added)}, updated {len(report.updated)}, skipped {len(report.skipped)}, "
+            f"refused {len(report.errors)}; {len(assistant.documents())} documents in the index."
+        )
+        if report.errors and not (report.added or report.updated or report.skipped):
+            sys.exit(1)
+
+
+@cli.command()
+@_DOCS
+@_INDEX
+@_MODEL
+@click.argument("doc_id")
+def remove(docs: Path, index: Path, model: str | None, doc_id: str) -> None:
+    """Take DOC_ID out of the index (its file is left alone and ignored until added again)."""
+    _offline()
+    with _errors():
+        assistant = _open(_config(docs, index, model))
+        doc = assistant.remove(doc_id)
+        click.echo(f"Removed {doc.doc_id} ({doc.title}); {len(assistant.documents())} documents left.")
+
+
+@cli.command(name="docs")
+@_DOCS
+@_INDEX
+@_MODEL
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def docs_(docs: Path, index: Path, model: str | None, as_json: bool) -> None:
+    """List the indexed documents."""
+    _offline()
+    with _errors():
+        assistant = _open(_config(docs, index, model), quiet=as_json)
+        rows = [
+            {"id": d.doc_id, "title": d.title, "format": d.format, "sentences": d.n_sentences,
+             "added_at": d.added_at, "file": d.file, "source": d.source, "meta": d.meta.to_dict()}
+            for d in assistant.documents()
+        ]
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        for r in rows:
+            click.echo(f"{r['id']}\t{r['format']}\t{r['sentences']} sentences\t{r['added_at']}\t{r['title']}")
+
+
 @cli.command(name="eval")
 @_DOCS
 @_INDEX

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from assistant import indexer, store
+from assistant import indexer, loaders, store
 from assistant.analyze import analyze
 from assistant.answer import compose
 from assistant.config import MAX_QUESTION_CHARS, Config
 from assistant.embed import Embedder, load_embedder
-from assistant.errors import InvalidQuestion, NoDocuments
+from assistant.errors import DocumentError, InvalidQuestion, NoDocuments, UnknownDocument
 from assistant.indexer import SyncReport
 from assistant.lexical import terms
 from assistant.retrieve import Searcher
@@ -143,13 +146,87 @@ class Assistant:
             self._state = _State(data, Searcher(data, self.embedder))
         return True
 
-    def update(self, progress: Progress | None = None, notify: Notify | None = None) -> SyncReport:
+    def update(
+        self, progress: Progress | None = None, notify: Notify | None = None, restore: frozenset[str] = frozenset()
+    ) -> SyncReport:
         """Bring the index up to date with the docs folder and reload it."""
-        data, report = _update(self.config, self.embedder, self._state.data, progress, notify)
+        data, report = _update(self.config, self.embedder, self._state.data, progress, notify, restore)
         if data is not None and data.generation != self._state.data.generation:
             self._state = _State(data, Searcher(data, self.embedder))
         self.last_report = report
         return report
+
+
+    def add(self, paths: Sequence[Path], progress: Progress | None = None, notify: Notify | None = None) -> SyncReport:
+        """Copy readable articles into the docs folder and index them; bad files are listed, not raised.
+
+        A file whose exact content is already indexed is skipped; nothing already in the
+        docs folder is overwritten (a different file of the same name gets a new name).
+        """
+        files, errors = loaders.discover(paths, exclude=[self.config.index_dir])
+        report = SyncReport(errors=list(errors))
+        restore: set[str] = set()
+        data = self._state.data
+        for n, path in enumerate(files, 1):
+            try:
+                loaders.load(path, max_bytes=self.config.max_file_bytes)
+                digest = indexer.sha256_file(path)
+            except DocumentError as error:
+                report.errors.append(error)
+                continue
+            except OSError as error:
+                report.errors.append(DocumentError(str(path), f"cannot be read ({error.strerror})"))
+                continue
+            known = indexer.find_by_hash(data, digest)
+            if known is not None:
+                report.skipped.append(f"{path} (already indexed as {known})")
+                continue
+            restore.add(_place_in_docs(path, self.config.docs_dir, digest))
+            if progress:
+                progress("files", n, len(files))
+        update = self.update(progress, notify, restore=frozenset(restore))
+        update.errors[:0] = report.errors
+        update.skipped[:0] = report.skipped
+        self.last_report = update
+        return update
+
+    def remove(self, doc_id: str) -> Document:
+        """Take a document out of the index; its file stays where it is, ignored until added again.
+
+        Raises:
+            UnknownDocument: no document has this id.
+        """
+        with store.WriterLock(self.config.index_dir):
+            data = _load_or_none(self.config) or self._state.data
+            doc = data.documents.get(doc_id)
+            if doc is None:
+                raise UnknownDocument(f"No document {doc_id!r} in the index. 'assistant docs' lists them.")
+            indexer.drop(data, doc_id)
+            data.removed[doc_id] = doc.sha256
+            store.save(self.config.index_dir, data)
+        self._state = _State(data, Searcher(data, self.embedder))
+        return doc
+
+
+def _place_in_docs(path: Path, docs_dir: Path, digest: str) -> str:
+    """Copy ``path`` into the docs folder (unless it is already there); returns its doc id."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(docs_dir.resolve()).as_posix()
+    except ValueError:
+        pass
+    target = docs_dir / path.name
+    n = 2
+    while target.exists():
+        if indexer.sha256_file(target) == digest:
+            return target.name
+        target = docs_dir / f"{path.stem}-{n}{path.suffix}"
+        n += 1
+    tmp = target.with_name(f".{target.name}.part")
+    shutil.copyfile(path, tmp)
+    os.replace(tmp, target)  # a half-copied file never looks like an article
+    return target.name
 
 
 def validate_question(question: str) -> str:
@@ -174,10 +251,11 @@ def _update(
     data: IndexData | None,
     progress: Progress | None,
     notify: Notify | None,
+    restore: frozenset[str] = frozenset(),
 ) -> tuple[IndexData | None, SyncReport]:
     """Sync with the docs folder under the writer lock, only when something changed."""
     if data is not None and data.segmentation == config.segmentation.as_dict():
-        pending, gone, errors = indexer.plan(data, config)
+        pending, gone, errors = indexer.plan(data, config, restore)
         if not pending and not gone:
             indexer_report = SyncReport(errors=errors)
             return data, indexer_report
@@ -188,7 +266,7 @@ def _update(
         data = _load_or_none(config)  # another writer may have moved on meanwhile
         if data is not None:
             indexer.check_compatible(data, embedder, config)
-        data, report = indexer.sync(data, config, embedder, progress)
+        data, report = indexer.sync(data, config, embedder, progress, restore)
         if report.changed or not data.generation:
             if data.documents or data.generation:
                 store.save(config.index_dir, data)

@@ -6,6 +6,7 @@
     │   ├── UnsupportedFormat
     │   └── UnreadableDocument  missing, unreadable, binary, empty, too large, no text layer
     ├── NoDocuments           a docs folder with no readable article
+    ├── UnknownDocument       no indexed document has that id
     └── IndexStateError       missing, corrupt or incompatible index
         ├── IndexMismatch     built with another model or format
         └── IndexLocked       another writer holds the lock
@@ -41,6 +42,10 @@ class UnreadableDocument(DocumentError):
 
 class NoDocuments(AssistantError):
     """The docs folder holds no readable article."""
+
+
+class UnknownDocument(AssistantError):
+    """No indexed document has the given id."""
 
 
 class IndexStateError(AssistantError):

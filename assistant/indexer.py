@@ -32,6 +32,7 @@ class SyncReport:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     errors: list[DocumentError] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already indexed, with the reason
     sentences_embedded: int = 0
 
     @property
@@ -64,8 +65,13 @@ def check_compatible(data: IndexData, embedder: Embedder, config: Config) -> Non
         )
 
 
-def plan(data: IndexData | None, config: Config) -> tuple[list[_Pending], list[str], list[DocumentError]]:
-    """Files to (re)index and doc ids to drop so that the index mirrors the docs folder."""
+def plan(
+    data: IndexData | None, config: Config, restore: frozenset[str] = frozenset()
+) -> tuple[list[_Pending], list[str], list[DocumentError]]:
+    """Files to (re)index and doc ids to drop so that the index mirrors the docs folder.
+
+    Documents removed by hand stay out while their file is unchanged, unless named in ``restore``.
+    """
     docs_dir = config.docs_dir
     if not docs_dir.is_dir():
         raise IndexStateError(f"The docs folder {docs_dir} does not exist.")
@@ -84,7 +90,7 @@ def plan(data: IndexData | None, config: Config) -> tuple[list[_Pending], list[s
         except OSError as error:
             errors.append(DocumentError(str(path), f"cannot be read ({error.strerror})"))
             continue
-        if removed.get(doc_id) == digest:
+        if removed.get(doc_id) == digest and doc_id not in restore:
             continue
         doc = known.get(doc_id)
         if doc is None or doc.sha256 != digest:
@@ -98,12 +104,13 @@ def sync(
     config: Config,
     embedder: Embedder,
     progress: Progress | None = None,
+    restore: frozenset[str] = frozenset(),
 ) -> tuple[IndexData, SyncReport]:
     """Mirror the docs folder into ``data`` (a new IndexData when None); caller saves it."""
     seg = config.segmentation.as_dict()
     if data is not None and data.segmentation != seg:
         data = None  # cut differently: every sentence id would change, start afresh
-    pending, gone, errors = plan(data, config)
+    pending, gone, errors = plan(data, config, restore)
     if data is None:
         data = IndexData.empty(embedder.name, embedder.dim, seg)
     report = SyncReport(errors=errors)
@@ -179,6 +186,11 @@ def ingest(
     _embed_into(data.sentence_vectors, sentence_texts, sentence_ids, embedder, progress, "sentences")
     _embed_into(data.passage_vectors, passage_texts, passage_ids, embedder, None, "passages")
     return len(sentence_texts)
+
+
+def find_by_hash(data: IndexData, digest: str) -> str | None:
+    """The id of an indexed document with these exact bytes, if any."""
+    return next((d.doc_id for d in data.documents.values() if d.sha256 == digest), None)
 
 
 def drop(data: IndexData, doc_id: str) -> bool:
