@@ -275,14 +275,18 @@ def _ask_tab(service: Service) -> None:
         done = [*done, turn]
         return render.render_transcript(done), done, [*asked, question]
 
+    show_last = "() => window.assistantShowLatestTurn && window.assistantShowLatestTurn()"
     open_first = "() => window.assistantOpenLatestCitation && window.assistantOpenLatestCitation()"
-    private = {"api_visibility": "private"}
+    private = {"api_visibility": "private", "show_progress": "hidden"}
     triggers = [(box.submit, [box]), (ask_button.click, [box])]
     triggers += [(b.click, [gr.State(e)]) for b, e in zip(examples, EXAMPLES, strict=True)]
     for trigger, source in triggers:
+        # The question shows at once as a pending turn; the answer replaces it.
         trigger(take, [*source, turns], [pending, box, transcript], queue=False, **private).then(
-            answer, [pending, turns, questions], [transcript, turns, questions], **private
-        ).then(None, js=open_first, **private)
+            None, js=show_last, **private
+        ).then(answer, [pending, turns, questions], [transcript, turns, questions], **private).then(
+            None, js=open_first, **private
+        )
     clear.click(
         lambda: (render.render_transcript([]), [], [], PANEL_EMPTY),
         None,

@@ -34,11 +34,30 @@
     if (intoView) active.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
-  window.assistantOpenLatestCitation = () => {
+  function latestTurn() {
     const turns = document.querySelectorAll("#transcript .turn");
-    const last = turns[turns.length - 1];
+    return turns[turns.length - 1];
+  }
+
+  // Bring the newest turn's start into the transcript's scroll box (not the window).
+  window.assistantShowLatestTurn = () => {
+    const box = document.getElementById("transcript");
+    const last = latestTurn();
+    if (!box || !last) return;
+    box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  };
+
+  window.assistantOpenLatestCitation = () => {
+    window.assistantShowLatestTurn();
+    const last = latestTurn();
     const chip = last && last.querySelector(".cite-chip");
-    if (chip) openCitation(chip, false);
+    if (chip) return openCitation(chip, false);
+    // The newest answer cites nothing: do not leave an older citation on show.
+    const body = document.querySelector("#source-panel .source-body");
+    const label = document.querySelector("#source-panel .source-label");
+    if (body) body.innerHTML = '<p class="muted">The latest reply cites no source.</p>';
+    if (label) label.textContent = "Source";
+    document.querySelectorAll(".cite-chip.selected").forEach((c) => c.classList.remove("selected"));
   };
 
   document.addEventListener("click", (event) => {
