@@ -108,9 +108,7 @@ def validate_claim(claim: object, max_chars: int = MAX_QUESTION_CHARS) -> str:
     if not isinstance(claim, str) or not claim.strip():
         raise InvalidQuestion("The claim is empty: paste a sentence to check.")
     if len(claim) > max_chars:
-        raise InvalidQuestion(
-            f"The claim is too long ({len(claim)} characters; at most {max_chars})."
-        )
+        raise InvalidQuestion(f"The claim is too long ({len(claim)} characters; at most {max_chars}).")
     return claim.strip()
 
 
@@ -137,14 +135,10 @@ def check_claim(
     for item in scored:
         s = item.sentence
         verdict = thresholds.verdict(item.dense, item.lexical)
-        passage = CheckedPassage(
-            s.doc_id, s.start, s.end, s.text, item.dense, item.lexical, verdict
-        )
+        passage = CheckedPassage(s.doc_id, s.start, s.end, s.text, item.dense, item.lexical, verdict)
         by_doc.setdefault(s.doc_id, []).append(passage)
     titles = {doc.doc_id: doc.title for doc in documents}
-    sources = [
-        _source(doc_id, titles.get(doc_id, doc_id), found) for doc_id, found in by_doc.items()
-    ]
+    sources = [_source(doc_id, titles.get(doc_id, doc_id), found) for doc_id, found in by_doc.items()]
     sources.sort(key=lambda src: (-_RANK[src.verdict], -_best_score(src)))
     verdict: Verdict = sources[0].verdict if sources else "nothing"
     return ClaimCheck(claim, verdict, LABELS[verdict], tuple(sources))

@@ -43,10 +43,7 @@ def chip(citation_id: int, citation: Citation | None = None) -> str:
     if citation is not None:
         where = f", p. {citation.page}" if citation.page else ""
         title = f' title="{esc(citation.title + where)}"'
-    return (
-        f'<button type="button" class="cite-chip" data-cite="{citation_id}"{title}>'
-        f"[{citation_id}]</button>"
-    )
+    return f'<button type="button" class="cite-chip" data-cite="{citation_id}"{title}>[{citation_id}]</button>'
 
 
 def render_answer(answer: Answer) -> str:
@@ -81,17 +78,13 @@ def _references(citations: Sequence[Citation]) -> str:
     for c in citations:
         by_doc.setdefault(c.doc_id, []).append(c)
     items = "".join(
-        f'<li><span class="ref-title">{esc(cits[0].title)}</span> '
-        + " ".join(chip(c.id, c) for c in cits)
-        + "</li>"
+        f'<li><span class="ref-title">{esc(cits[0].title)}</span> ' + " ".join(chip(c.id, c) for c in cits) + "</li>"
         for cits in by_doc.values()
     )
     return f'<ul class="refs">{items}</ul>' if items else ""
 
 
-def render_passages(
-    passages: Sequence[PassageHit], *, title: str = "Retrieved passages", open_: bool = False
-) -> str:
+def render_passages(passages: Sequence[PassageHit], *, title: str = "Retrieved passages", open_: bool = False) -> str:
     """An expandable list of passages with their score and article."""
     if not passages:
         return f'<p class="muted">{esc(title)}: none.</p>'
@@ -170,14 +163,10 @@ def render_meta(doc: Document) -> str:
     ]
     rows += [("File", doc.doc_id)]
     cells = "".join(
-        f'<div><dt>{name}</dt><dd class="{"" if value else "unknown"}">'
-        f"{esc(value or UNKNOWN)}</dd></div>"
+        f'<div><dt>{name}</dt><dd class="{"" if value else "unknown"}">{esc(value or UNKNOWN)}</dd></div>'
         for name, value in rows
     )
-    return (
-        f'<header class="source-head"><h3>{esc(doc.title)}</h3>'
-        f'<dl class="meta">{cells}</dl></header>'
-    )
+    return f'<header class="source-head"><h3>{esc(doc.title)}</h3><dl class="meta">{cells}</dl></header>'
 
 
 @dataclass(frozen=True)
@@ -188,9 +177,7 @@ class _Span:
     cids: tuple[int, ...] = ()
 
 
-def _spans(
-    sentences: Iterable[Sentence], citations: Iterable[Citation], length: int
-) -> list[_Span]:
+def _spans(sentences: Iterable[Sentence], citations: Iterable[Citation], length: int) -> list[_Span]:
     """Non-overlapping spans to mark: cited ranges first, then the other sentences."""
     kinds = {(s.start, s.end): s.kind for s in sentences}
     cited: dict[tuple[int, int], list[int]] = {}
@@ -317,11 +304,7 @@ def render_check(result: ClaimCheck) -> str:
             f"<blockquote>{highlight_terms(p.text, terms)}</blockquote></li>"
             for p in src.passages
         )
-        passages = (
-            f'<ol class="passage-list">{items}</ol>'
-            if items
-            else '<p class="muted">No close sentence.</p>'
-        )
+        passages = f'<ol class="passage-list">{items}</ol>' if items else '<p class="muted">No close sentence.</p>'
         sources.append(
             f'<section class="check-source verdict-{src.verdict}" data-doc="{esc(src.doc_id)}">'
             f'<h4>{esc(src.title)}</h4><p class="verdict-label">{esc(src.label)}</p>'
@@ -329,9 +312,7 @@ def render_check(result: ClaimCheck) -> str:
         )
     return (
         f'<div class="check-result"><p class="check-claim">Claim: <q>{esc(result.claim)}</q></p>'
-        f'<p class="verdict-banner verdict-{result.verdict}">{esc(result.label)}</p>'
-        + "".join(sources)
-        + "</div>"
+        f'<p class="verdict-banner verdict-{result.verdict}">{esc(result.label)}</p>' + "".join(sources) + "</div>"
     )
 
 
@@ -339,7 +320,4 @@ def check_help(thresholds: Thresholds | None = None) -> str:
     """What the verdicts mean and what they cannot detect."""
     t = thresholds or Thresholds()
     meaning = MEANING.format(dense=t.supported_dense, lexical=t.supported_lexical)
-    return (
-        f'<div class="check-help"><p>{esc(meaning)}</p>'
-        f"<p><strong>Limits.</strong> {esc(LIMITS)}</p></div>"
-    )
+    return f'<div class="check-help"><p>{esc(meaning)}</p><p><strong>Limits.</strong> {esc(LIMITS)}</p></div>'

@@ -175,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--gradio", type=int, default=30, help="gradio_client calls of each endpoint")
     args = parser.parse_args(argv)
     qs = questions(args.questions)
-    with (server() if args.url is None else _given(args.url)) as url:
+    with server() if args.url is None else _given(args.url) as url:
         warm = warm_http(url, qs)
         loaded, errors, wall = concurrent_http(url, qs, args.clients)
         ask, noop = gradio_calls(url, qs[: args.gradio])

@@ -82,9 +82,7 @@ def _sentences(text: str) -> list[Sentence]:
 @pytest.fixture
 def doc() -> Document:
     meta = DocumentMeta(title=f"Title {EVIL}", credit="AFP")
-    return Document(
-        "evil.txt", "evil.txt", "evil.txt", "txt", "0" * 64, meta, 4, "2026-01-13T10:00:00Z"
-    )
+    return Document("evil.txt", "evil.txt", "evil.txt", "txt", "0" * 64, meta, 4, "2026-01-13T10:00:00Z")
 
 
 @pytest.fixture
@@ -131,9 +129,7 @@ def test_meta_says_unknown(doc, sentences):
 
 
 def test_two_citations_of_one_sentence_share_one_mark(doc, sentences):
-    html = render_source(
-        doc, TEXT, sentences, [_citation(1, sentences[1]), _citation(3, sentences[1])]
-    )
+    html = render_source(doc, TEXT, sentences, [_citation(1, sentences[1]), _citation(3, sentences[1])])
     marks, _ = collect(html, "cite")
     assert len(marks) == 1 and marks[0][0]["data-cids"] == "1 3"
 
@@ -193,10 +189,7 @@ def test_turn_escapes_question_and_hides_sources(doc, sentences):
 
 def test_highlight_terms_marks_words_and_escapes():
     html = highlight_terms("Lee told <b>NHK</b> things", {"nhk", "lee"})
-    assert (
-        html == '<mark class="term">Lee</mark> told &lt;b&gt;'
-        '<mark class="term">NHK</mark>&lt;/b&gt; things'
-    )
+    assert html == '<mark class="term">Lee</mark> told &lt;b&gt;<mark class="term">NHK</mark>&lt;/b&gt; things'
 
 
 def test_check_rendering(sentences, doc):
