@@ -325,8 +325,8 @@ def _sources_tab(service: Service, demo: gr.Blocks) -> None:
         reload = gr.Button("Reload list", size="sm", scale=1)
     gr.Markdown(
         "Muted text is boilerplate (captions, promotions, page furniture): shown, never cited.  \n"
-        "*Adding and removing articles from this page is planned; for now add files to the "
-        "docs folder: the index is updated when the assistant starts.*",
+        "*Adding and removing articles from this page is planned. For now run `assistant add FILE` or "
+        "`assistant remove DOC_ID` in a terminal: this page picks the change up (Reload list).*",
         elem_id="sources-manage",
     )
     view = gr.HTML("", elem_id="source-view", js_on_load=None)

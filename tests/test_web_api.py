@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -176,3 +177,29 @@ def test_page_is_served(http):
 def test_importing_the_web_module_starts_nothing_and_skips_gradio():
     code = "import sys, assistant.web; assert 'gradio' not in sys.modules, 'gradio imported'"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_server_picks_up_articles_added_and_removed_by_another_process(served, http, tmp_path):
+    from web_fixtures import embedder
+
+    from assistant import Assistant
+
+    article = tmp_path / "otters.txt"
+    article.write_text("Otters in Nara\n\nA family of otters was seen swimming in the Saho River in Nara.\n")
+    other = Assistant.open(served.assistant.config, embedder=embedder(), update=False)
+
+    def listed() -> set[str]:
+        return {d["doc_id"] for d in http.get("api/docs").json()["documents"]}
+
+    def wait_until(condition) -> None:
+        deadline = time.monotonic() + 10
+        while not condition():
+            assert time.monotonic() < deadline, "the server did not reload the index"
+            time.sleep(0.2)
+
+    other.add([article])
+    wait_until(lambda: "otters.txt" in listed())
+    answer = http.post("api/ask", json={"question": "Where were the otters seen swimming?"}).json()
+    assert answer["found"] and answer["citations"][0]["doc_id"] == "otters.txt"
+    other.remove("otters.txt")
+    wait_until(lambda: "otters.txt" not in listed())
