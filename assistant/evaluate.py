@@ -46,9 +46,7 @@ def detect_kind(questions: Sequence[Mapping[str, Any]]) -> Literal["gold", "squa
         return "gold"
     if "answers" in first and "doc" in first:
         return "squad"
-    raise ValueError(
-        "Unknown question format: expected 'evidence' (gold) or 'answers' and 'doc' (squad)."
-    )
+    raise ValueError("Unknown question format: expected 'evidence' (gold) or 'answers' and 'doc' (squad).")
 
 
 def overlaps(start: int, end: int, other_start: int, other_end: int) -> bool:
@@ -90,9 +88,7 @@ class _Integrity:
         return _share(self.intact, self.checked)
 
 
-def _ask_all(
-    questions: Sequence[Mapping[str, Any]], ask: Ask, progress: Progress | None
-) -> list[Mapping[str, Any]]:
+def _ask_all(questions: Sequence[Mapping[str, Any]], ask: Ask, progress: Progress | None) -> list[Mapping[str, Any]]:
     answers = []
     for n, q in enumerate(questions, 1):
         answers.append(_as_dict(ask(q["question"], list(q.get("history") or []))))
@@ -101,15 +97,11 @@ def _ask_all(
     return answers
 
 
-def evidence_rank(
-    citations: Sequence[Mapping[str, Any]], evidence: Sequence[Mapping[str, Any]]
-) -> int | None:
+def evidence_rank(citations: Sequence[Mapping[str, Any]], evidence: Sequence[Mapping[str, Any]]) -> int | None:
     """1-based rank of the first citation overlapping a gold evidence span, or None."""
     for rank, c in enumerate(citations, 1):
         for ev in evidence:
-            if c["doc_id"] == ev["doc_id"] and overlaps(
-                c["start"], c["end"], ev["start"], ev["end"]
-            ):
+            if c["doc_id"] == ev["doc_id"] and overlaps(c["start"], c["end"], ev["start"], ev["end"]):
                 return rank
     return None
 
@@ -144,9 +136,7 @@ def _gold_failure(q: Mapping[str, Any], answer: Mapping[str, Any], rank: int | N
     }
 
 
-def evaluate_gold(
-    questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress: Progress | None = None
-) -> dict:
+def evaluate_gold(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress: Progress | None = None) -> dict:
     """Ask every gold question (with its history) and score the citations.
 
     Evidence@k and MRR are over answerable questions and look at citations whether or
@@ -167,11 +157,7 @@ def evaluate_gold(
         if q["answerable"]:
             rank = evidence_rank(answer["citations"], q["evidence"])
             passage_rank = evidence_rank(answer.get("passages") or [], q["evidence"])
-        rows.append(
-            _GoldRow(
-                q.get("category", "-"), q["answerable"], not answer["found"], rank, passage_rank
-            )
-        )
+        rows.append(_GoldRow(q.get("category", "-"), q["answerable"], not answer["found"], rank, passage_rank))
         failure = _gold_failure(q, answer, rank)
         if failure:
             failures.append(failure)
@@ -182,8 +168,7 @@ def evaluate_gold(
         "citations_checked": integrity.checked,
         "citation_integrity": integrity.share(),
         "by_category": {
-            name: _gold_category([r for r in rows if r.category == name])
-            for name in sorted({r.category for r in rows})
+            name: _gold_category([r for r in rows if r.category == name]) for name in sorted({r.category for r in rows})
         },
         "failures": failures,
     }
@@ -222,18 +207,14 @@ def _gold_category(rows: Sequence[_GoldRow]) -> dict[str, Any]:
     }
 
 
-def contains_answer(
-    citation: Mapping[str, Any], doc: str, answers: Sequence[Mapping[str, Any]]
-) -> bool:
+def contains_answer(citation: Mapping[str, Any], doc: str, answers: Sequence[Mapping[str, Any]]) -> bool:
     """True when the citation is in ``doc`` and its span holds some gold answer span."""
     return citation["doc_id"] == doc and any(
         citation["start"] <= a["start"] and a["end"] <= citation["end"] for a in answers
     )
 
 
-def evaluate_squad(
-    questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress: Progress | None = None
-) -> dict:
+def evaluate_squad(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress: Progress | None = None) -> dict:
     """Ask squad2-dev questions and score whether the top citation holds a gold answer.
 
     Returns:
@@ -325,18 +306,12 @@ def format_report(result: Mapping[str, Any], *, max_failures: int = 30) -> str:
     lines += _table(("metric", "value", "meaning"), rows)
     if result.get("by_category"):
         lines += ["", "### By category", ""]
-        rows = [
-            (c, v["questions"], v["evidence@1"], v["refused_share"])
-            for c, v in result["by_category"].items()
-        ]
+        rows = [(c, v["questions"], v["evidence@1"], v["refused_share"]) for c, v in result["by_category"].items()]
         lines += _table(("category", "questions", "evidence@1", "refused"), rows)
     failures = result.get("failures") or []
     if failures:
         lines += ["", f"### Failures ({len(failures)})", ""]
-        rows = [
-            (f["id"], f["question"], f["reason"], f["top_citation"])
-            for f in failures[:max_failures]
-        ]
+        rows = [(f["id"], f["question"], f["reason"], f["top_citation"]) for f in failures[:max_failures]]
         lines += _table(("id", "question", "reason", "top citation"), rows)
         if len(failures) > max_failures:
             lines += ["", f"... and {len(failures) - max_failures} more."]

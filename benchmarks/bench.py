@@ -85,9 +85,7 @@ def bench_cold_open(docs: Path, work: Path) -> Row:
     return Row("first open in the process (model load + seeds build)", f"{seconds:.2f} s", "1")
 
 
-def bench_build(
-    docs: Path, work: Path, runs: int, label: str, target: str = ""
-) -> tuple[Assistant, list[Row]]:
+def bench_build(docs: Path, work: Path, runs: int, label: str, target: str = "") -> tuple[Assistant, list[Row]]:
     """``runs`` builds into fresh folders, the model already loaded in the process."""
     times = []
     for n in range(runs):
@@ -121,9 +119,7 @@ def query_latencies(assistant: Assistant, questions: Sequence[dict], repeats: in
     return times
 
 
-def latency_rows(
-    label: str, times: Sequence[float], runs: str, targets: tuple[str, str]
-) -> list[Row]:
+def latency_rows(label: str, times: Sequence[float], runs: str, targets: tuple[str, str]) -> list[Row]:
     return [
         Row(
             f"{label}: warm query latency p50",
@@ -164,9 +160,7 @@ def bench_cli(docs: Path, index: Path) -> list[Row]:
     child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return [
         Row(label, f"{statistics.median(times):.2f} s", f"median of {CLI_RUNS}"),
-        Row(
-            "peak memory of the CLI process (ru_maxrss)", f"{child_mb:.0f} MB", f"max of {CLI_RUNS}"
-        ),
+        Row("peak memory of the CLI process (ru_maxrss)", f"{child_mb:.0f} MB", f"max of {CLI_RUNS}"),
     ]
 
 
@@ -199,17 +193,13 @@ def run(args: argparse.Namespace) -> str:
         seeds, build_rows = bench_build(SEEDS, work / "seeds", args.runs, "seeds", "<= 2 s")
         rows += build_rows
         times = query_latencies(seeds, gold, args.runs)
-        rows += latency_rows(
-            "seeds", times, f"{len(gold)} questions x {args.runs}", ("<= 15 ms", "<= 40 ms")
-        )
+        rows += latency_rows("seeds", times, f"{len(gold)} questions x {args.runs}", ("<= 15 ms", "<= 40 ms"))
         rows += bench_cli(SEEDS, work / "seeds" / f"build{args.runs - 1}")
         if args.quality:
             reports.append(format_report(evaluate_gold(gold, ask_fn(seeds))))
         squad_note = squad_skip_reason(args)
         if squad_note is None:
-            squad, squad_build = bench_build(
-                SQUAD / "docs", work / "squad", args.squad_builds, "squad2-dev"
-            )
+            squad, squad_build = bench_build(SQUAD / "docs", work / "squad", args.squad_builds, "squad2-dev")
             rows += squad_build
             sample = squad_questions(args.squad_sample)
             rows += latency_rows(
@@ -220,11 +210,7 @@ def run(args: argparse.Namespace) -> str:
             )
             if args.quality:
                 all_squad = load_questions(SQUAD / "questions.jsonl")
-                reports.append(
-                    format_report(
-                        evaluate_squad(all_squad, ask_fn(squad), progress=progress("squad2-dev"))
-                    )
-                )
+                reports.append(format_report(evaluate_squad(all_squad, ask_fn(squad), progress=progress("squad2-dev"))))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(Row("peak memory of this process (ru_maxrss)", f"{peak:.0f} MB", "-"))
     return render(rows, squad_note, reports)
@@ -262,12 +248,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="builds and query repeats (default 5)")
     parser.add_argument("--skip-squad", action="store_true", help="leave out squad2-dev rows")
-    parser.add_argument(
-        "--quality", action="store_true", help="also score the gold questions and all of squad2-dev"
-    )
-    parser.add_argument(
-        "--squad-sample", type=int, default=300, help="squad2-dev questions timed (default 300)"
-    )
+    parser.add_argument("--quality", action="store_true", help="also score the gold questions and all of squad2-dev")
+    parser.add_argument("--squad-sample", type=int, default=300, help="squad2-dev questions timed (default 300)")
     parser.add_argument(
         "--squad-builds",
         type=int,

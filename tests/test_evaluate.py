@@ -101,9 +101,7 @@ def gold_run(docs):
         {
             "question q1?": answer("q1", True, cite(docs, "a.txt", 0, 10)),
             # adjacent to the evidence first, overlapping second
-            "question q2?": answer(
-                "q2", True, cite(docs, "a.txt", 11, 21), cite(docs, "a.txt", 30, 40)
-            ),
+            "question q2?": answer("q2", True, cite(docs, "a.txt", 11, 21), cite(docs, "a.txt", 30, 40)),
             # right offsets, wrong document; refused
             "question q3?": answer("q3", False, cite(docs, "b.txt", 0, 10)),
             "question q4?": answer("q4", False),
@@ -181,9 +179,7 @@ def test_passage_evidence_counts_retrieval_behind_a_refusal(docs):
 def test_integrity_failure_detected(docs, tmp_path):
     bad_text = cite(docs, "a.txt", 0, 10, text="Alpha one!")
     missing = Citation(0, "gone.txt", "gone", str(tmp_path / "gone.txt"), 0, 3, "abc", 1.0)
-    ask = FakeAsk(
-        {"question q1?": answer("q1", True, cite(docs, "a.txt", 0, 10), bad_text, missing)}
-    )
+    ask = FakeAsk({"question q1?": answer("q1", True, cite(docs, "a.txt", 0, 10), bad_text, missing)})
     result = evaluate_gold([gold("q1", "quote", [("a.txt", 0, 10)])], ask)
     assert result["citations_checked"] == 3
     assert result["citation_integrity"] == pytest.approx(1 / 3)
@@ -216,9 +212,7 @@ def test_empty_denominators_are_none(docs):
 
 def test_ask_may_return_answer_dicts(docs):
     ask = FakeAsk({"question q1?": answer("q1", True, cite(docs, "a.txt", 0, 10))})
-    result = evaluate_gold(
-        [gold("q1", "quote", [("a.txt", 0, 10)])], lambda q, h: ask(q, h).to_dict()
-    )
+    result = evaluate_gold([gold("q1", "quote", [("a.txt", 0, 10)])], lambda q, h: ask(q, h).to_dict())
     assert result["evidence@1"] == 1.0
 
 
@@ -243,9 +237,7 @@ def test_squad_metrics(docs):
     ask = FakeAsk(
         {
             "question s1?": answer("s1", True, cite(docs, "a.txt", 11, 20)),
-            "question s2?": answer(
-                "s2", True, cite(docs, "a.txt", 14, 31), cite(docs, "a.txt", 21, 33)
-            ),
+            "question s2?": answer("s2", True, cite(docs, "a.txt", 14, 31), cite(docs, "a.txt", 21, 33)),
             "question s3?": answer("s3", False, cite(docs, "b.txt", 0, 10)),
             "question s4?": answer("s4", False),
             "question s5?": answer("s5", True, cite(docs, "a.txt", 0, 10)),
@@ -299,10 +291,7 @@ def test_format_report_squad_escapes_and_truncates(docs):
         "answerable": 1,
         "unanswerable": 0,
         "answer@1": None,
-        "failures": [
-            {"id": f"x{i}", "question": "a | b", "reason": "r", "top_citation": "t"}
-            for i in range(3)
-        ],
+        "failures": [{"id": f"x{i}", "question": "a | b", "reason": "r", "top_citation": "t"} for i in range(3)],
     }
     report = format_report(result, max_failures=2)
     assert report.startswith("## squad2-dev: 1 questions")
