@@ -302,7 +302,7 @@ def format_report(result: Mapping[str, Any], *, max_failures: int = 30) -> str:
         + f" ({result['answerable']} answerable, {result['unanswerable']} unanswerable)",
         "",
     ]
-    rows = [(key, result[key], label) for key, label in _LABELS.items() if key in result]
+    rows = [(key, value, _LABELS[key]) for key, value in result.items() if key in _LABELS]
     lines += _table(("metric", "value", "meaning"), rows)
     if result.get("by_category"):
         lines += ["", "### By category", ""]
