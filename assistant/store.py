@@ -30,7 +30,7 @@ from assistant.types import Document, DocumentMeta, Sentence
 
 FORMAT_VERSION = 1
 _GEN_PREFIX = "gen-"
-_KEEP_GENERATIONS = 2  # the live one and its predecessor, for readers still loading it
+_LOAD_ATTEMPTS = 3
 LOCK_TIMEOUT_S = 120.0
 
 
@@ -90,9 +90,22 @@ def current_generation(index_dir: Path) -> str | None:
 
 def load(index_dir: Path) -> IndexData:
     """Read the live generation; raises IndexStateError when missing or corrupt."""
-    name = current_generation(index_dir)
-    if name is None:
-        raise IndexStateError(f"No index at {index_dir}. Run 'assistant index' first.")
+    attempts = _LOAD_ATTEMPTS
+    while True:
+        name = current_generation(index_dir)
+        if name is None:
+            raise IndexStateError(f"No index at {index_dir}. Run 'assistant index' first.")
+        try:
+            return _load_generation(index_dir, name)
+        except IndexStateError:
+            # A slow reader can see its generation collected by writers that moved on
+            # twice meanwhile; the live one is then whole, so read that instead.
+            attempts -= 1
+            if attempts == 0 or current_generation(index_dir) == name:
+                raise
+
+
+def _load_generation(index_dir: Path, name: str) -> IndexData:
     import faiss
 
     folder = index_dir / name
@@ -133,6 +146,7 @@ def save(index_dir: Path, data: IndexData) -> str:
     import faiss
 
     index_dir.mkdir(parents=True, exist_ok=True)
+    previous = current_generation(index_dir)
     name = _next_generation_name(index_dir)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
     try:
@@ -155,6 +169,7 @@ def save(index_dir: Path, data: IndexData) -> str:
         _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a whole folder
         for child in tmp.iterdir():
             _fsync_file(child)
+        _fsync_dir(tmp)  # the files' names must be durable too, or a power cut empties the folder
         os.rename(tmp, index_dir / name)
         _fsync_dir(index_dir)
         _atomic_write_text(index_dir / "CURRENT", name + "\n")
@@ -162,7 +177,7 @@ def save(index_dir: Path, data: IndexData) -> str:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     data.generation = name
-    _collect_garbage(index_dir, name, data)
+    _collect_garbage(index_dir, name, previous, data)
     return name
 
 
@@ -321,19 +336,26 @@ def _generations(index_dir: Path) -> list[Path]:
     )
 
 
-def _collect_garbage(index_dir: Path, live: str, data: IndexData) -> None:
-    """Drop old generations, interrupted temporary folders and unreferenced stored texts."""
-    gens = [p for p in _generations(index_dir) if p.name != live]
-    for old in gens[: max(0, len(gens) - (_KEEP_GENERATIONS - 1))]:
-        shutil.rmtree(old, ignore_errors=True)
-    for tmp in index_dir.glob(".tmp-*"):
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            tmp.unlink(missing_ok=True)
+def _collect_garbage(index_dir: Path, live: str, previous: str | None, data: IndexData) -> None:
+    """Drop old generations, interrupted temporary files and unreferenced stored texts.
+
+    The generation that was live before this one is kept for readers still loading it;
+    a generation renamed into place by a writer killed before switching CURRENT was never
+    live, so it goes (keeping "the newest old one" would keep it instead of the predecessor).
+    """
+    kept = {live, previous}
+    for gen in _generations(index_dir):
+        if gen.name not in kept:
+            shutil.rmtree(gen, ignore_errors=True)
     texts = index_dir / "texts"
+    for folder in (index_dir, texts):
+        for tmp in folder.glob(".tmp-*") if folder.is_dir() else ():
+            if tmp.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink(missing_ok=True)
     if texts.is_dir():
-        kept_gens = [p for p in _generations(index_dir)]
+        kept_gens = [index_dir / g for g in kept if g]
         referenced = set(_referenced_files(kept_gens)) | {d.file for d in data.documents.values()}
         for path in texts.glob("*.txt"):
             if str(path) not in referenced and str(path.resolve()) not in referenced:
