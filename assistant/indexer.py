@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -124,6 +124,10 @@ def sync(
             loaded.append((item, loaders.load(item.path, max_bytes=config.max_file_bytes)))
         except DocumentError as error:
             report.errors.append(error)
+            # The file changed into something unreadable: its old offsets no longer
+            # slice it, so the old version must not stay citable.
+            if drop(data, item.doc_id):
+                report.removed.append(item.doc_id)
         if progress:
             progress("files", n, len(pending))
     existing = set(data.documents)
@@ -143,7 +147,7 @@ def ingest(
     progress: Progress | None = None,
 ) -> int:
     """Segment, embed and add documents (replacing any with the same id); returns sentences embedded."""
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
     sentence_texts: list[str] = []
     sentence_ids: list[int] = []
     passage_texts: list[str] = []
