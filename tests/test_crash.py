@@ -38,7 +38,7 @@ from assistant.loaders import read_text
 
 State = dict[str, str]  # doc id -> sha256
 
-_FAKE_CLI = (
+FAKE_CLI = (
     "import sys; sys.path.insert(0, {tests!r}); from conftest import FakeEmbedder; "
     "import assistant.core as core; core.load_embedder = lambda model=None: FakeEmbedder(); "
     "from assistant.cli import cli; cli(sys.argv[1:], prog_name='assistant')"
@@ -318,7 +318,7 @@ def test_writers_killed_while_reading_embedding_and_saving_leave_old_or_new(
 ) -> None:
     monkeypatch.setattr("assistant.core.load_embedder", lambda model=None: FakeEmbedder())
     seed = _seed()
-    bench = Bench(tmp_path, [sys.executable, "-c", _FAKE_CLI], random.Random(seed), per_add=200, recover=_invoke)
+    bench = Bench(tmp_path, [sys.executable, "-c", FAKE_CLI], random.Random(seed), per_add=200, recover=_invoke)
     shutil.copytree(SEEDS, bench.docs)
     _invoke(["index", "--docs", str(bench.docs), "--index", str(bench.index)])
     log = run_kills(
@@ -352,7 +352,7 @@ def test_a_rebuild_killed_midway_leaves_the_old_index(tmp_path: Path) -> None:
     write_articles(docs, 200, "r", random.Random(1))
     Assistant.open(Config(docs_dir=docs, index_dir=index), embedder=FakeEmbedder())
     before = consistent_state(index)
-    argv = [sys.executable, "-c", _FAKE_CLI, "index", "--rebuild", "--docs", str(docs), "--index", str(index)]
+    argv = [sys.executable, "-c", FAKE_CLI, "index", "--rebuild", "--docs", str(docs), "--index", str(index)]
     w = Watched(argv, tmp_path, index)
     assert w.wait_for("updating", 60), w.stderr
     w.kill_after(0)
