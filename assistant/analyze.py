@@ -56,6 +56,30 @@ def answer_type(text: str) -> AnswerType:
     return "none"
 
 
+_NUM = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|several|a few)"
+_UNITS = {
+    "how old": r",\s\d{2},\s|\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\bage of \d{1,3}\b",
+    "how long": _NUM + r"\s+(?:\w+\s+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
+    "how much": r"[$€£¥]\s?\d|\b" + _NUM + r"\s+(?:\w+\s+)?(?:dollars|yen|won|euros|pounds|yuan|tonnes|tons|barrels|percent|per cent)\b|%",
+    "what share": r"%|\bper ?cent\b|\b(?:half|a third|a quarter|two-thirds|most|majority)\b",
+    "what percentage": r"%|\bper ?cent\b",
+    "what proportion": r"%|\bper ?cent\b|\b(?:half|a third|a quarter|two-thirds)\b",
+}
+
+
+def quantity_pattern(text: str) -> re.Pattern[str] | None:
+    """For questions asking for a quantity, the pattern that evidence must contain to answer it."""
+    t = text.strip().lower()
+    for opening, pattern in _UNITS.items():
+        if t.startswith(opening):
+            return re.compile(pattern, re.I)
+    m = re.match(r"how many\s+(\w+)", t)
+    if m:
+        noun = re.escape(m.group(1)[:4])  # 'people' ~ 'peop…', 'countries' ~ 'coun…'
+        return re.compile(_NUM + r"\s+(?:[\w-]+\s+){0,2}" + noun, re.I)
+    return None
+
+
 def names_in(text: str) -> list[str]:
     """Capitalised name sequences, skipping sentence-initial question words and titles."""
     out = []
@@ -87,13 +111,24 @@ def _previous_questions(history: Sequence[str | Mapping[str, object]]) -> list[s
 
 
 def resolve(text: str, history: Sequence[str | Mapping[str, object]]) -> str:
-    """Fill 'he'/'it'/'there' in a follow-up from the latest earlier question that names something."""
-    previous = _previous_questions(history)
+    """Fill 'he'/'it'/'there' in a follow-up from the latest earlier question that names something.
+
+    Earlier questions are resolved in turn first, so a chain of follow-ups keeps its subject.
+    """
+    previous: list[str] = []
+    for earlier in _previous_questions(history):
+        previous.append(_resolve_one(earlier, previous))
+    return _resolve_one(text, previous)
+
+
+def _resolve_one(text: str, previous: list[str]) -> str:
     pronouns = {m.group(0).lower() for m in _PRONOUN.finditer(text)}
     if not previous or not pronouns or (names_in(text) and not pronouns & _PERSONAL):
         return text
+    personal = bool(pronouns & _PERSONAL)
     for earlier in reversed(previous):
-        names = names_in(earlier)
+        # 'he'/'she' stand for a person: skip acronyms such as AFP or NHK
+        names = [n for n in names_in(earlier) if not (personal and n.isupper())]
         if names:
             break
     else:
@@ -117,13 +152,17 @@ def _possessive_her(text: str, end: int) -> bool:
     return bool(rest) and rest[0].isalpha() and not rest.lower().startswith(("about", "to", "that", "and", "?"))
 
 
+# Words about the sources themselves, not their content: "Do both articles mention X?"
+_META = frozenset(terms("article articles source sources report reports reported mention mentions mentioned quote quoted detail details story stories"))
+
+
 def analyze(text: str, history: Sequence[str | Mapping[str, object]] = ()) -> Question:
     resolved = resolve(text, history)
     names = tuple(t for name in names_in(resolved) for t in terms(name))
     return Question(
         text=text,
         resolved=resolved,
-        terms=tuple(terms(resolved)),
+        terms=tuple(t for t in terms(resolved) if t not in _META),
         names=names,
         answer_type=answer_type(text),
         speaker=tuple(speaker_of(resolved)),

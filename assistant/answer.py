@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.analyze import Question
+from assistant.analyze import Question, quantity_pattern
 from assistant.retrieve import Scored, Searcher
 from assistant.types import Answer, Citation, PassageHit, Sentence, Statement
 
@@ -17,33 +18,58 @@ NOT_FOUND = "The sources don't say. The closest passages are listed below; none 
 class Policy:
     """When evidence counts as an answer, and how much of it to show."""
 
-    min_score: float = 0.42  # evidence score of the best sentence
-    min_coverage: float = 0.45  # IDF-weighted share of the question's terms found
+    min_dense: float = 0.10  # cosine of question and best sentence; below it, unrelated
+    min_coverage: float = 0.10  # IDF-weighted share of the question's terms found
     min_names: float = 0.5  # share of the question's proper names found
-    margin: float = 0.06  # further statements must score within this of the best
+    margin: float = 1.5  # further statements must score within this of the best (learned score units, ~10%)
     max_statements: int = 3
     same_as: float = 0.80  # cosine above which two sentences say the same thing
     same_terms: float = 0.6  # or Jaccard of their terms above this
+    speaker_window: int = 5  # how many top sentences may hold the asked-for speaker's words
 
 
-def answers_question(best: Scored, policy: Policy) -> bool:
-    """Whether the best evidence covers the question well enough to be stated."""
-    return best.score >= policy.min_score and best.coverage >= policy.min_coverage and best.names >= policy.min_names
+def answers_question(question: Question, ranked: list[Scored], policy: Policy) -> bool:
+    """Whether the best evidence covers the question well enough to be stated.
+
+    Beyond score thresholds, two checks catch answers that only look close: a question
+    about what a named person said needs a sentence attributed to that person, and a
+    question asking for a quantity needs that kind of quantity in the evidence.
+    """
+    if not ranked:
+        return False
+    best = ranked[0]
+    if best.dense < policy.min_dense or best.coverage < policy.min_coverage or best.names < policy.min_names:
+        return False
+    if question.speaker and question.answer_type == "quote":
+        if not any(s.speaker >= 0.7 for s in ranked[: policy.speaker_window]):
+            return False
+    wanted = quantity_pattern(question.text)
+    if wanted is not None and not wanted.search(best.sentence.text):
+        return False
+    if question.answer_type == "date" and not best.type_match:
+        return False
+    if _NEXT.search(question.text) and not _FORWARD.search(best.sentence.text):
+        return False  # 'when is the next …' is not answered by what happened last time
+    return True
+
+
+_NEXT = re.compile(r"\bnext\b(?!\s+to\b)|\bupcoming\b|\bin the future\b", re.I)
+_FORWARD = re.compile(r"\b(?:will|next|upcoming|plans?|planned|scheduled|expected to|to be held)\b", re.I)
 
 
 def compose(question: Question, ranked: list[Scored], searcher: Searcher, *, k: int, policy: Policy = Policy()) -> Answer:
     passages = _passage_hits(searcher, ranked, k)
-    if not ranked or not answers_question(ranked[0], policy):
+    if not answers_question(question, ranked, policy):
         return Answer(question.text, False, NOT_FOUND, (), passages, (), question.resolved)
     groups = _select(ranked, searcher, policy)
-    citations: list[Citation] = []
-    statements: list[Statement] = []
-    for group in groups:
-        ids = []
-        for sentence, score in group:
-            citations.append(_citation(searcher, len(citations) + 1, sentence, score))
-            ids.append(len(citations))
-        statements.append(Statement(group[0][0].text, tuple(ids)))
+    # ids follow strength, so citations[0] is the strongest; markers may read [1][3] … [2]
+    cited = sorted(((score, sentence.id) for group in groups for sentence, score in group), key=lambda x: -x[0])
+    number = {sid: n for n, (_, sid) in enumerate(cited, 1)}
+    by_id = {sentence.id: (sentence, score) for group in groups for sentence, score in group}
+    citations = [_citation(searcher, number[sid], *by_id[sid]) for _, sid in cited]
+    statements = [
+        Statement(group[0][0].text, tuple(sorted(number[sentence.id] for sentence, _ in group))) for group in groups
+    ]
     text = " ".join(f"{s.text} " + "".join(f"[{i}]" for i in s.citations) for s in statements)
     return Answer(question.text, True, text, tuple(citations), passages, tuple(statements), question.resolved)
 
@@ -51,6 +77,7 @@ def compose(question: Question, ranked: list[Scored], searcher: Searcher, *, k: 
 def _select(ranked: list[Scored], searcher: Searcher, policy: Policy) -> list[list[tuple[Sentence, float]]]:
     """The best sentences as statements; each statement also cites what other sources say alike."""
     best = ranked[0].score
+    scores = {s.sentence.id: s.score for s in ranked}
     used: set[int] = set()
     groups: list[list[tuple[Sentence, float]]] = []
     for cand in ranked:
@@ -65,7 +92,34 @@ def _select(ranked: list[Scored], searcher: Searcher, policy: Policy) -> list[li
                 group.append((twin, cand.score * similarity))
                 used.add(twin.id)
         groups.append(group)
+        follow = _continuation(searcher, cand.sentence)
+        if follow is not None and follow.id not in used and len(groups) < policy.max_statements:
+            score = scores.get(follow.id, cand.score * 0.99)
+            continued = [(follow, score)]
+            used.add(follow.id)
+            for twin, similarity in _twins(searcher, follow, policy):
+                if twin.id not in used:
+                    continued.append((twin, score * similarity))
+                    used.add(twin.id)
+            groups.append(continued)
     return groups
+
+
+def _continuation(searcher: Searcher, sentence: Sentence) -> Sentence | None:
+    """The next sentence when it carries on the same quotation: '“…,” he said. “We can only …”'."""
+    row = searcher.row_of_id[sentence.id]
+    if row + 1 >= len(searcher.rows):
+        return None
+    nxt = searcher.rows[row + 1]
+    same_passage = searcher.passage_of_row[row + 1] == searcher.passage_of_row[row]
+    opens_quote = nxt.text[:1] in "\"“"
+    attributed = bool(_SAID.search(sentence.text))
+    if same_passage and nxt.doc_id == sentence.doc_id and opens_quote and attributed and not _SAID.search(nxt.text):
+        return nxt
+    return None
+
+
+_SAID = re.compile(r"\b(?:said|says|told|tells|added|stressed|noted|warned)\b")
 
 
 def _twins(searcher: Searcher, sentence: Sentence, policy: Policy) -> list[tuple[Sentence, float]]:

@@ -212,7 +212,7 @@ def _plain(answer) -> str:  # type: ignore[no-untyped-def]
 @_MODEL
 @click.option("--max-file-mb", type=click.FloatRange(0.001, 2048), default=20.0, show_default=True,
               help="Refuse files larger than this.")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 def add(docs: Path, index: Path, model: str | None, max_file_mb: float, paths: tuple[Path, ...]) -> None:
     """Copy articles (files or folders, recursively) into the docs folder and index them."""
     _offline()

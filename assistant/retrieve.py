@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +30,10 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
 _PLACE = re.compile(r"\b(?:in|at|from|to|near|across|of)\s+(?:the\s+)?[A-Z][a-z]+")
 _QUOTE = re.compile(r"[\"“”]")
 _SPEECH = re.compile(r"\b(?:said|says|told|tells|telling|added|noted|warned|stressed|argued|believed|described|characteri[sz]ed)\b", re.I)
+# A speaker stands within a few words of the speech verb, and not as a possessive.
+_SPEAKER_WINDOW = re.compile(r"((?:\S+\s+){0,6})(" + _SPEECH.pattern + r")((?:\s+\S+){0,6})", re.I)
+_PRONOUN_SPEAKER = re.compile(r"\b(?:he|she|they)\s+(?:said|says|told|added|noted|warned|stressed|argued)\b", re.I)
+_PRONOUN_START = re.compile(r"[\"“‘']?(?:It|Its|They|Their|Them|He|His|She|Her|This|These|Those|That|There)\b")
 _REASON = re.compile(r"\b(?:because|due to|in order to|so that|as a result|after|amid|triggered|since|aimed at|intended)\b", re.I)
 
 _K_DENSE = 40
@@ -44,12 +50,20 @@ class Scored:
     coverage: float  # IDF-weighted share of question terms in the sentence and its passage
     names: float  # share of the question's proper-name terms in the sentence or its passage
     type_match: float
+    speaker: float  # 1: the asked-for speaker's words; 0.7: attributed nearby; 0: not theirs
     passage: PassageRow
+
+
+FEATURES = (
+    "dense", "passage_dense", "bm25", "passage_bm25", "coverage", "type_match", "speaker", "lead",
+    "passage_coverage", "headline", "first_in_passage", "length", "novelty", "dense_gap", "passage_gap",
+    "context_coverage", "previous_dense", "pronoun_start",
+)
 
 
 @dataclass(frozen=True)
 class Weights:
-    """The evidence ranker's linear weights, set by measurement on the gold questions."""
+    """The evidence ranker's linear weights (one per feature), set by measurement on the gold questions."""
 
     dense: float = 0.45
     passage_dense: float = 0.25
@@ -59,14 +73,50 @@ class Weights:
     type_match: float = 0.08
     speaker: float = 0.10
     lead: float = 0.03
+    passage_coverage: float = 0.1
+    headline: float = -0.1
+    first_in_passage: float = 0.0
+    length: float = 0.0
+    novelty: float = 0.0
+    dense_gap: float = 0.0
+    passage_gap: float = 0.0
+    context_coverage: float = 0.0
+    previous_dense: float = 0.0
+    pronoun_start: float = 0.0
+
+    def vector(self) -> np.ndarray:
+        return np.array([getattr(self, name) for name in FEATURES], dtype=np.float32)
+
+    @classmethod
+    def hand(cls) -> Weights:
+        """The hand-set starting point, kept for comparison with the learned weights."""
+        return cls()
+
+    @classmethod
+    def learned(cls) -> Weights:
+        """Weights fitted on squad2-dev by ``benchmarks/train_ranker.py``; hand weights if absent."""
+        path = Path(__file__).parent / "data" / "ranker.json"
+        try:
+            spec = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        values = dict(zip(spec["features"], spec["weights"], strict=True))
+        known = {name: float(values.get(name, 0.0)) for name in FEATURES}
+        # The squad questions never ask what someone said; the news-specific speaker
+        # feature keeps its hand weight, scaled to the learned weights' magnitude.
+        known["speaker"] = max(known["speaker"], _SPEAKER_WEIGHT)
+        return cls(**known)
+
+
+_SPEAKER_WEIGHT = 1.0
 
 
 class Searcher:
     """In-memory search structures built once per loaded index generation."""
 
-    def __init__(self, data: IndexData, embedder: Embedder, weights: Weights = Weights()) -> None:
+    def __init__(self, data: IndexData, embedder: Embedder, weights: Weights | None = None) -> None:
         self.embedder = embedder
-        self.weights = weights
+        self.weights = weights or Weights.learned()
         self.data = data
         rows = [s for doc in sorted(data.sentences) for s in data.sentences[doc] if s.searchable]
         self.rows = rows
@@ -100,6 +150,13 @@ class Searcher:
             body_rank[s.doc_id] = n + 1
             lead[r] = 1.0 / (1.0 + n)
         self.lead = lead
+        self.first_in_passage = np.array(
+            [1.0 if r == 0 or self.passage_of_row[r - 1] != self.passage_of_row[r] else 0.0 for r in range(len(rows))],
+            dtype=np.float32,
+        )
+        self.pronoun_start = np.array([1.0 if _PRONOUN_START.match(s.text) else 0.0 for s in rows], dtype=np.float32)
+        # log-scaled length: 1.0 around 250 characters
+        self.length = np.array([np.log1p(len(s.text)) / np.log1p(250) for s in rows], dtype=np.float32)
 
     def embed(self, text: str) -> np.ndarray:
         return self.embedder.encode([text])[0]
@@ -108,37 +165,65 @@ class Searcher:
         """Candidate sentences, best evidence first."""
         if not self.rows:
             return []
+        rows, features, extra = self.features_for(question, vector)
+        scores = features @ self.weights.vector()
+        order = np.argsort(-scores)[:limit]
+        return [
+            Scored(self.rows[rows[i]], float(scores[i]), float(features[i, 0]), float(extra[i, 0]), float(extra[i, 1]),
+                   float(features[i, 5]), float(features[i, 6]), self.passages[int(self.passage_of_row[rows[i]])])
+            for i in order
+        ]
+
+    def features_for(self, question: Question, vector: np.ndarray | None = None) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """Candidate rows, their ranking features (columns as in ``FEATURES``) and (coverage, names)."""
         q = self.embed(question.resolved) if vector is None else vector
         candidates, dense_s, dense_p = self._candidates(q)
         bm25_s = _unit(self.lexical.scores(question.terms))
         bm25_p = _unit(self.passage_lexical.scores(question.terms))
-        candidates |= set(np.argsort(-bm25_s)[:_K_DENSE].tolist()) if bm25_s.any() else set()
-        for p in np.argsort(-bm25_p)[:_K_PASSAGES] if bm25_p.any() else ():
-            candidates.update(self.rows_of_passage[p])
+        if bm25_s.any():
+            candidates.update(np.argsort(-bm25_s)[:_K_DENSE].tolist())
+        if bm25_p.any():
+            for p in np.argsort(-bm25_p)[:_K_PASSAGES]:
+                candidates.update(self.rows_of_passage[p])
         idf = {t: self.lexical.idf(t) for t in set(question.terms)}
         total_idf = sum(idf.values()) or 1.0
-        w = self.weights
-        out = []
-        for r in candidates:
+        rows = sorted(candidates)
+        qterms = frozenset(question.terms)
+        best_dense = float(max(dense_s[r] for r in rows)) if rows else 0.0
+        best_passage = float(dense_p.max()) if dense_p.size else 0.0
+        features = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)
+        extra = np.zeros((len(rows), 2), dtype=np.float32)
+        for i, r in enumerate(rows):
             p = int(self.passage_of_row[r])
             sent_terms, pass_terms = self.row_terms[r], self.passage_terms[p]
-            cov = sum(v * (1.0 if t in sent_terms else 0.5 if t in pass_terms else 0.0) for t, v in idf.items()) / total_idf
-            names = _share(question.names, sent_terms | pass_terms)
-            type_match = self._type_match(question, r)
-            speaker = self._speaker_match(question, r, p)
-            score = (
-                w.dense * dense_s[r]
-                + w.passage_dense * dense_p[p]
-                + w.bm25 * bm25_s[r]
-                + w.passage_bm25 * bm25_p[p]
-                + w.coverage * cov
-                + w.type_match * type_match
-                + w.speaker * speaker
-                + w.lead * self.lead[r]
+            in_sentence = sum(v for t, v in idf.items() if t in sent_terms) / total_idf
+            in_passage = sum(v for t, v in idf.items() if t in pass_terms) / total_idf
+            # 'It was commissioned by Odo': the subject is often named one sentence earlier
+            has_prev = r > 0 and self.rows[r - 1].doc_id == self.rows[r].doc_id
+            context_terms = sent_terms | self.row_terms[r - 1] if has_prev else sent_terms
+            in_context = sum(v for t, v in idf.items() if t in context_terms) / total_idf
+            features[i] = (
+                dense_s[r],
+                dense_p[p],
+                bm25_s[r],
+                bm25_p[p],
+                in_sentence,
+                self._type_match(question, r),
+                self._speaker_match(question, r, p),
+                self.lead[r],
+                in_passage,
+                1.0 if self.rows[r].kind == "headline" else 0.0,
+                self.first_in_passage[r],
+                self.length[r],
+                _novelty(sent_terms, qterms),
+                dense_s[r] - best_dense,
+                dense_p[p] - best_passage,
+                in_context,
+                dense_s[r - 1] if has_prev else 0.0,
+                self.pronoun_start[r],
             )
-            out.append(Scored(self.rows[r], float(score), float(dense_s[r]), cov, names, type_match, self.passages[p]))
-        out.sort(key=lambda s: -s.score)
-        return out[:limit]
+            extra[i] = (max(in_sentence, 0.5 * in_sentence + 0.5 * in_passage), _share(question.names, sent_terms | pass_terms))
+        return rows, features, extra
 
     def _candidates(self, q: np.ndarray) -> tuple[set[int], np.ndarray, np.ndarray]:
         qv = q.reshape(1, -1).astype(np.float32)
@@ -163,19 +248,24 @@ class Searcher:
         if kind == "person":
             # a name other than the ones asked about
             return 1.0 if f["names"] - set(question.names) else 0.0
-        return float(f.get(kind, False))
+        if kind == "quote":
+            return float(bool(f["quote"]))
+        return float(bool(f.get(kind, False)))
 
     def _speaker_match(self, question: Question, r: int, p: int) -> float:
+        """1 when the sentence attributes words to the asked-for speaker; 0.7 when 'he said'
+        follows a sentence naming them; 0 otherwise (being mentioned is not speaking)."""
         if not question.speaker:
             return 0.0
         f = self.features[r]
-        if not (f["quote"] or f["speech"]):
+        if not f["speech"]:
             return 0.0
         speaker = set(question.speaker)
-        if speaker & self.row_terms[r]:
+        if speaker & f["speakers"]:
             return 1.0
-        if speaker & self.passage_terms[p] or (r > 0 and self.rows[r - 1].doc_id == self.rows[r].doc_id and speaker & self.row_terms[r - 1]):
-            return 0.7
+        if f["pronoun_speaker"] and r > 0 and self.rows[r - 1].doc_id == self.rows[r].doc_id:
+            if speaker & self.features[r - 1]["speakers"] or speaker & self.row_terms[r - 1]:
+                return 0.7
         return 0.0
 
     def passage_rank(self, scored: list[Scored], k: int) -> list[tuple[PassageRow, float]]:
@@ -189,6 +279,13 @@ class Searcher:
         return [(by_id[pid], score) for pid, score in order]
 
 
+def _novelty(sentence_terms: frozenset[str], question_terms: frozenset[str]) -> float:
+    """Share of the sentence's terms the question lacks: an answer says something new."""
+    if not sentence_terms:
+        return 0.0
+    return len(sentence_terms - question_terms) / len(sentence_terms)
+
+
 def _unit(scores: np.ndarray) -> np.ndarray:
     top = float(scores.max()) if scores.size else 0.0
     return scores / top if top > 0 else scores
@@ -198,6 +295,23 @@ def _share(wanted: tuple[str, ...], have: frozenset[str]) -> float:
     if not wanted:
         return 1.0
     return sum(1 for t in wanted if t in have) / len(wanted)
+
+
+def _speakers(text: str) -> frozenset[str]:
+    """Terms of the names attributed as speakers ('X said', 'said X', 'X told AFP')."""
+    out: set[str] = set()
+    for m in _SPEAKER_WINDOW.finditer(text):
+        for side in (m.group(1), m.group(3)):
+            side = _QUOTED.sub(" ", side)
+            for name in _NAME.finditer(side):
+                after = side[name.end() : name.end() + 2]
+                if after.startswith(("’s", "'s")):
+                    continue
+                out.update(terms(name.group()))
+    return frozenset(out)
+
+
+_QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
 
 
 def _text_features(rows: list[Sentence]) -> list[dict[str, object]]:
@@ -213,6 +327,8 @@ def _text_features(rows: list[Sentence]) -> list[dict[str, object]]:
                 "place": bool(_PLACE.search(text)),
                 "quote": bool(_QUOTE.search(text)),
                 "speech": bool(_SPEECH.search(text)),
+                "speakers": _speakers(text),
+                "pronoun_speaker": bool(_PRONOUN_SPEAKER.search(text)),
                 "reason": bool(_REASON.search(text)),
             }
         )

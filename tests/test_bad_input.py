@@ -227,11 +227,6 @@ def test_an_unreadable_file_in_a_folder_is_listed_and_the_rest_added(
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="click.Path(readable=True) on 'add' PATHS answers with a 4-line usage error (exit 2) and drops the "
-    "other paths; with readable=False the loader refuses that file in one line and adds the rest",
-)
 def test_an_unreadable_file_named_on_the_command_line_is_one_line(
     secret: Path, seeds_copy: Path, tmp_path: Path
 ) -> None:
