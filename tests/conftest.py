@@ -76,13 +76,16 @@ def assert_verifiable(answer: Mapping[str, Any] | Any) -> None:
     for item in list(d["citations"]) + list(d["passages"]):
         text = Path(item["file"]).read_bytes().decode("utf-8")
         assert text[item["start"] : item["end"]] == item["text"], item
-    for c in d["citations"]:
-        assert c["text"] in d["answer"]
+    by_id = {c["id"]: c for c in d["citations"]}
     if d["found"]:
         assert d["citations"], "a found answer cites something"
-        for statement in d.get("statements", []):
-            assert statement["citations"]
+        # every statement is verbatim one of its citations; a twin source shares the statement
+        for statement in d["statements"]:
             assert statement["text"] in d["answer"]
+            assert statement["text"] in {by_id[i]["text"] for i in statement["citations"]}
+            markers = "".join(f"[{i}]" for i in statement["citations"])
+            assert f"{statement['text']} {markers}" in d["answer"]
+        assert sorted(i for s in d["statements"] for i in s["citations"]) == sorted(by_id)
     else:
         assert not d["citations"]
         assert "don't say" in d["answer"]
