@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner, Result
-from conftest import FakeEmbedder, assert_verifiable
 
 from assistant import store
 from assistant.cli import cli
@@ -21,6 +20,7 @@ from assistant.config import Config
 from assistant.core import Assistant
 from assistant.errors import UnknownDocument
 from assistant.loaders import read_text
+from tests.conftest import FakeEmbedder, assert_verifiable
 
 SEED_A = "000_c282072937a0cf8e.txt"
 SEED_B = "003_64419fa70da9995d.txt"

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import FakeEmbedder
-from test_crash import FAKE_CLI, consistent_state, write_articles
 
 from assistant import store
 from assistant.cli import cli
 from assistant.config import Config
 from assistant.core import Assistant
+from tests.conftest import FakeEmbedder
+from tests.test_crash import FAKE_CLI, consistent_state, write_articles
 
 LEGACY = (
     "Caf\u00e9 owners in Lyon said \u201cwe are open\u201d on Monday, despite the strike. "

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS, FakeEmbedder
-from test_crash import FAKE_CLI, consistent_state, folder_state, write_articles
 
 from assistant import store
 from assistant.cli import cli
@@ -27,6 +25,8 @@ from assistant.core import Assistant
 from assistant.errors import IndexLocked
 from assistant.loaders import read_text
 from assistant.types import Answer
+from tests.conftest import SEEDS, FakeEmbedder
+from tests.test_crash import FAKE_CLI, consistent_state, folder_state, write_articles
 
 DAM = (
     "Ruvuma dam completed\n\n"

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SEEDS, FakeEmbedder
 
 from assistant import store
 from assistant.cli import cli
@@ -35,14 +34,15 @@ from assistant.config import Config
 from assistant.core import Assistant
 from assistant.indexer import sha256_file
 from assistant.loaders import read_text
+from tests.conftest import ROOT, SEEDS, FakeEmbedder
 
 State = dict[str, str]  # doc id -> sha256
 
 FAKE_CLI = (
-    "import sys; sys.path.insert(0, {tests!r}); from conftest import FakeEmbedder; "
+    f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests.conftest import FakeEmbedder; "
     "import assistant.core as core; core.load_embedder = lambda model=None: FakeEmbedder(); "
     "from assistant.cli import cli; cli(sys.argv[1:], prog_name='assistant')"
-).format(tests=str(ROOT / "tests"))
+)
 _MARKERS = (b"Updating the index", b"Building the index")
 
 
