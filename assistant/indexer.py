@@ -152,23 +152,27 @@ def ingest(
     sentence_ids: list[int] = []
     passage_texts: list[str] = []
     passage_ids: list[int] = []
+    passage_twins: list[int] = []  # for each passage, the row in sentence_texts it equals, or -1
     for item, loaded in items:
         drop(data, item.doc_id)
         text = loaded.text
         spans = segment(text, loaded.format, config.segmentation)
         sentences: list[Sentence] = []
+        row_of_position: dict[int, int] = {}
         for position, span in enumerate(spans):
             sid = data.next_sentence_id
             data.next_sentence_id += 1
             s = Sentence(sid, item.doc_id, span.start, span.end, text[span.start : span.end], position, span.passage, span.kind)
             sentences.append(s)
             if s.searchable:
+                row_of_position[position] = len(sentence_texts)
                 sentence_texts.append(s.text)
                 sentence_ids.append(sid)
         passages = _passages(data, item.doc_id, sentences)
         for p in passages:
             passage_texts.append(text[p.start : p.end])
             passage_ids.append(p.id)
+            passage_twins.append(row_of_position[p.first] if p.first == p.last else -1)
         file = str(item.path.resolve())
         if loaders.needs_stored_text(loaded):
             file = str(store.store_text(config.index_dir, item.sha256, text).resolve())
@@ -187,8 +191,15 @@ def ingest(
         data.sentences[item.doc_id] = sentences
         data.passages[item.doc_id] = passages
         data.removed.pop(item.doc_id, None)
-    _embed_into(data.sentence_vectors, sentence_texts, sentence_ids, embedder, progress, "sentences")
-    _embed_into(data.passage_vectors, passage_texts, passage_ids, embedder, None, "passages")
+    sentence_vectors = _encode(sentence_texts, embedder, progress, "sentences")
+    _add(data.sentence_vectors, sentence_vectors, sentence_ids)
+    # A one-sentence passage is that sentence's very text: reuse its vector, encode the rest.
+    twins = np.asarray(passage_twins, dtype=np.int64)
+    passage_vectors = np.zeros((len(passage_texts), embedder.dim), dtype=np.float32)
+    passage_vectors[twins >= 0] = sentence_vectors[twins[twins >= 0]]
+    fresh = np.flatnonzero(twins < 0)
+    passage_vectors[fresh] = _encode([passage_texts[n] for n in fresh], embedder, None, "passages")
+    _add(data.passage_vectors, passage_vectors, passage_ids)
     return len(sentence_texts)
 
 
@@ -224,13 +235,26 @@ def _passages(data: IndexData, doc_id: str, sentences: list[Sentence]) -> list[P
     return rows
 
 
-def _embed_into(index, texts: list[str], ids: list[int], embedder: Embedder, progress: Progress | None, stage: str) -> None:  # type: ignore[no-untyped-def]
-    for lo in range(0, len(texts), _EMBED_CHUNK):
-        chunk = texts[lo : lo + _EMBED_CHUNK]
-        vectors = embedder.encode(chunk)
-        index.add_with_ids(vectors, np.asarray(ids[lo : lo + _EMBED_CHUNK], dtype=np.int64))
+def _encode(texts: list[str], embedder: Embedder, progress: Progress | None, stage: str) -> np.ndarray:
+    """Vectors of ``texts`` in their order, encoded in chunks for progress reports.
+
+    Chunks are cut from the texts sorted by length, as sentence-transformers sorts within
+    one call: a chunk of mixed lengths pads every text to its longest and cost 15-20% of
+    the throughput on news and Wikipedia text.
+    """
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda n: len(texts[n]), reverse=True)
+    for lo in range(0, len(order), _EMBED_CHUNK):
+        rows = order[lo : lo + _EMBED_CHUNK]
+        vectors[rows] = embedder.encode([texts[n] for n in rows])
         if progress:
-            progress(stage, lo + len(chunk), len(texts))
+            progress(stage, lo + len(rows), len(texts))
+    return vectors
+
+
+def _add(index, vectors: np.ndarray, ids: list[int]) -> None:  # type: ignore[no-untyped-def]
+    if ids:
+        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 
 
 def _read_sidecar(docs_dir: Path) -> dict[str, dict[str, object]]:

@@ -42,6 +42,10 @@ def searchable(a: Assistant, doc_id: str) -> int:
     return sum(s.searchable for s in a.sentences(doc_id))
 
 
+def multi_sentence_passages(index: Path, doc_id: str) -> int:
+    return sum(p.first != p.last for p in store.load(index).passages[doc_id])
+
+
 # --- Python API (fake embedder) -------------------------------------------------------------
 
 
@@ -65,14 +69,31 @@ def test_adding_a_file_embeds_only_its_sentences_and_keeps_other_ids(
     assert report.added == ["bridge.txt"] and not report.updated and not report.errors
     n = searchable(opened, "bridge.txt")
     assert report.sentences_embedded == n > 0
-    n_passages = len(store.load(index).passages["bridge.txt"])
-    assert fake_embedder.texts_encoded - encoded == n + n_passages  # its sentences and passages, nothing else
+    # its sentences and its passages of several sentences (a one-sentence passage reuses that vector)
+    assert fake_embedder.texts_encoded - encoded == n + multi_sentence_passages(index, "bridge.txt")
     after = vectors_by_id(index)
     assert {d: [s.id for s in opened.sentences(d)] for d in (SEED_A, SEED_B)} == seed_ids
     for sid, vector in before.items():
         assert np.array_equal(after[sid], vector)  # same id, same vector
     assert len(after) == len(before) + n
     assert (opened.config.docs_dir / "bridge.txt").read_text(encoding="utf-8") == BRIDGE
+
+
+def test_every_stored_vector_is_the_encoding_of_its_own_text(opened: Assistant, tmp_path: Path) -> None:
+    """Texts are encoded sorted by length and one-sentence passages reuse their sentence's vector."""
+    new = tmp_path / "bridge.txt"
+    new.write_text(BRIDGE, encoding="utf-8")
+    opened.add([new])
+    data = store.load(opened.config.index_dir)
+    fresh = FakeEmbedder()
+    sentences = {s.id: s.text for doc in data.sentences.values() for s in doc if s.searchable}
+    ids, vectors = store.vectors_of(data.sentence_vectors)
+    expected = fresh.encode([sentences[int(i)] for i in ids])
+    assert np.allclose(vectors, expected, atol=1e-6)
+    passages = {p.id: data.texts[p.doc_id][p.start : p.end] for doc in data.passages.values() for p in doc}
+    pids, pvectors = store.vectors_of(data.passage_vectors)
+    assert sorted(pids.tolist()) == sorted(passages)
+    assert np.allclose(pvectors, fresh.encode([passages[int(i)] for i in pids]), atol=1e-6)
 
 
 def test_the_same_content_again_is_skipped_under_any_name(opened: Assistant, tmp_path: Path, fake_embedder) -> None:
@@ -103,9 +124,8 @@ def test_a_changed_file_is_re_embedded_alone_under_the_same_id(opened: Assistant
     report = opened.update()
     assert report.updated == [SEED_A] and not report.added
     assert report.sentences_embedded == searchable(opened, SEED_A)
-    assert fake_embedder.texts_encoded - encoded == report.sentences_embedded + len(
-        store.load(docs.parent / "index").passages[SEED_A]
-    )
+    expected = report.sentences_embedded + multi_sentence_passages(opened.config.index_dir, SEED_A)
+    assert fake_embedder.texts_encoded - encoded == expected
     assert [s.id for s in opened.sentences(SEED_B)] == kept
     assert "dinner menu" in opened.text(SEED_A)
 
