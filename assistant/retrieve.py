@@ -141,6 +141,10 @@ class Searcher:
         self.lexical = LexicalIndex([s.text for s in rows])
         self.passage_lexical = LexicalIndex(passage_texts)
         self.row_terms = [frozenset(terms(s.text)) for s in rows]
+        # names may be given once per article ('the dam' after 'the Ruvuma dam')
+        self.doc_terms: dict[str, frozenset[str]] = {}
+        for s, t in zip(rows, self.row_terms, strict=True):
+            self.doc_terms[s.doc_id] = self.doc_terms.get(s.doc_id, frozenset()) | t
         self.passage_terms = [frozenset(terms(t)) for t in passage_texts]
         self.features = _text_features(rows)
         body_rank: dict[str, int] = {}
@@ -222,7 +226,7 @@ class Searcher:
                 dense_s[r - 1] if has_prev else 0.0,
                 self.pronoun_start[r],
             )
-            extra[i] = (max(in_sentence, 0.5 * in_sentence + 0.5 * in_passage), _share(question.names, sent_terms | pass_terms))
+            extra[i] = (max(in_sentence, 0.5 * in_sentence + 0.5 * in_passage), _share(question.names, sent_terms | pass_terms | self.doc_terms[self.rows[r].doc_id]))
         return rows, features, extra
 
     def _candidates(self, q: np.ndarray) -> tuple[set[int], np.ndarray, np.ndarray]:
