@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 # Bump when the exported graph or the sidecar changes meaning: old cache files are then ignored.
 EXPORT_FORMAT = 1
 MIN_COSINE = 0.9999
+# Small runs pad less: on 512 news sentences, 8 rows per run cost 30% less CPU than 64.
+ROWS_PER_RUN = 8
 # Probes checked against sentence-transformers at export and against the sidecar at every load.
 PROBES = (
     "What did Lee tell NHK?",
@@ -158,7 +160,8 @@ class OnnxEmbedder:
         ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
         # Longest first, like sentence-transformers: batches pad to similar lengths.
         order = np.argsort([-len(i) for i in ids], kind="stable")
-        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        step = max(1, min(batch_size, ROWS_PER_RUN))
+        batches = [order[i : i + step] for i in range(0, len(order), step)]
 
         def run(rows: np.ndarray) -> None:
             out[rows] = self._run([ids[r] for r in rows])
