@@ -13,12 +13,14 @@ otherwise falls back, silently, to sentence-transformers.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
 import logging
 import os
 import tempfile
+import time
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -285,6 +287,7 @@ def _export(path: str, spec: dict[str, Any], onnx_file: Path, sidecar: Path) -> 
     args = _example_batch(tokenizer, len(names))
     axes = {n: {0: "batch", 1: "sequence"} for n in names} | {"sentence_embedding": {0: "batch"}}
     onnx_file.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_exports(onnx_file.parent)
     fd, tmp = tempfile.mkstemp(dir=onnx_file.parent, prefix=".export-", suffix=".onnx")
     os.close(fd)
     try:
@@ -313,6 +316,14 @@ def _export(path: str, spec: dict[str, Any], onnx_file: Path, sidecar: Path) -> 
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _remove_stale_exports(cache_dir: Path, age_s: float = 3600.0) -> None:
+    """Drop 90 MB temp files left by an export that was killed; a live one is minutes old at most."""
+    for leftover in cache_dir.glob(".export-*.onnx"):
+        with contextlib.suppress(OSError):
+            if time.time() - leftover.stat().st_mtime > age_s:
+                leftover.unlink()
 
 
 def _example_batch(tokenizer: Any, n_inputs: int) -> tuple[Any, ...]:

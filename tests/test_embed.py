@@ -102,10 +102,14 @@ def test_corrupt_cache_is_replaced(cache_dir: Path, tmp_path: Path, reference: S
     shutil.copytree(cache_dir, broken)
     onnx_file = _onnx_file(broken)
     onnx_file.write_bytes(onnx_file.read_bytes()[:100_000])
+    killed = broken / ".export-killed.onnx"  # left by an export killed a day ago
+    killed.write_bytes(b"partial")
+    os.utime(killed, (0, 0))
 
     healed = OnnxEmbedder.load(None, broken)
 
     assert healed.exported
+    assert not killed.exists()
     assert onnx_file.stat().st_size > 50_000_000
     question = "What did Lee tell NHK?"
     assert float(healed.encode_query(question) @ reference.encode([question])[0]) >= 0.9999
