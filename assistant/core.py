@@ -71,7 +71,7 @@ class Assistant:
             NoDocuments: nothing readable in the docs folder.
             IndexLocked: another writer kept the index busy too long.
         """
-        embedder = embedder or load_embedder(config.model)
+        embedder = embedder or load_embedder(config.model, cache_dir=str(config.cache_dir))
         data = _load_or_none(config)
         report = SyncReport()
         if data is not None:
@@ -102,7 +102,7 @@ class Assistant:
         searcher = self._state.searcher
         if not searcher.rows:
             return []
-        dense = searcher.vectors @ searcher.embed(text)
+        dense = searcher.vectors @ searcher.embed(text)  # one query vector, via the fast path
         wanted = set(terms(text))
         per: dict[str, int] = {}
         out = []

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.analyze import Question
-from assistant.embed import Embedder
+from assistant.embed import Embedder, embed_query
 from assistant.lexical import LexicalIndex, terms
 from assistant.store import IndexData, PassageRow, vectors_of
 from assistant.types import Sentence
@@ -163,7 +163,7 @@ class Searcher:
         self.length = np.array([np.log1p(len(s.text)) / np.log1p(250) for s in rows], dtype=np.float32)
 
     def embed(self, text: str) -> np.ndarray:
-        return self.embedder.encode([text])[0]
+        return embed_query(self.embedder, text)
 
     def rank(self, question: Question, vector: np.ndarray | None = None, limit: int = 20) -> list[Scored]:
         """Candidate sentences, best evidence first."""

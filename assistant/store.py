@@ -72,9 +72,24 @@ class IndexData:
         return data
 
 
+_faiss_ready = False
+
+
+def _faiss() -> Any:
+    """faiss, on one thread: for one query over a small index, OpenMP's second thread
+    costs more than it gives and starves the query encoder of the other core."""
+    global _faiss_ready
+    import faiss
+
+    if not _faiss_ready:
+        faiss.omp_set_num_threads(1)
+        _faiss_ready = True
+    return faiss
+
+
 def new_vector_index(dim: int) -> Any:
     """Exact inner-product search with stable ids; on normalised vectors IP is cosine."""
-    import faiss
+    faiss = _faiss()
 
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
@@ -106,7 +121,7 @@ def load(index_dir: Path) -> IndexData:
 
 
 def _load_generation(index_dir: Path, name: str) -> IndexData:
-    import faiss
+    faiss = _faiss()
 
     folder = index_dir / name
     try:
@@ -143,7 +158,7 @@ def _load_generation(index_dir: Path, name: str) -> IndexData:
 
 def save(index_dir: Path, data: IndexData) -> str:
     """Write ``data`` as a new generation and make it live atomically; returns its name."""
-    import faiss
+    faiss = _faiss()
 
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = current_generation(index_dir)
@@ -374,7 +389,7 @@ def _referenced_files(gens: list[Path]) -> list[str]:
 
 def vectors_of(index: Any) -> tuple[np.ndarray, np.ndarray]:
     """(ids, vectors) held by an IndexIDMap2, in insertion order."""
-    import faiss
+    faiss = _faiss()
 
     n = index.ntotal
     if n == 0:

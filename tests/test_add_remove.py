@@ -187,7 +187,7 @@ def test_a_changed_file_that_became_unreadable_leaves_the_index(opened: Assistan
 @pytest.fixture
 def fake_cli(monkeypatch: pytest.MonkeyPatch, seeds_copy: Path, tmp_path: Path, fake_embedder: FakeEmbedder):  # type: ignore[no-untyped-def]
     """Run ``assistant ARGS --docs <seeds copy> --index <tmp>`` in-process with the fake embedder."""
-    monkeypatch.setattr("assistant.core.load_embedder", lambda model=None: fake_embedder)
+    monkeypatch.setattr("assistant.core.load_embedder", lambda model=None, **_: fake_embedder)
     where = ["--docs", str(seeds_copy), "--index", str(tmp_path / "index")]
 
     def run(*args: str) -> Result:

@@ -77,7 +77,7 @@ def make_bad(folder: Path, name: str) -> Path:
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, seeds_copy: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     """``assistant ARGS --docs <seeds copy> --index <tmp>`` in-process with the fake embedder; index built."""
-    monkeypatch.setattr("assistant.core.load_embedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr("assistant.core.load_embedder", lambda model=None, **_: FakeEmbedder())
     where = ["--docs", str(seeds_copy), "--index", str(tmp_path / "index")]
 
     def invoke(*args: str) -> Result:
@@ -162,7 +162,7 @@ def test_a_folder_of_a_thousand_files_takes_the_good_and_lists_the_bad(run, seed
 
 
 def test_a_docs_folder_without_a_readable_article_is_one_clear_line(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("assistant.core.load_embedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr("assistant.core.load_embedder", lambda model=None, **_: FakeEmbedder())
     docs = tmp_path / "docs"
     for name in ("empty.txt", "photo.txt", "scan.pdf"):
         make_bad(docs, name)

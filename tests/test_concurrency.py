@@ -120,7 +120,7 @@ def test_a_writer_that_cannot_get_the_lock_says_why(
                 pass
         # Through the CLI (lock timeout shortened from 120 s): one line, exit 1, the index untouched.
         monkeypatch.setattr(store.WriterLock.__init__, "__defaults__", (1.0,))
-        monkeypatch.setattr("assistant.core.load_embedder", lambda model=None: FakeEmbedder())
+        monkeypatch.setattr("assistant.core.load_embedder", lambda model=None, **_: FakeEmbedder())
         article = tmp_path / "dam.txt"
         article.write_text(DAM, encoding="utf-8")
         result = CliRunner().invoke(cli, ["add", str(article), "--docs", str(docs), "--index", str(index)])

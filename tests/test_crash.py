@@ -40,7 +40,7 @@ State = dict[str, str]  # doc id -> sha256
 
 FAKE_CLI = (
     f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests.conftest import FakeEmbedder; "
-    "import assistant.core as core; core.load_embedder = lambda model=None: FakeEmbedder(); "
+    "import assistant.core as core; core.load_embedder = lambda model=None, **_: FakeEmbedder(); "
     "from assistant.cli import cli; cli(sys.argv[1:], prog_name='assistant')"
 )
 _MARKERS = (b"Updating the index", b"Building the index")
@@ -316,7 +316,7 @@ def _invoke(args: list[str]) -> None:
 def test_writers_killed_while_reading_embedding_and_saving_leave_old_or_new(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("assistant.core.load_embedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr("assistant.core.load_embedder", lambda model=None, **_: FakeEmbedder())
     seed = _seed()
     bench = Bench(tmp_path, [sys.executable, "-c", FAKE_CLI], random.Random(seed), per_add=200, recover=_invoke)
     shutil.copytree(SEEDS, bench.docs)
