@@ -72,7 +72,7 @@ class Assistant:
             IndexLocked: another writer kept the index busy too long.
         """
         if update and not config.docs_dir.is_dir():
-            raise NoDocuments(f"The docs folder {config.docs_dir} does not exist. Pass --docs with a folder of articles.")
+            raise NoDocuments(f"The docs folder {config.docs_dir} does not exist.")
         embedder = embedder or load_embedder(config.model, cache_dir=str(config.cache_dir))
         data = _load_or_none(config)
         report = SyncReport()
