@@ -58,7 +58,11 @@ FEATURES = (
     "dense", "passage_dense", "bm25", "passage_bm25", "coverage", "type_match", "speaker", "lead",
     "passage_coverage", "headline", "first_in_passage", "length", "novelty", "dense_gap", "passage_gap",
     "context_coverage", "previous_dense", "pronoun_start",
+    # interactions among the candidates, computed by ``_interactions`` from the columns above
+    "best_dense_in_passage", "best_bm25_in_passage", "best_coverage_in_passage", "dense_gap_in_passage",
+    "passage_rank", "dense_rank", "bm25_rank", "coverage_rank", "coverage_x_dense", "coverage_x_passage_coverage",
 )
+_BASE = 18
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,16 @@ class Weights:
     context_coverage: float = 0.0
     previous_dense: float = 0.0
     pronoun_start: float = 0.0
+    best_dense_in_passage: float = 0.0
+    best_bm25_in_passage: float = 0.0
+    best_coverage_in_passage: float = 0.0
+    dense_gap_in_passage: float = 0.0
+    passage_rank: float = 0.0
+    dense_rank: float = 0.0
+    bm25_rank: float = 0.0
+    coverage_rank: float = 0.0
+    coverage_x_dense: float = 0.0
+    coverage_x_passage_coverage: float = 0.0
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in FEATURES], dtype=np.float32)
@@ -206,7 +220,7 @@ class Searcher:
             has_prev = r > 0 and self.rows[r - 1].doc_id == self.rows[r].doc_id
             context_terms = sent_terms | self.row_terms[r - 1] if has_prev else sent_terms
             in_context = sum(v for t, v in idf.items() if t in context_terms) / total_idf
-            features[i] = (
+            features[i, :_BASE] = (
                 dense_s[r],
                 dense_p[p],
                 bm25_s[r],
@@ -227,6 +241,8 @@ class Searcher:
                 self.pronoun_start[r],
             )
             extra[i] = (max(in_sentence, 0.5 * in_sentence + 0.5 * in_passage), _share(question.names, sent_terms | pass_terms | self.doc_terms[self.rows[r].doc_id]))
+        if rows:
+            features[:, _BASE:] = _interactions(features[:, :_BASE], self.passage_of_row[rows])
         return rows, features, extra
 
     def _candidates(self, q: np.ndarray) -> tuple[set[int], np.ndarray, np.ndarray]:
@@ -281,6 +297,32 @@ class Searcher:
         order = sorted(seen.items(), key=lambda kv: -kv[1])[:k]
         by_id = {p.id: p for p in self.passages}
         return [(by_id[pid], score) for pid, score in order]
+
+
+def _interactions(base: np.ndarray, passage: np.ndarray) -> np.ndarray:
+    """How each candidate compares with the others: best of its passage by dense score, BM25
+    and coverage; its dense gap to its passage's best; reciprocal ranks of its passage and of
+    itself by dense score, BM25 and coverage; coverage crossed with dense score and passage coverage."""
+    n = len(base)
+    dense, passage_dense, bm25, coverage, passage_coverage = base[:, 0], base[:, 1], base[:, 2], base[:, 4], base[:, 8]
+    groups = np.unique(passage, return_inverse=True)[1].reshape(-1)
+    out = np.zeros((n, 10), dtype=np.float32)
+    for col, values in ((0, dense), (1, bm25), (2, coverage)):
+        best = np.full(groups.max() + 1, -np.inf, dtype=np.float32)
+        np.maximum.at(best, groups, values)
+        out[:, col] = values >= best[groups] - 1e-6
+        if col == 0:
+            out[:, 3] = values - best[groups]
+    levels = np.unique(passage_dense)[::-1]
+    out[:, 4] = 1.0 / (1.0 + np.searchsorted(-levels, -passage_dense))
+    for col, values in ((5, dense), (6, bm25), (7, coverage)):
+        order = np.argsort(-values, kind="stable")
+        ranks = np.empty(n, dtype=np.float32)
+        ranks[order] = np.arange(n)
+        out[:, col] = 1.0 / (1.0 + ranks)
+    out[:, 8] = coverage * dense
+    out[:, 9] = coverage * passage_coverage
+    return out
 
 
 def _novelty(sentence_terms: frozenset[str], question_terms: frozenset[str]) -> float:
