@@ -117,13 +117,13 @@ def index(docs: Path, index: Path, model: str | None, rebuild: bool) -> None:
     """Build the index, or bring it up to date with the docs folder."""
     _offline()
     with _errors():
-        if rebuild:
-            _discard(index)
         from assistant.core import Assistant
 
         bars = _Bars(enabled=True)
         try:
-            assistant = Assistant.open(_config(docs, index, model), progress=bars, notify=lambda m: click.echo(m, err=True))
+            assistant = Assistant.open(
+                _config(docs, index, model), progress=bars, notify=lambda m: click.echo(m, err=True), rebuild=rebuild
+            )
         finally:
             bars.close()
         report = assistant.last_report
@@ -134,13 +134,6 @@ def index(docs: Path, index: Path, model: str | None, rebuild: bool) -> None:
             f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
             f"{report.sentences_embedded} sentences embedded)."
         )
-
-
-def _discard(index: Path) -> None:
-    from assistant import store
-
-    with store.WriterLock(index):
-        (index / "CURRENT").unlink(missing_ok=True)
 
 
 @cli.command()

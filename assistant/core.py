@@ -63,8 +63,12 @@ class Assistant:
         progress: Progress | None = None,
         notify: Notify | None = None,
         update: bool = True,
+        rebuild: bool = False,
     ) -> Assistant:
         """Load the index, building or updating it first when missing or stale.
+
+        With ``rebuild`` the index is built from nothing (the old one stays live until
+        the new one replaces it), e.g. after an incompatible model or format change.
 
         Raises:
             IndexMismatch: the index was built with another model.
@@ -74,12 +78,12 @@ class Assistant:
         if update and not config.docs_dir.is_dir():
             raise NoDocuments(f"The docs folder {config.docs_dir} does not exist.")
         embedder = embedder or load_embedder(config.model, cache_dir=str(config.cache_dir))
-        data = _load_or_none(config)
+        data = None if rebuild else _load_or_none(config)
         report = SyncReport()
         if data is not None:
             indexer.check_compatible(data, embedder, config)
-        if update:
-            data, report = _update(config, embedder, data, progress, notify)
+        if update or rebuild:
+            data, report = _update(config, embedder, data, progress, notify, fresh=rebuild)
         if data is None or not data.documents:
             raise NoDocuments(_no_documents_message(config, report))
         assistant = cls(config, embedder, data)
@@ -254,9 +258,13 @@ def _update(
     progress: Progress | None,
     notify: Notify | None,
     restore: frozenset[str] = frozenset(),
+    fresh: bool = False,
 ) -> tuple[IndexData | None, SyncReport]:
-    """Sync with the docs folder under the writer lock, only when something changed."""
-    if data is not None and data.segmentation == config.segmentation.as_dict():
+    """Sync with the docs folder under the writer lock, only when something changed.
+
+    ``fresh`` builds from nothing; the live generation is replaced only at the end.
+    """
+    if not fresh and data is not None and data.segmentation == config.segmentation.as_dict():
         pending, gone, errors = indexer.plan(data, config, restore)
         if not pending and not gone:
             indexer_report = SyncReport(errors=errors)
@@ -265,11 +273,11 @@ def _update(
         verb = "Building" if data is None else "Updating"
         notify(f"{verb} the index at {config.index_dir} from {config.docs_dir} …")
     with store.WriterLock(config.index_dir):
-        data = _load_or_none(config)  # another writer may have moved on meanwhile
+        data = None if fresh else _load_or_none(config)  # another writer may have moved on meanwhile
         if data is not None:
             indexer.check_compatible(data, embedder, config)
         data, report = indexer.sync(data, config, embedder, progress, restore)
-        if report.changed or not data.generation:
+        if report.changed or not data.generation or fresh:
             if data.documents or data.generation:
                 store.save(config.index_dir, data)
     return data, report

@@ -342,11 +342,6 @@ def test_the_real_cli_killed_during_model_load_or_write_leaves_old_or_new(tmp_pa
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="'index --rebuild' deletes CURRENT before building the new generation (cli._discard); "
-    "the rebuild should build from nothing and switch CURRENT once, like any other write",
-)
 def test_a_rebuild_killed_midway_leaves_the_old_index(tmp_path: Path) -> None:
     docs, index = tmp_path / "docs", tmp_path / "index"
     write_articles(docs, 200, "r", random.Random(1))
