@@ -98,6 +98,7 @@ class Assistant:
         """
         text = validate_question(question)
         state = self._state
+        store.single_threaded()
         q = analyze(text, history)
         ranked = state.searcher.rank(q)
         return compose(q, ranked, state.searcher, k=k or self.config.k)
@@ -106,6 +107,7 @@ class Assistant:
         """The searchable sentences closest to ``text``, up to ``per_doc`` per document."""
         text = validate_question(text)
         searcher = self._state.searcher
+        store.single_threaded()
         if not searcher.rows:
             return []
         dense = searcher.vectors @ searcher.embed(text)  # one query vector, via the fast path

@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,19 +73,27 @@ class IndexData:
         return data
 
 
-_faiss_ready = False
+_threads = threading.local()
 
 
 def _faiss() -> Any:
-    """faiss, on one thread: for one query over a small index, OpenMP's second thread
-    costs more than it gives and starves the query encoder of the other core."""
-    global _faiss_ready
+    """faiss, on one OpenMP thread in the calling thread.
+
+    For one query over a small index a second OpenMP thread costs more than it gives and
+    starves the query encoder of the other core. OpenMP's thread count is per calling
+    thread, so web workers call this too (through ``single_threaded``).
+    """
     import faiss
 
-    if not _faiss_ready:
+    if not getattr(_threads, "ready", False):
         faiss.omp_set_num_threads(1)
-        _faiss_ready = True
+        _threads.ready = True
     return faiss
+
+
+def single_threaded() -> None:
+    """Make faiss searches from the calling thread use one OpenMP thread."""
+    _faiss()
 
 
 def new_vector_index(dim: int) -> Any:
