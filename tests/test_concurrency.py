@@ -26,7 +26,7 @@ from assistant.errors import IndexLocked
 from assistant.loaders import read_text
 from assistant.types import Answer
 from tests.conftest import SEEDS, FakeEmbedder
-from tests.test_crash import FAKE_CLI, consistent_state, folder_state, write_articles
+from tests.test_crash import FAKE_CLI, Watched, consistent_state, folder_state, write_articles
 
 DAM = (
     "Ruvuma dam completed\n\n"
@@ -79,14 +79,17 @@ def test_two_adds_at_once_queue_on_the_lock_and_both_land(library: tuple[Path, P
     first = write_articles(tmp_path / "first", 60, "first", rng)
     second = write_articles(tmp_path / "second", 60, "second", rng)
     with store.WriterLock(index):  # both must reach the lock and wait on it
-        procs = [_start(FAKE, docs, index, "add", str(folder[0].parent)) for folder in (first, second)]
-        deadline = time.monotonic() + 120
-        while not all((docs / p.name).exists() for p in first + second) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        argv = [[*FAKE, "add", str(b[0].parent), "--docs", str(docs), "--index", str(index)] for b in (first, second)]
+        writers = [Watched(a, tmp_path, index) for a in argv]
+        # Each announces its update just before asking for the lock (while opening, if it
+        # sees the other's copies, or when indexing its own).
+        assert all(w.wait_for("updating", timeout=120) for w in writers), [w.stderr for w in writers]
         time.sleep(0.5)
-        assert [p.poll() for p in procs] == [None, None], "a writer went ahead while the lock was held"
+        assert [w.proc.poll() for w in writers] == [None, None], "a writer went ahead while the lock was held"
         assert store.current_generation(index) == "gen-000001"
-    outputs = [_finish(p) for p in procs]
+    for w in writers:
+        w.finish()
+    outputs = [w.stdout.decode() for w in writers]
     assert any(o.strip().endswith("122 documents in the index.") for o in outputs), outputs
     state = consistent_state(index)
     assert state == folder_state(docs)
