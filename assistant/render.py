@@ -10,6 +10,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from assistant.check import LIMITS, MEANING, ClaimCheck, Thresholds
 from assistant.types import Answer, Citation, Document, PassageHit, Sentence
@@ -321,3 +322,17 @@ def check_help(thresholds: Thresholds | None = None) -> str:
     t = thresholds or Thresholds()
     meaning = MEANING.format(dense=t.supported_dense, lexical=t.supported_lexical)
     return f'<div class="check-help"><p>{esc(meaning)}</p><p><strong>Limits.</strong> {esc(LIMITS)}</p></div>'
+
+
+def render_add_report(report: Any) -> str:
+    """What an upload did: added, updated, skipped (already indexed) and refused files."""
+    parts = [
+        f"<p>Added {len(report.added)}, updated {len(report.updated)}, "
+        f"skipped {len(report.skipped)}, refused {len(report.errors)}.</p>"
+    ]
+    items = [f"<li>added <code>{esc(d)}</code></li>" for d in report.added + report.updated]
+    items += [f'<li class="muted">skipped {esc(s)}</li>' for s in report.skipped]
+    items += [f'<li class="error-text">refused {esc(str(e))}</li>' for e in report.errors]
+    if items:
+        parts.append(f'<ul class="add-report">{"".join(items)}</ul>')
+    return "".join(parts)

@@ -88,6 +88,20 @@ class Service:
             docs = list(self._documents().values())
         return check_claim(text, scored, docs)
 
+    def add(self, paths: Sequence[Path], progress: Any = None) -> str:
+        """Index uploaded files (the same code as ``assistant add``); an HTML report."""
+        with self._lock:
+            report = self.assistant.add(list(paths), progress=progress)
+            self._docs, self._texts = None, {}
+        return render.render_add_report(report)
+
+    def remove(self, doc_id: str) -> str:
+        """Take a document out of the index (the same code as ``assistant remove``)."""
+        with self._lock:
+            doc = self.assistant.remove(doc_id)
+            self._docs, self._texts = None, {}
+        return f'<p class="ok-text">Removed {render.esc(doc.title)} (<code>{render.esc(doc.doc_id)}</code>).</p>'
+
     def documents(self) -> list[Document]:
         with self._lock:
             self._refresh()
@@ -324,11 +338,21 @@ def _sources_tab(service: Service, demo: gr.Blocks) -> None:
         pick = gr.Dropdown(label="Open an article", choices=[], scale=4)
         reload = gr.Button("Reload list", size="sm", scale=1)
     gr.Markdown(
-        "Muted text is boilerplate (captions, promotions, page furniture): shown, never cited.  \n"
-        "*Adding and removing articles from this page is planned. For now run `assistant add FILE` or "
-        "`assistant remove DOC_ID` in a terminal: this page picks the change up (Reload list).*",
+        "Muted text is boilerplate (captions, promotions, page furniture): shown, never cited. "
+        "Articles added with `assistant add` in a terminal show up here too (Reload list).",
         elem_id="sources-manage",
     )
+    with gr.Row():
+        files = gr.File(
+            label="Add articles (.txt, .md, .html, .pdf)",
+            file_count="multiple",
+            file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".pdf"],
+            scale=4,
+        )
+        with gr.Column(scale=1):
+            add = gr.Button("Add to index", variant="primary", elem_id="add-articles")
+            drop = gr.Button("Remove the open article", variant="stop", elem_id="remove-article")
+    status = gr.HTML("", elem_id="sources-status", js_on_load=None)
     view = gr.HTML("", elem_id="source-view", js_on_load=None)
 
     def listing() -> tuple[str, Any]:
@@ -339,9 +363,36 @@ def _sources_tab(service: Service, demo: gr.Blocks) -> None:
     def show(doc_id: str | None) -> str:
         return service.source(doc_id) if doc_id else ""
 
+    def upload(uploaded: list[Any] | None, progress: Any = gr.Progress()) -> str:  # noqa: B008 (Gradio's idiom)
+        paths = [Path(getattr(f, "name", f)) for f in uploaded or []]
+        if not paths:
+            return '<p class="error-text">Choose one or more files first.</p>'
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress((done, max(total, 1)), desc=f"{stage}: {done} of {total}")
+
+        try:
+            return service.add(paths, progress=report)
+        except AssistantError as exc:
+            return f'<p class="error-text">{render.esc(str(exc))}</p>'
+
+    def remove(doc_id: str | None) -> str:
+        if not doc_id:
+            return '<p class="error-text">Open an article first, then remove it.</p>'
+        try:
+            return service.remove(doc_id)
+        except AssistantError as exc:
+            return f'<p class="error-text">{render.esc(str(exc))}</p>'
+
     demo.load(listing, None, [table, pick], api_visibility="private")
     reload.click(listing, None, [table, pick], api_visibility="private")
     pick.change(show, [pick], [view], api_visibility="private")
+    add.click(upload, [files], [status], api_visibility="private").then(
+        listing, None, [table, pick], api_visibility="private"
+    )
+    drop.click(remove, [pick], [status], api_visibility="private").then(
+        listing, None, [table, pick], api_visibility="private"
+    ).then(lambda: "", None, [view], api_visibility="private")
 
 
 def build_blocks(service: Service) -> gr.Blocks:

@@ -1,0 +1,43 @@
+"""The Sources tab's upload and remove call the same core code as `assistant add` / `remove`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant import Assistant, Config
+from assistant.web import Service, build_blocks
+
+
+def _service(seeds_copy: Path, tmp_path: Path, fake_embedder) -> Service:  # type: ignore[no-untyped-def]
+    return Service(Assistant.open(Config(docs_dir=seeds_copy, index_dir=tmp_path / "index"), embedder=fake_embedder))
+
+
+def test_upload_indexes_good_files_and_lists_bad_ones_escaped(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    service = _service(seeds_copy, tmp_path, fake_embedder)
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "ferry.md").write_text("# Ferry\n\nBergen opened a ferry terminal on Thursday.\n", encoding="utf-8")
+    (uploads / "<img src=x onerror=alert(1)>.txt").write_bytes(b"")
+    seen: list[tuple[str, int, int]] = []
+    html = service.add([uploads / "ferry.md", uploads / "<img src=x onerror=alert(1)>.txt"], progress=lambda *a: seen.append(a))
+    assert "Added 1" in html and "refused 1" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;.txt" in html and "<img" not in html
+    assert "ferry.md" in [d.doc_id for d in service.documents()]
+    assert (seeds_copy / "ferry.md").is_file()  # copied into the docs folder, like `assistant add`
+    assert any(stage == "sentences" for stage, _, _ in seen)
+    again = service.add([uploads / "ferry.md"])
+    assert "skipped 1" in again and "already indexed" in again
+
+
+def test_remove_takes_the_article_out_and_keeps_its_file(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    service = _service(seeds_copy, tmp_path, fake_embedder)
+    html = service.remove("003_64419fa70da9995d.txt")
+    assert "Removed" in html and "003_64419fa70da9995d.txt" in html
+    assert [d.doc_id for d in service.documents()] == ["000_c282072937a0cf8e.txt"]
+    assert (seeds_copy / "003_64419fa70da9995d.txt").is_file()
+
+
+def test_the_page_has_the_upload_and_remove_controls(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    blocks = build_blocks(_service(seeds_copy, tmp_path, fake_embedder))
+    ids = {getattr(b, "elem_id", None) for b in blocks.blocks.values()}
+    assert {"add-articles", "remove-article", "sources-status"} <= ids
