@@ -192,10 +192,10 @@ def save(index_dir: Path, data: IndexData) -> str:
         faiss.write_index(data.passage_vectors, str(tmp / "passages.faiss"))
         _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a whole folder
         for child in tmp.iterdir():
-            _fsync_file(child)
-        _fsync_dir(tmp)  # the files' names must be durable too, or a power cut empties the folder
+            _fsync(child)
+        _fsync(tmp)  # the files' names must be durable too, or a power cut empties the folder
         os.rename(tmp, index_dir / name)
-        _fsync_dir(index_dir)
+        _fsync(index_dir)
         _atomic_write_text(index_dir / "CURRENT", name + "\n")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -316,15 +316,8 @@ def _write_json(path: Path, value: Any) -> None:
         json.dump(value, f, ensure_ascii=False, separators=(",", ":"))
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Flush a file, or a folder's entries, to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -340,7 +333,7 @@ def _atomic_write_bytes(path: Path, payload: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        _fsync(path.parent)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
