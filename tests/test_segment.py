@@ -226,7 +226,9 @@ def test_one_megabyte_is_fast() -> None:
     spans = segment(text)
     elapsed = time.perf_counter() - started
     assert len(spans) > 4000
-    assert elapsed < 1.0
+    # a guard against quadratic or exponential regexes (minutes), not a speed target:
+    # the benchmark measures speed; a loaded CI machine must not fail this
+    assert elapsed < 15.0
     check_spans(text, spans)
 
 
@@ -237,7 +239,7 @@ def test_one_megabyte_is_fast() -> None:
 def test_no_pathological_slowness(text: str) -> None:
     started = time.perf_counter()
     check_spans(text, segment(text))
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 15.0  # catastrophic backtracking takes minutes
 
 
 def test_quoted_question_with_speaker_is_one_sentence() -> None:
