@@ -193,6 +193,9 @@ class Assistant:
             if progress:
                 progress("files", n, len(files))
         update = self.update(progress, notify, restore=frozenset(restore))
+        # What this call placed, not what a concurrent writer's sync also picked up.
+        live = self._state.data.documents
+        update.added = sorted(d for d in restore if d in live and d not in update.updated)
         update.errors[:0] = report.errors
         update.skipped[:0] = report.skipped
         self.last_report = update

@@ -59,6 +59,12 @@ def _normal(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Content terms of a text: lower-cased, irregular forms mapped, stemmed, stopwords out."""
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=200_000)
+def _terms(text: str) -> tuple[str, ...]:
+    # Index builds ask for a sentence's terms several times (BM25, coverage, features).
     out: list[str] = []
     for match in _WORD.finditer(text.lower()):
         word = match.group().replace("’", "'")
@@ -68,7 +74,7 @@ def terms(text: str) -> list[str]:
             if len(part) < 2 or part in STOPWORDS:
                 continue
             out.append(_normal(part))
-    return out
+    return tuple(out)
 
 
 class LexicalIndex:

@@ -373,7 +373,7 @@ def _text_features(rows: list[Sentence]) -> list[dict[str, object]]:
                 "place": bool(_PLACE.search(text)),
                 "quote": bool(_QUOTE.search(text)),
                 "speech": bool(_SPEECH.search(text)),
-                "speakers": _speakers(text),
+                "speakers": _speakers(text) if _SPEECH.search(text) else frozenset(),
                 "pronoun_speaker": bool(_PRONOUN_SPEAKER.search(text)),
                 "reason": bool(_REASON.search(text)),
             }
