@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -227,17 +228,25 @@ def _place_in_docs(path: Path, docs_dir: Path, digest: str) -> str:
         return resolved.relative_to(docs_dir.resolve()).as_posix()
     except ValueError:
         pass
-    target = docs_dir / path.name
-    n = 2
-    while target.exists():
-        if indexer.sha256_file(target) == digest:
-            return target.name
-        target = docs_dir / f"{path.stem}-{n}{path.suffix}"
-        n += 1
-    tmp = target.with_name(f".{target.name}.part")
-    shutil.copyfile(path, tmp)
-    os.replace(tmp, target)  # a half-copied file never looks like an article
-    return target.name
+    # Copy under a hidden temporary name (never listed as an article), then claim the
+    # article's name with a hard link, which fails rather than overwrite a concurrent add's file.
+    fd, tmp_name = tempfile.mkstemp(prefix=".add-", suffix=".part", dir=docs_dir)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        shutil.copyfile(path, tmp)
+        n = 1
+        while True:
+            target = docs_dir / (path.name if n == 1 else f"{path.stem}-{n}{path.suffix}")
+            if target.exists() and indexer.sha256_file(target) == digest:
+                return target.name
+            try:
+                os.link(tmp, target)
+                return target.name
+            except FileExistsError:
+                n += 1
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def validate_question(question: str) -> str:
