@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from assistant.analyze import Question, quantity_pattern
 from assistant.retrieve import Scored, Searcher
 from assistant.types import Answer, Citation, PassageHit, Sentence, Statement
@@ -125,17 +123,25 @@ _SAID = re.compile(r"\b(?:said|says|told|tells|added|stressed|noted|warned)\b")
 def _twins(searcher: Searcher, sentence: Sentence, policy: Policy) -> list[tuple[Sentence, float]]:
     """Sentences of other documents that say the same as ``sentence``."""
     row = searcher.row_of_id[sentence.id]
-    sims = searcher.vectors @ searcher.vectors[row]
+    index = searcher.data.sentence_vectors
+    # the FAISS index already holds these vectors: an 8-nearest search, not a pass over all rows
+    sims, ids = index.search(searcher.vectors[row : row + 1], min(_TWIN_CANDIDATES, index.ntotal))
     out = []
     seen_docs = {sentence.doc_id}
-    for r in np.argsort(-sims)[:8]:
-        other = searcher.rows[int(r)]
+    for sim, sid in zip(sims[0], ids[0], strict=True):
+        if sid < 0:  # FAISS pads with -1
+            continue
+        r = searcher.row_of_id[int(sid)]
+        other = searcher.rows[r]
         if other.doc_id in seen_docs:
             continue
-        if sims[r] >= policy.same_as or _jaccard(searcher, row, int(r)) >= policy.same_terms:
-            out.append((other, float(max(sims[r], 0.0))))
+        if sim >= policy.same_as or _jaccard(searcher, row, r) >= policy.same_terms:
+            out.append((other, float(max(sim, 0.0))))
             seen_docs.add(other.doc_id)
     return out
+
+
+_TWIN_CANDIDATES = 8
 
 
 def _same(searcher: Searcher, a: Sentence, b: Sentence, policy: Policy) -> bool:
