@@ -281,6 +281,7 @@ def _update(
     if not fresh and data is not None and data.segmentation == config.segmentation.as_dict():
         pending, gone, errors = indexer.plan(data, config, restore)
         if not pending and not gone:
+            store.collect_leftovers(config.index_dir)
             indexer_report = SyncReport(errors=errors)
             return data, indexer_report
     if notify:

@@ -236,6 +236,11 @@ class WriterLock:
                 f"Another process is writing the index at {self._index_dir}; "
                 f"waited {self._timeout:.0f} s. Try again when it has finished."
             ) from error
+        try:
+            _sweep_dead_writers(self._index_dir)
+        except BaseException:
+            self._lock.release()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -343,8 +348,12 @@ def _atomic_write_text(path: Path, text: str) -> None:
     _atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def _generation_number(name: str) -> int:
+    return int(name[len(_GEN_PREFIX) :])
+
+
 def _next_generation_name(index_dir: Path) -> str:
-    numbers = [int(p.name[len(_GEN_PREFIX) :]) for p in _generations(index_dir)]
+    numbers = [_generation_number(p.name) for p in _generations(index_dir)]
     return f"{_GEN_PREFIX}{max(numbers, default=0) + 1:06d}"
 
 
@@ -352,6 +361,60 @@ def _generations(index_dir: Path) -> list[Path]:
     return sorted(
         p for p in index_dir.iterdir() if p.is_dir() and p.name.startswith(_GEN_PREFIX) and p.name[4:].isdigit()
     )
+
+
+def collect_leftovers(index_dir: Path) -> None:
+    """Sweep what killed writers left, when there is any and no writer is at work.
+
+    Called when an index is opened with nothing to update, so no save would sweep it.
+    """
+    if not _has_leftovers(index_dir):
+        return
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(index_dir / ".lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return  # a live writer owns its temporaries and sweeps when it takes over
+    try:
+        _sweep_dead_writers(index_dir)
+    finally:
+        lock.release()
+
+
+def _has_leftovers(index_dir: Path) -> bool:
+    if any((index_dir / "texts").glob(".tmp-*")) or any(index_dir.glob(".tmp-*")):
+        return True
+    live = current_generation(index_dir)
+    return live is not None and any(
+        _generation_number(g.name) > _generation_number(live) for g in _generations(index_dir)
+    )
+
+
+def _sweep_dead_writers(index_dir: Path) -> None:
+    """Remove what a killed writer left: temporary files and generations never made live.
+
+    Runs with the writer lock held, so no live writer owns any of it; a writer killed
+    after its last change needs no later save for the leftovers to go.
+    """
+    _remove_temporaries(index_dir)
+    live = current_generation(index_dir)
+    if live is None:
+        return
+    live_number = _generation_number(live)
+    for gen in _generations(index_dir):
+        if _generation_number(gen.name) > live_number:  # renamed into place, CURRENT never switched
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+def _remove_temporaries(index_dir: Path) -> None:
+    for folder in (index_dir, index_dir / "texts"):
+        for tmp in folder.glob(".tmp-*") if folder.is_dir() else ():
+            if tmp.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink(missing_ok=True)
 
 
 def _collect_garbage(index_dir: Path, live: str, previous: str | None, data: IndexData) -> None:
@@ -365,13 +428,8 @@ def _collect_garbage(index_dir: Path, live: str, previous: str | None, data: Ind
     for gen in _generations(index_dir):
         if gen.name not in kept:
             shutil.rmtree(gen, ignore_errors=True)
+    _remove_temporaries(index_dir)
     texts = index_dir / "texts"
-    for folder in (index_dir, texts):
-        for tmp in folder.glob(".tmp-*") if folder.is_dir() else ():
-            if tmp.is_dir():
-                shutil.rmtree(tmp, ignore_errors=True)
-            else:
-                tmp.unlink(missing_ok=True)
     if texts.is_dir():
         kept_gens = [index_dir / g for g in kept if g]
         referenced = set(_referenced_files(kept_gens)) | {d.file for d in data.documents.values()}

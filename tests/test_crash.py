@@ -379,8 +379,32 @@ def test_a_generation_never_made_live_is_collected_and_the_predecessor_kept(seed
     shutil.copytree(index / first, index / "gen-000002")
     (seeds_copy / "extra.md").write_text("# Extra\n\nThe summit dinner was held in Nara.\n", encoding="utf-8")
     live = _open(seeds_copy, index).generation
-    assert live == "gen-000003"
     assert sorted(p.name for p in index.glob("gen-*")) == [first, live]
+    assert "extra.md" in store.load(index).documents
+
+
+def test_leftovers_of_a_writer_killed_after_its_switch_go_when_nothing_needs_saving(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    first = _open(seeds_copy, index).generation
+    (index / ".tmp-half-a-generation").mkdir()
+    (index / "texts").mkdir(exist_ok=True)
+    (index / "texts" / ".tmp-half-a-text").write_text("half", encoding="utf-8")
+    shutil.copytree(index / first, index / "gen-000009")  # renamed into place, never made live
+    assert _open(seeds_copy, index).generation == first  # up to date: no save happens
+    assert not list(index.rglob(".tmp-*"))
+    assert [p.name for p in index.glob("gen-*")] == [first]
+
+
+def test_leftovers_are_left_to_a_writer_that_holds_the_lock(seeds_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _open(seeds_copy, index)
+    (index / ".tmp-in-progress").mkdir()
+    with store.WriterLock(index, timeout=1):
+        (index / ".tmp-being-written").mkdir()  # this writer's own temporary
+        _open(seeds_copy, index)
+        assert (index / ".tmp-being-written").is_dir()
 
 
 def test_temporary_leftovers_of_killed_writers_are_collected(seeds_copy: Path, tmp_path: Path) -> None:
