@@ -122,7 +122,7 @@ def main() -> None:
         print(f"| {k} | {a0:.3f} | {l0:.0f} | {a1:.3f} | {l1:.0f} |")
     both = [it for it in items]
     w_all = fit(both)
-    print("weights fitted on all articles:", dict(zip(FEATURES, np.round(w_all, 3).tolist())))
+    print("weights fitted on all articles:", dict(zip(FEATURES, np.round(w_all, 3).tolist(), strict=True)))
     if args.write:
         WEIGHTS.write_text(
             json.dumps(
