@@ -25,7 +25,7 @@ from assistant.store import IndexData
 from assistant.types import Answer, Document, Sentence
 
 History = Sequence["str | Mapping[str, object]"]
-# progress(stage, done, total): stage is "files", "sentences" or "passages"
+# progress(stage, done, total): stage is "files" or "sentences"
 Progress = Callable[[str, int, int], None]
 Notify = Callable[[str], None]
 
