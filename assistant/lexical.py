@@ -78,14 +78,13 @@ def _terms(text: str) -> tuple[str, ...]:
 
 
 class LexicalIndex:
-    """BM25 over a list of texts, addressed by row."""
+    """BM25 over rows of terms (``terms`` of each text), addressed by row."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, tokens: Sequence[Sequence[str]]) -> None:
         import bm25s
 
-        self._rows = len(texts)
+        self._rows = len(tokens)
         self._bm25 = bm25s.BM25()
-        tokens = [terms(t) for t in texts]
         self.doc_freq: dict[str, int] = {}
         for row in tokens:
             for term in set(row):

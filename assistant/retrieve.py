@@ -151,16 +151,18 @@ class Searcher:
         self.rows_of_passage: list[list[int]] = [[] for _ in self.passages]
         for r, p in enumerate(self.passage_of_row):
             self.rows_of_passage[p].append(r)
-        passage_texts = [data.texts[p.doc_id][p.start : p.end] for p in self.passages]
-        self.lexical = LexicalIndex([s.text for s in rows])
-        self.passage_lexical = LexicalIndex(passage_texts)
-        self.row_terms = [frozenset(terms(s.text)) for s in rows]
+        row_tokens = [terms(s.text) for s in rows]
+        # A passage's terms are its sentences' terms in order: no second pass over its text.
+        passage_tokens = [[t for r in members for t in row_tokens[r]] for members in self.rows_of_passage]
+        self.lexical = LexicalIndex(row_tokens)
+        self.passage_lexical = LexicalIndex(passage_tokens)
+        self.row_terms = [frozenset(t) for t in row_tokens]
         # names may be given once per article ('the dam' after 'the Ruvuma dam')
         self.doc_terms: dict[str, frozenset[str]] = {}
         for s, t in zip(rows, self.row_terms, strict=True):
             self.doc_terms[s.doc_id] = self.doc_terms.get(s.doc_id, frozenset()) | t
-        self.passage_terms = [frozenset(terms(t)) for t in passage_texts]
-        self.features = _text_features(rows)
+        self.passage_terms = [frozenset(t) for t in passage_tokens]
+        self.features = _TextFeatures(rows)  # computed for the rows a question reaches
         body_rank: dict[str, int] = {}
         lead = np.zeros(len(rows), dtype=np.float32)
         for r, s in enumerate(rows):
@@ -360,22 +362,34 @@ def _speakers(text: str) -> frozenset[str]:
 _QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
 
 
-def _text_features(rows: list[Sentence]) -> list[dict[str, object]]:
-    out = []
-    for s in rows:
-        text = s.text
-        names = {t for m in _NAME.finditer(text) for t in terms(m.group())}
-        out.append(
-            {
-                "date": bool(_DATE.search(text)),
-                "number": bool(_NUMBER.search(text)),
-                "names": names,
-                "place": bool(_PLACE.search(text)),
-                "quote": bool(_QUOTE.search(text)),
-                "speech": bool(_SPEECH.search(text)),
-                "speakers": _speakers(text) if _SPEECH.search(text) else frozenset(),
-                "pronoun_speaker": bool(_PRONOUN_SPEAKER.search(text)),
-                "reason": bool(_REASON.search(text)),
-            }
-        )
-    return out
+class _TextFeatures:
+    """What a sentence's text shows (dates, names, speech, …), found on first use per row.
+
+    A question reaches a few dozen rows; finding these for every row of a large index
+    took most of a reload's time.
+    """
+
+    def __init__(self, rows: list[Sentence]) -> None:
+        self._rows = rows
+        self._found: dict[int, dict[str, object]] = {}
+
+    def __getitem__(self, row: int) -> dict[str, object]:
+        found = self._found.get(row)
+        if found is None:
+            found = self._found[row] = _text_features(self._rows[row].text)  # same value if raced
+        return found
+
+
+def _text_features(text: str) -> dict[str, object]:
+    speech = bool(_SPEECH.search(text))
+    return {
+        "date": bool(_DATE.search(text)),
+        "number": bool(_NUMBER.search(text)),
+        "names": {t for m in _NAME.finditer(text) for t in terms(m.group())},
+        "place": bool(_PLACE.search(text)),
+        "quote": bool(_QUOTE.search(text)),
+        "speech": speech,
+        "speakers": _speakers(text) if speech else frozenset(),
+        "pronoun_speaker": bool(_PRONOUN_SPEAKER.search(text)),
+        "reason": bool(_REASON.search(text)),
+    }
