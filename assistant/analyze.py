@@ -56,11 +56,16 @@ def answer_type(text: str) -> AnswerType:
     return "none"
 
 
-_NUM = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|several|a few)"
+_NUM = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|several|a few)"
+_MONEY_UNITS = (
+    r"dollars|yen|won|euros|pounds|yuan|renminbi|rupees|rubles|roubles|francs|kron[aeo]r|krona|krone|"
+    r"dinars|dirhams|riyals|pesos|reais|rand|baht|ringgit|lira|shekels|"
+    r"tonnes|tons|barrels|ounces|acres|hectares|percent|per cent"
+)
 _UNITS = {
     "how old": r",\s\d{2},\s|\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\bage of \d{1,3}\b",
     "how long": _NUM + r"\s+(?:\w+\s+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
-    "how much": r"[$€£¥]\s?\d|\b" + _NUM + r"\s+(?:\w+\s+)?(?:dollars|yen|won|euros|pounds|yuan|tonnes|tons|barrels|percent|per cent)\b|%",
+    "how much": r"[$€£¥₩₹₽]\s?\d|\b(?:US|HK|A|C|NZ|S)\$\s?\d|\b" + _NUM + r"\s+(?:\w+\s+)?(?:" + _MONEY_UNITS + r")\b|%",
     "what share": r"%|\bper ?cent\b|\b(?:half|a third|a quarter|two-thirds|most|majority)\b",
     "what percentage": r"%|\bper ?cent\b",
     "what proportion": r"%|\bper ?cent\b|\b(?:half|a third|a quarter|two-thirds)\b",

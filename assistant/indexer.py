@@ -15,7 +15,7 @@ from assistant import loaders, store
 from assistant.config import Config
 from assistant.embed import Embedder
 from assistant.errors import DocumentError, IndexMismatch, IndexStateError
-from assistant.segment import segment
+from assistant.segment import Span, segment
 from assistant.store import IndexData, PassageRow
 from assistant.types import Document, DocumentMeta, LoadedText, Sentence
 
@@ -180,7 +180,7 @@ def ingest(
             file=file,
             format=loaded.format,
             sha256=item.sha256,
-            meta=_merge_meta(loaded.meta, sidecar.get(item.doc_id)),
+            meta=_merge_meta(_with_headline(loaded.meta, text, spans), sidecar.get(item.doc_id)),
             n_sentences=len(sentences),
             added_at=now,
             pages=loaded.pages,
@@ -278,6 +278,14 @@ def _read_sidecar(docs_dir: Path) -> dict[str, dict[str, object]]:
 
 
 _META_FIELDS = tuple(DocumentMeta.__dataclass_fields__)
+
+
+def _with_headline(meta: DocumentMeta, text: str, spans: Sequence[Span]) -> DocumentMeta:
+    """A document without a known title takes the headline its segmentation found."""
+    if meta.title:
+        return meta
+    headline = next((s for s in spans if s.kind == "headline"), None)
+    return replace(meta, title=text[headline.start : headline.end].strip()) if headline else meta
 
 
 def _merge_meta(found: DocumentMeta, known: dict[str, object] | None) -> DocumentMeta:

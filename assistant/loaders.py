@@ -16,6 +16,7 @@ import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from assistant.config import DEFAULT_MAX_FILE_BYTES
@@ -85,6 +86,8 @@ def load(path: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadedText:
     text, encoding = _decode_text(path, data)
     _require_content(path, text)
     meta = _front_matter(text) if fmt == "md" else DocumentMeta()
+    if meta.title is None:
+        meta = replace(meta, title=_first_heading(text) if fmt == "md" else None)
     return LoadedText(text=text, format=fmt, meta=meta, encoding=encoding)
 
 
@@ -310,6 +313,22 @@ def _front_matter(text: str) -> DocumentMeta:
         if sep and name and value and name not in fields:
             fields[name] = value
     return DocumentMeta(**fields)
+
+
+_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
+_SETEXT = re.compile(r"^(?! {0,3}[-=#>*])(\S.*?)[ \t]*\n {0,3}(?:=+|-+)[ \t]*$", re.M)
+_MAX_TITLE = 200
+
+
+def _first_heading(text: str) -> str | None:
+    """A Markdown article's title: its first heading (``# …`` or underlined), outside front matter."""
+    match = _FRONT_MATTER.match(text)
+    body = text[match.end() :] if match else text
+    found = [m for m in (_HEADING.search(body), _SETEXT.search(body)) if m]
+    if not found:
+        return None
+    title = min(found, key=lambda m: m.start()).group(1).strip()
+    return title if 0 < len(title) <= _MAX_TITLE else None
 
 
 # --- HTML and PDF -------------------------------------------------------------------

@@ -40,6 +40,16 @@ def test_metadata_sidecar_fills_what_is_known(seeds_copy: Path, tmp_path: Path, 
     assert crbc.title.startswith("Japan and South Korea Hold Summit")
 
 
+def test_without_a_sidecar_an_article_is_titled_by_its_headline(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    (seeds_copy / "metadata.json").unlink()
+    a = Assistant.open(Config(docs_dir=seeds_copy, index_dir=tmp_path / "index"), embedder=fake_embedder)
+    crbc = a.documents()[1]
+    assert crbc.title == "Japan and South Korea Hold Summit in Nara as China Steps Up Pressure Over Taiwan"
+    assert crbc.meta.publisher is None
+    # no line of the other is a headline (it opens with a promo and a caption): the id stands in
+    assert a.documents()[0].title == a.documents()[0].doc_id
+
+
 def test_reopening_an_up_to_date_index_embeds_nothing(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
     first = _open(seeds_copy, tmp_path / "index", fake_embedder)
     encoded = fake_embedder.texts_encoded

@@ -200,11 +200,24 @@ def test_markdown_front_matter(tmp_path):
     assert not needs_stored_text(loaded)
 
 
-def test_markdown_without_front_matter(tmp_path):
-    path = write(tmp_path / "plain.markdown", "# Title\n\n---\n\ntitle: not meta\n")
+def test_markdown_without_front_matter_takes_its_first_heading_as_title(tmp_path):
+    path = write(tmp_path / "plain.markdown", "# Title  #\n\n---\n\ntitle: not meta\n")
     loaded = load(path)
-    assert loaded.meta.title is None
+    assert loaded.meta.title == "Title"
     assert loaded.format == "md"
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("---\nauthor: A\n---\nIntro line.\n\n## Second level first\n\nBody.\n", "Second level first"),
+        ("Underlined title\n================\n\nBody text here.\n", "Underlined title"),
+        ("No heading at all, only a sentence.\n", None),
+        ("---\ntitle: From front matter\n---\n# Heading\n\nBody.\n", "From front matter"),
+    ],
+)
+def test_markdown_title_sources(tmp_path, text, title):
+    assert load(write(tmp_path / "a.md", text)).meta.title == title
 
 
 # --- discovery ------------------------------------------------------------------------

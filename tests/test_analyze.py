@@ -1,0 +1,79 @@
+"""Question analysis: answer types, quantities, speakers and follow-up resolution."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.analyze import analyze, answer_type, names_in, quantity_pattern, resolve, speaker_of
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("When did Lee and Takaichi take office?", "date"),
+        ("In what year did Japan occupy Korea?", "date"),
+        ("How many people attended?", "number"),
+        ("How old is Lee?", "number"),
+        ("Where did the summit take place?", "place"),
+        ("In which city did they meet?", "place"),
+        ("What did Lee tell NHK?", "quote"),
+        ("Who is hosting the summit?", "person"),
+        ("Why did Lee travel to Japan?", "reason"),
+        ("What set off the quarrel?", "none"),
+    ],
+)
+def test_answer_type_follows_the_question_opening(question: str, expected: str) -> None:
+    assert answer_type(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence", "answers"),
+    [
+        ("How much did the deal cost?", "The deal was worth 40 billion kroner.", True),
+        ("How much did the deal cost?", "It cost ₩3 trillion to build.", True),
+        ("How much did the deal cost?", "The two sides paid 3 trillion rupees.", True),
+        ("How much did the deal cost?", "The deal was expensive.", False),
+        ("How old is Lee?", "Lee, 61, took office in June.", True),
+        ("How old is Lee?", "Lee took office in June.", False),
+        ("How many people attended?", "Some 3,000 people attended the rally.", True),
+        ("How many people attended?", "Many people attended the rally.", False),
+        ("What percentage voted?", "Turnout was 77.1%.", True),
+    ],
+)
+def test_quantity_questions_need_that_quantity_in_the_evidence(question: str, evidence: str, answers: bool) -> None:
+    pattern = quantity_pattern(question)
+    assert pattern is not None
+    assert bool(pattern.search(evidence)) is answers
+
+
+def test_questions_that_ask_for_no_quantity_have_no_pattern() -> None:
+    assert quantity_pattern("Who is hosting the summit?") is None
+
+
+def test_speaker_and_names() -> None:
+    assert speaker_of("What did Prof Heng tell AFP?") == ["heng"]  # 'prof' is a stopword
+    assert speaker_of("Where did the summit take place?") == []
+    assert names_in("What did Mr Lee tell NHK?") == ["Lee", "NHK"]
+
+
+def test_a_follow_up_takes_its_person_from_the_previous_question() -> None:
+    history = ["What did Lee tell NHK?"]
+    assert resolve("What did he say about China?", history) == "What did Lee say about China?"
+    q = analyze("What did he say about China?", history)
+    assert q.resolved == "What did Lee say about China?"
+    assert q.speaker == ("lee",)
+
+
+def test_a_chain_of_follow_ups_keeps_its_subject() -> None:
+    history = ["Who is Benoit Hardy-Chartrand?", "Where does he work?"]
+    assert "Benoit Hardy-Chartrand" in resolve("What did he say about Trump?", history)
+
+
+def test_a_question_without_references_is_left_as_asked() -> None:
+    assert resolve("Where did the summit take place?", ["What did Lee tell NHK?"]) == "Where did the summit take place?"
+
+
+def test_words_about_the_articles_themselves_are_not_search_terms() -> None:
+    q = analyze("Do both articles mention rare earths?")
+    assert "articl" not in q.terms and "mention" not in q.terms
+    assert q.terms  # the content words stay
