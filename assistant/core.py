@@ -22,7 +22,7 @@ from assistant.indexer import SyncReport
 from assistant.lexical import terms
 from assistant.retrieve import Searcher
 from assistant.store import IndexData
-from assistant.types import Answer, Document, Sentence
+from assistant.types import Answer, Document, LoadedText, Sentence
 
 History = Sequence["str | Mapping[str, object]"]
 # progress(stage, done, total): stage is "files" or "sentences"
@@ -159,7 +159,16 @@ class Assistant:
         self, progress: Progress | None = None, notify: Notify | None = None, restore: frozenset[str] = frozenset()
     ) -> SyncReport:
         """Bring the index up to date with the docs folder and reload it."""
-        data, report = _update(self.config, self.embedder, self._state.data, progress, notify, restore)
+        return self._sync(progress, notify, restore)
+
+    def _sync(
+        self,
+        progress: Progress | None,
+        notify: Notify | None,
+        restore: frozenset[str] = frozenset(),
+        preloaded: Mapping[str, LoadedText] | None = None,
+    ) -> SyncReport:
+        data, report = _update(self.config, self.embedder, self._state.data, progress, notify, restore, preloaded=preloaded)
         if data is not None and data.generation != self._state.data.generation:
             self._state = _State(data, Searcher(data, self.embedder))
         self.last_report = report
@@ -175,11 +184,12 @@ class Assistant:
         files, errors = loaders.discover(paths, exclude=[self.config.index_dir])
         report = SyncReport(errors=list(errors))
         restore: set[str] = set()
+        preloaded: dict[str, LoadedText] = {}  # by content hash: each file is parsed once
         data = self._state.data
         for n, path in enumerate(files, 1):
             try:
-                loaders.load(path, max_bytes=self.config.max_file_bytes)
                 digest = indexer.sha256_file(path)
+                loaded = loaders.load(path, max_bytes=self.config.max_file_bytes)
             except DocumentError as error:
                 report.errors.append(error)
                 continue
@@ -191,9 +201,11 @@ class Assistant:
                 report.skipped.append(f"{path} (already indexed as {known})")
                 continue
             restore.add(_place_in_docs(path, self.config.docs_dir, digest))
+            if indexer.sha256_file(path) == digest:  # not rewritten while it was parsed
+                preloaded[digest] = loaded
             if progress:
                 progress("files", n, len(files))
-        update = self.update(progress, notify, restore=frozenset(restore))
+        update = self._sync(progress, notify, frozenset(restore), preloaded)
         # What this call placed, not what a concurrent writer's sync also picked up.
         live = self._state.data.documents
         update.added = sorted(d for d in restore if d in live and d not in update.updated)
@@ -273,6 +285,7 @@ def _update(
     notify: Notify | None,
     restore: frozenset[str] = frozenset(),
     fresh: bool = False,
+    preloaded: Mapping[str, LoadedText] | None = None,
 ) -> tuple[IndexData | None, SyncReport]:
     """Sync with the docs folder under the writer lock, only when something changed.
 
@@ -291,7 +304,7 @@ def _update(
         data = None if fresh else _load_or_none(config)  # another writer may have moved on meanwhile
         if data is not None:
             indexer.check_compatible(data, embedder, config)
-        data, report = indexer.sync(data, config, embedder, progress, restore)
+        data, report = indexer.sync(data, config, embedder, progress, restore, preloaded)
         if report.changed or not data.generation or fresh:
             if data.documents or data.generation:
                 store.save(config.index_dir, data)

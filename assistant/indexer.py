@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,8 +105,13 @@ def sync(
     embedder: Embedder,
     progress: Progress | None = None,
     restore: frozenset[str] = frozenset(),
+    preloaded: Mapping[str, LoadedText] | None = None,
 ) -> tuple[IndexData, SyncReport]:
-    """Mirror the docs folder into ``data`` (a new IndexData when None); caller saves it."""
+    """Mirror the docs folder into ``data`` (a new IndexData when None); caller saves it.
+
+    ``preloaded`` holds files already parsed, by content hash: a file whose bytes hash the
+    same has the same text, so it is not parsed again.
+    """
     seg = config.segmentation.as_dict()
     if data is not None and data.segmentation != seg:
         data = None  # cut differently: every sentence id would change, start afresh
@@ -121,7 +126,8 @@ def sync(
     loaded: list[tuple[_Pending, LoadedText]] = []
     for n, item in enumerate(pending, 1):
         try:
-            loaded.append((item, loaders.load(item.path, max_bytes=config.max_file_bytes)))
+            known = (preloaded or {}).get(item.sha256)
+            loaded.append((item, known or loaders.load(item.path, max_bytes=config.max_file_bytes)))
         except DocumentError as error:
             report.errors.append(error)
             # The file changed into something unreadable: its old offsets no longer

@@ -342,3 +342,30 @@ def test_html_and_pdf_answers_cite_the_stored_text_with_pages(real_cli, tmp_path
     rows = {r["id"]: r for r in json.loads(real_cli("docs", "--json").stdout)}
     assert rows["harbour.html"]["format"] == "html" and rows["dam.pdf"]["format"] == "pdf"
     assert rows["dam.pdf"]["file"] == loan[0]["file"] and rows["dam.pdf"]["source"].endswith("docs/dam.pdf")
+
+
+def test_add_parses_each_file_once(opened: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import loaders
+
+    calls: list[str] = []
+    real_load = loaders.load
+
+    def counting_load(path: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+        calls.append(Path(path).name)
+        return real_load(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loaders, "load", counting_load)
+    page = tmp_path / "in" / "page.html"
+    page.parent.mkdir()
+    page.write_text(
+        "<html><head><title>Bridge talks</title></head><body><article><h1>Bridge talks</h1>"
+        "<p>The two leaders agreed to build a bridge across the strait by 2030.</p>"
+        "<p>Engineers said the work would take five years.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    report = opened.add([page.parent])
+    assert report.added == ["page.html"] and not report.errors
+    assert calls == ["page.html"]
+    answer = opened.ask("When will the bridge be built?")
+    assert answer.found and "2030" in answer.citations[0].text
+    assert_verifiable(answer)
