@@ -188,8 +188,8 @@ class Assistant:
         data = self._state.data
         for n, path in enumerate(files, 1):
             try:
-                digest = indexer.sha256_file(path)
                 loaded = loaders.load(path, max_bytes=self.config.max_file_bytes)
+                digest = loaded.sha256
             except DocumentError as error:
                 report.errors.append(error)
                 continue
@@ -201,8 +201,7 @@ class Assistant:
                 report.skipped.append(f"{path} (already indexed as {known})")
                 continue
             restore.add(_place_in_docs(path, self.config.docs_dir, digest))
-            if indexer.sha256_file(path) == digest:  # not rewritten while it was parsed
-                preloaded[digest] = loaded
+            preloaded[digest] = loaded
             if progress:
                 progress("files", n, len(files))
         update = self._sync(progress, notify, frozenset(restore), preloaded)

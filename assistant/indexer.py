@@ -126,8 +126,10 @@ def sync(
     loaded: list[tuple[_Pending, LoadedText]] = []
     for n, item in enumerate(pending, 1):
         try:
-            known = (preloaded or {}).get(item.sha256)
-            loaded.append((item, known or loaders.load(item.path, max_bytes=config.max_file_bytes)))
+            text = (preloaded or {}).get(item.sha256) or loaders.load(item.path, max_bytes=config.max_file_bytes)
+            if text.sha256 and text.sha256 != item.sha256:  # rewritten since it was hashed: keep what was read
+                item = replace(item, sha256=text.sha256)
+            loaded.append((item, text))
         except DocumentError as error:
             report.errors.append(error)
             # The file changed into something unreadable: its old offsets no longer

@@ -39,7 +39,8 @@ class LoadedText:
 
     ``text`` is what offsets point into. For .txt/.md it is the file's decoded
     content; for .html/.pdf it is the extracted text, which the store saves
-    beside the index. ``pages`` holds one (start, end) range per PDF page.
+    beside the index. ``pages`` holds one (start, end) range per PDF page;
+    ``sha256`` is the hash of the very bytes the text was read from.
     """
 
     text: str
@@ -47,6 +48,7 @@ class LoadedText:
     meta: DocumentMeta = field(default_factory=DocumentMeta)
     pages: tuple[tuple[int, int], ...] = ()
     encoding: str = "utf-8"
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
