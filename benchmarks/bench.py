@@ -28,6 +28,8 @@ sys.path.insert(0, str(ROOT))  # run as a script without installing the package
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the script is an edge: nothing downloads
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from timing import timed  # noqa: E402  (benchmarks/ is the script folder)
+
 from assistant.config import Config  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
 from assistant.evaluate import (  # noqa: E402
@@ -39,7 +41,7 @@ from assistant.evaluate import (  # noqa: E402
 
 SEEDS = ROOT / "seeds"
 GOLD = ROOT / "tests" / "data" / "gold_seeds.jsonl"
-SQUAD = Path("/work/shared/data/squad2-dev")
+SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev"  # ../shared beside the project
 CLI_QUESTION = "What did Lee tell NHK?"
 CLI_RUNS = 3
 WARMUP_QUERIES = 3
@@ -60,12 +62,6 @@ def percentile(values: Sequence[float], q: float) -> float:
     low = int(pos)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
-def timed(fn: Callable[[], object]) -> tuple[float, object]:
-    t0 = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - t0, result
 
 
 def fresh_dir(parent: Path, name: str) -> Path:

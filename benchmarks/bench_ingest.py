@@ -2,7 +2,7 @@
 
 Run from anywhere: ``.venv/bin/python benchmarks/bench_ingest.py [--runs N] [--profile]``.
 Prints a markdown table (medians of ``--runs``). The corpus is 1,000 distinct articles made
-from squad2-dev (/work/shared/data/squad2-dev): every paragraph is an article of its own,
+from squad2-dev (../shared/data/squad2-dev): every paragraph is an article of its own,
 the rest recombine sentences of those paragraphs (seed 0). Skipped, saying why, when that
 folder is absent. Everything is written under a fresh temporary folder.
 """
@@ -20,7 +20,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,13 +29,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from timing import timed  # noqa: E402  (benchmarks/ is the script folder)
+
 from assistant import indexer, store  # noqa: E402
 from assistant.config import Config  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
 from assistant.embed import load_embedder  # noqa: E402
 from assistant.retrieve import Searcher  # noqa: E402
 
-SQUAD_DOCS = Path("/work/shared/data/squad2-dev/docs")
+SQUAD_DOCS = ROOT.parent / "shared" / "data" / "squad2-dev" / "docs"  # ../shared beside the project
 SEEDS = ROOT / "seeds"
 N_ARTICLES = 1000
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
@@ -66,12 +67,6 @@ def build_corpus(out: Path, n: int = N_ARTICLES, seed: int = 0) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
-
-
-def timed(fn: Callable[[], object]) -> tuple[float, object]:
-    t0 = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - t0, result
 
 
 def fresh_library(work: Path, name: str) -> Config:
