@@ -26,13 +26,21 @@ from typing import Any
 
 import numpy as np
 
-from assistant.errors import IndexLocked, IndexMismatch, IndexStateError
+from assistant.errors import IndexMismatch, IndexStateError
+from assistant.generations import (  # noqa: F401  (WriterLock and collect_leftovers: re-exported for writers)
+    WriterLock,
+    atomic_write_bytes,
+    atomic_write_text,
+    collect_garbage,
+    collect_leftovers,
+    current_generation,
+    fsync,
+    next_generation_name,
+)
 from assistant.types import Document, DocumentMeta, Sentence
 
 FORMAT_VERSION = 1
-_GEN_PREFIX = "gen-"
 _LOAD_ATTEMPTS = 3
-LOCK_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -103,15 +111,6 @@ def new_vector_index(dim: int) -> Any:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-def current_generation(index_dir: Path) -> str | None:
-    """The live generation's name, or None when no index was ever committed."""
-    try:
-        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    return name or None
-
-
 def load(index_dir: Path) -> IndexData:
     """Read the live generation; raises IndexStateError when missing or corrupt."""
     attempts = _LOAD_ATTEMPTS
@@ -171,7 +170,7 @@ def save(index_dir: Path, data: IndexData) -> str:
 
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = current_generation(index_dir)
-    name = _next_generation_name(index_dir)
+    name = next_generation_name(index_dir)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
     try:
         doc_ids = sorted(data.documents)
@@ -192,16 +191,16 @@ def save(index_dir: Path, data: IndexData) -> str:
         faiss.write_index(data.passage_vectors, str(tmp / "passages.faiss"))
         _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a whole folder
         for child in tmp.iterdir():
-            _fsync(child)
-        _fsync(tmp)  # the files' names must be durable too, or a power cut empties the folder
+            fsync(child)
+        fsync(tmp)  # the files' names must be durable too, or a power cut empties the folder
         os.rename(tmp, index_dir / name)
-        _fsync(index_dir)
-        _atomic_write_text(index_dir / "CURRENT", name + "\n")
+        fsync(index_dir)
+        atomic_write_text(index_dir / "CURRENT", name + "\n")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     data.generation = name
-    _collect_garbage(index_dir, name, previous, data)
+    collect_garbage(index_dir, name, previous, (d.file for d in data.documents.values()))
     return name
 
 
@@ -211,40 +210,8 @@ def store_text(index_dir: Path, sha256: str, text: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{sha256}.txt"
     if not path.exists():
-        _atomic_write_bytes(path, text.encode("utf-8"))
+        atomic_write_bytes(path, text.encode("utf-8"))
     return path
-
-
-class WriterLock:
-    """An exclusive lock for writers; a second writer waits, then gives up clearly."""
-
-    def __init__(self, index_dir: Path, timeout: float = LOCK_TIMEOUT_S) -> None:
-        from filelock import FileLock
-
-        index_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = FileLock(str(index_dir / ".lock"))
-        self._timeout = timeout
-        self._index_dir = index_dir
-
-    def __enter__(self) -> WriterLock:
-        from filelock import Timeout
-
-        try:
-            self._lock.acquire(timeout=self._timeout)
-        except Timeout as error:
-            raise IndexLocked(
-                f"Another process is writing the index at {self._index_dir}; "
-                f"waited {self._timeout:.0f} s. Try again when it has finished."
-            ) from error
-        try:
-            _sweep_dead_writers(self._index_dir)
-        except BaseException:
-            self._lock.release()
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._lock.release()
 
 
 # --- tables -------------------------------------------------------------------------------
@@ -319,133 +286,6 @@ def _read_json(path: Path) -> Any:
 def _write_json(path: Path, value: Any) -> None:
     with open(path, "w", encoding="utf-8") as f:
         json.dump(value, f, ensure_ascii=False, separators=(",", ":"))
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file, or a folder's entries, to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write_bytes(path: Path, payload: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        _fsync(path.parent)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    _atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def _generation_number(name: str) -> int:
-    return int(name[len(_GEN_PREFIX) :])
-
-
-def _next_generation_name(index_dir: Path) -> str:
-    numbers = [_generation_number(p.name) for p in _generations(index_dir)]
-    return f"{_GEN_PREFIX}{max(numbers, default=0) + 1:06d}"
-
-
-def _generations(index_dir: Path) -> list[Path]:
-    return sorted(
-        p for p in index_dir.iterdir() if p.is_dir() and p.name.startswith(_GEN_PREFIX) and p.name[4:].isdigit()
-    )
-
-
-def collect_leftovers(index_dir: Path) -> None:
-    """Sweep what killed writers left, when there is any and no writer is at work.
-
-    Called when an index is opened with nothing to update, so no save would sweep it.
-    """
-    if not _has_leftovers(index_dir):
-        return
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(str(index_dir / ".lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        return  # a live writer owns its temporaries and sweeps when it takes over
-    try:
-        _sweep_dead_writers(index_dir)
-    finally:
-        lock.release()
-
-
-def _has_leftovers(index_dir: Path) -> bool:
-    if any((index_dir / "texts").glob(".tmp-*")) or any(index_dir.glob(".tmp-*")):
-        return True
-    live = current_generation(index_dir)
-    return live is not None and any(
-        _generation_number(g.name) > _generation_number(live) for g in _generations(index_dir)
-    )
-
-
-def _sweep_dead_writers(index_dir: Path) -> None:
-    """Remove what a killed writer left: temporary files and generations never made live.
-
-    Runs with the writer lock held, so no live writer owns any of it; a writer killed
-    after its last change needs no later save for the leftovers to go.
-    """
-    _remove_temporaries(index_dir)
-    live = current_generation(index_dir)
-    if live is None:
-        return
-    live_number = _generation_number(live)
-    for gen in _generations(index_dir):
-        if _generation_number(gen.name) > live_number:  # renamed into place, CURRENT never switched
-            shutil.rmtree(gen, ignore_errors=True)
-
-
-def _remove_temporaries(index_dir: Path) -> None:
-    for folder in (index_dir, index_dir / "texts"):
-        for tmp in folder.glob(".tmp-*") if folder.is_dir() else ():
-            if tmp.is_dir():
-                shutil.rmtree(tmp, ignore_errors=True)
-            else:
-                tmp.unlink(missing_ok=True)
-
-
-def _collect_garbage(index_dir: Path, live: str, previous: str | None, data: IndexData) -> None:
-    """Drop old generations, interrupted temporary files and unreferenced stored texts.
-
-    The generation that was live before this one is kept for readers still loading it;
-    a generation renamed into place by a writer killed before switching CURRENT was never
-    live, so it goes (keeping "the newest old one" would keep it instead of the predecessor).
-    """
-    kept = {live, previous}
-    for gen in _generations(index_dir):
-        if gen.name not in kept:
-            shutil.rmtree(gen, ignore_errors=True)
-    _remove_temporaries(index_dir)
-    texts = index_dir / "texts"
-    if texts.is_dir():
-        kept_gens = [index_dir / g for g in kept if g]
-        referenced = set(_referenced_files(kept_gens)) | {d.file for d in data.documents.values()}
-        for path in texts.glob("*.txt"):
-            if str(path) not in referenced and str(path.resolve()) not in referenced:
-                path.unlink(missing_ok=True)
-
-
-def _referenced_files(gens: list[Path]) -> list[str]:
-    files: list[str] = []
-    for gen in gens:
-        try:
-            files += [d["file"] for d in _read_json(gen / "manifest.json")["documents"]]
-        except (OSError, ValueError, KeyError):
-            continue
-    return files
 
 
 def vectors_of(index: Any) -> tuple[np.ndarray, np.ndarray]:
