@@ -11,31 +11,22 @@ for ``gradio_client``.
 
 from __future__ import annotations
 
-import json
 import os
-import threading
-import time
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
+from fastapi import FastAPI
 
 from assistant import render
-from assistant.check import ClaimCheck, check_claim, validate_claim
-from assistant.errors import AssistantError, IndexStateError, InvalidQuestion
-from assistant.types import Answer, Document, Sentence
+from assistant.errors import AssistantError
+from assistant.service import Service
+from assistant.web_api import add_routes, parse_history
 
 if TYPE_CHECKING:
     import gradio as gr
 
     from assistant.core import Assistant
 
-MAX_BODY_BYTES = 64 * 1024
-MAX_HISTORY = 20
 STATIC = Path(__file__).parent / "static"
 EXAMPLES = (
     "What did Lee tell NHK?",
@@ -56,162 +47,6 @@ PANEL_EMPTY = (
 )
 
 
-class Service:
-    """The assistant as the web app uses it: one call at a time, cheap refresh, cached sources."""
-
-    def __init__(self, assistant: Assistant, refresh_every: float = 1.0) -> None:
-        self.assistant = assistant
-        self.refresh_every = refresh_every
-        # One core call at a time: the tokenizer and index are not safe to share across threads.
-        self._lock = threading.Lock()
-        self._checked = time.monotonic()
-        self._docs: dict[str, Document] | None = None
-        self._texts: dict[str, tuple[str, list[Sentence]]] = {}
-
-    def _refresh(self) -> None:
-        now = time.monotonic()
-        if now - self._checked >= self.refresh_every:
-            self._checked = now
-            if self.assistant.refresh():
-                self._docs, self._texts = None, {}
-
-    def ask(self, question: str, history: Sequence[str | Mapping[str, object]] = ()) -> Answer:
-        with self._lock:
-            self._refresh()
-            return self.assistant.ask(question, list(history)[-MAX_HISTORY:])
-
-    def check(self, claim: object) -> ClaimCheck:
-        text = validate_claim(claim)
-        with self._lock:
-            self._refresh()
-            scored = self.assistant.closest(text)
-            docs = list(self._documents().values())
-        return check_claim(text, scored, docs)
-
-    def add(self, paths: Sequence[Path], progress: Any = None) -> str:
-        """Index uploaded files (the same code as ``assistant add``); an HTML report."""
-        with self._lock:
-            report = self.assistant.add(list(paths), progress=progress)
-            self._docs, self._texts = None, {}
-        return render.render_add_report(report)
-
-    def remove(self, doc_id: str) -> str:
-        """Take a document out of the index (the same code as ``assistant remove``)."""
-        with self._lock:
-            doc = self.assistant.remove(doc_id)
-            self._docs, self._texts = None, {}
-        return f'<p class="ok-text">Removed {render.esc(doc.title)} (<code>{render.esc(doc.doc_id)}</code>).</p>'
-
-    def documents(self) -> list[Document]:
-        with self._lock:
-            self._refresh()
-            return list(self._documents().values())
-
-    def _documents(self) -> dict[str, Document]:
-        if self._docs is None:
-            self._docs = {d.doc_id: d for d in self.assistant.documents()}
-        return self._docs
-
-    def source(self, doc_id: str, citations: Sequence[Any] = (), active: int | None = None) -> str:
-        """The article rendered with ``citations`` marked; '' for an unknown document."""
-        with self._lock:
-            doc = self._documents().get(doc_id)
-            if doc is None:
-                return ""
-            if doc_id not in self._texts:
-                self._texts[doc_id] = (self.assistant.text(doc_id), self.assistant.sentences(doc_id))
-            text, sentences = self._texts[doc_id]
-        return render.render_source(doc, text, sentences, citations, active=active)
-
-    def cited_sources(self, answer: Answer) -> dict[str, str]:
-        by_doc: dict[str, list[Any]] = {}
-        for c in answer.citations:
-            by_doc.setdefault(c.doc_id, []).append(c)
-        return {doc_id: self.source(doc_id, cits) for doc_id, cits in by_doc.items()}
-
-
-# ---------------------------------------------------------------------------- JSON routes
-
-
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-
-
-class _BadRequest(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.response = _error(status, code, message)
-
-
-async def _read_json(request: Request) -> dict[str, Any]:
-    """The request's JSON object, refusing bodies over MAX_BODY_BYTES before and while reading."""
-    too_big = _BadRequest(413, "body_too_large", f"The request body is over {MAX_BODY_BYTES} bytes.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise too_big
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise too_big
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise _BadRequest(400, "invalid_json", "The request body is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise _BadRequest(422, "invalid_request", "The request body must be a JSON object.")
-    return data
-
-
-def _history(value: object) -> list[str | Mapping[str, object]]:
-    if value is None:
-        return []
-    ok = isinstance(value, list) and all(
-        isinstance(h, str) or (isinstance(h, dict) and isinstance(h.get("question"), str)) for h in value
-    )
-    if not ok:
-        raise InvalidQuestion("history must be a list of earlier questions (strings).")
-    return value  # type: ignore[return-value]
-
-
-def _add_routes(app: FastAPI, service: Service) -> None:
-    async def call(request: Request, work: Any) -> JSONResponse:
-        try:
-            data = await _read_json(request)
-            return JSONResponse(await run_in_threadpool(work, data))
-        except _BadRequest as exc:
-            return exc.response
-        except InvalidQuestion as exc:
-            return _error(422, "invalid_question", str(exc))
-        except IndexStateError as exc:
-            return _error(503, "index_unavailable", str(exc))
-        except AssistantError as exc:
-            return _error(500, "assistant_error", str(exc))
-
-    @app.post("/api/ask")
-    async def api_ask(request: Request) -> JSONResponse:
-        """Answer a question: {"question": str, "history": [str]} -> the answer JSON."""
-
-        def work(data: dict[str, Any]) -> dict[str, Any]:
-            question = data.get("question")
-            if not isinstance(question, str):
-                raise InvalidQuestion("'question' must be a string.")
-            return service.ask(question, _history(data.get("history"))).to_dict()
-
-        return await call(request, work)
-
-    @app.post("/api/check")
-    async def api_check(request: Request) -> JSONResponse:
-        """Check a claim against the sources: {"claim": str} -> verdicts per source."""
-        return await call(request, lambda data: service.check(data.get("claim")).to_dict())
-
-    @app.get("/api/docs")
-    async def api_docs() -> JSONResponse:
-        """The indexed documents."""
-        docs = await run_in_threadpool(service.documents)
-        return JSONResponse({"documents": [asdict(d) for d in docs]})
-
-
 # ---------------------------------------------------------------------------- Gradio page
 
 
@@ -222,7 +57,7 @@ def _api_functions(service: Service) -> None:
     def ask(question: str, history: list[Any] | None = None) -> dict[str, Any]:
         """Answer a question from the sources; history holds earlier questions."""
         try:
-            return service.ask(question, _history(history)).to_dict()
+            return service.ask(question, parse_history(history)).to_dict()
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
 
@@ -432,7 +267,7 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     service = Service(assistant)
     app = FastAPI(title="News sources assistant", docs_url=None, redoc_url=None)
-    _add_routes(app, service)
+    add_routes(app, service)
     return gr.mount_gradio_app(
         app,
         build_blocks(service),

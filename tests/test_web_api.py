@@ -12,7 +12,7 @@ import httpx
 import pytest
 from web_fixtures import HOSTILE_NAME, HOSTILE_QUESTION, HOSTILE_SENTENCE, serve_tmp
 
-from assistant.web import MAX_BODY_BYTES
+from assistant.web_api import MAX_BODY_BYTES
 
 pytestmark = pytest.mark.slow
 

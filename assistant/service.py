@@ -1,0 +1,92 @@
+"""The assistant as the web app uses it: serialised calls, cheap refresh, cached sources."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant import render
+from assistant.check import ClaimCheck, check_claim, validate_claim
+from assistant.types import Answer, Document, Sentence
+
+if TYPE_CHECKING:
+    from assistant.core import Assistant
+
+MAX_HISTORY = 20  # earlier turns passed on to follow-up resolution
+
+
+class Service:
+    """The assistant as the web app uses it: one call at a time, cheap refresh, cached sources."""
+
+    def __init__(self, assistant: Assistant, refresh_every: float = 1.0) -> None:
+        self.assistant = assistant
+        self.refresh_every = refresh_every
+        # One core call at a time: the tokenizer and index are not safe to share across threads.
+        self._lock = threading.Lock()
+        self._checked = time.monotonic()
+        self._docs: dict[str, Document] | None = None
+        self._texts: dict[str, tuple[str, list[Sentence]]] = {}
+
+    def _refresh(self) -> None:
+        now = time.monotonic()
+        if now - self._checked >= self.refresh_every:
+            self._checked = now
+            if self.assistant.refresh():
+                self._docs, self._texts = None, {}
+
+    def ask(self, question: str, history: Sequence[str | Mapping[str, object]] = ()) -> Answer:
+        with self._lock:
+            self._refresh()
+            return self.assistant.ask(question, list(history)[-MAX_HISTORY:])
+
+    def check(self, claim: object) -> ClaimCheck:
+        text = validate_claim(claim)
+        with self._lock:
+            self._refresh()
+            scored = self.assistant.closest(text)
+            docs = list(self._documents().values())
+        return check_claim(text, scored, docs)
+
+    def add(self, paths: Sequence[Path], progress: Any = None) -> str:
+        """Index uploaded files (the same code as ``assistant add``); an HTML report."""
+        with self._lock:
+            report = self.assistant.add(list(paths), progress=progress)
+            self._docs, self._texts = None, {}
+        return render.render_add_report(report)
+
+    def remove(self, doc_id: str) -> str:
+        """Take a document out of the index (the same code as ``assistant remove``)."""
+        with self._lock:
+            doc = self.assistant.remove(doc_id)
+            self._docs, self._texts = None, {}
+        return f'<p class="ok-text">Removed {render.esc(doc.title)} (<code>{render.esc(doc.doc_id)}</code>).</p>'
+
+    def documents(self) -> list[Document]:
+        with self._lock:
+            self._refresh()
+            return list(self._documents().values())
+
+    def _documents(self) -> dict[str, Document]:
+        if self._docs is None:
+            self._docs = {d.doc_id: d for d in self.assistant.documents()}
+        return self._docs
+
+    def source(self, doc_id: str, citations: Sequence[Any] = (), active: int | None = None) -> str:
+        """The article rendered with ``citations`` marked; '' for an unknown document."""
+        with self._lock:
+            doc = self._documents().get(doc_id)
+            if doc is None:
+                return ""
+            if doc_id not in self._texts:
+                self._texts[doc_id] = (self.assistant.text(doc_id), self.assistant.sentences(doc_id))
+            text, sentences = self._texts[doc_id]
+        return render.render_source(doc, text, sentences, citations, active=active)
+
+    def cited_sources(self, answer: Answer) -> dict[str, str]:
+        by_doc: dict[str, list[Any]] = {}
+        for c in answer.citations:
+            by_doc.setdefault(c.doc_id, []).append(c)
+        return {doc_id: self.source(doc_id, cits) for doc_id, cits in by_doc.items()}
