@@ -135,6 +135,8 @@ class OnnxEmbedder:
         onnx_file, sidecar = _cache_files(path, Path(cache_dir))
         try:
             embedder = cls._open(path, spec, onnx_file, sidecar)
+            with contextlib.suppress(OSError):
+                os.utime(sidecar)  # last use, for pruning exports nobody uses any more
         except Exception as exc:  # missing, stale or corrupt cache: rebuild it once
             logger.debug("ONNX cache %s unusable (%s); exporting", onnx_file, exc)
             _export(path, spec, onnx_file, sidecar)
@@ -288,6 +290,7 @@ def _export(path: str, spec: dict[str, Any], onnx_file: Path, sidecar: Path) -> 
     axes = {n: {0: "batch", 1: "sequence"} for n in names} | {"sentence_embedding": {0: "batch"}}
     onnx_file.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_exports(onnx_file.parent)
+    _prune_unused_exports(onnx_file.parent, keep=onnx_file)
     fd, tmp = tempfile.mkstemp(dir=onnx_file.parent, prefix=".export-", suffix=".onnx")
     os.close(fd)
     try:
@@ -324,6 +327,23 @@ def _remove_stale_exports(cache_dir: Path, age_s: float = 3600.0) -> None:
         with contextlib.suppress(OSError):
             if time.time() - leftover.stat().st_mtime > age_s:
                 leftover.unlink()
+
+
+def _prune_unused_exports(cache_dir: Path, keep: Path, max_idle_s: float = 30 * 86400.0) -> None:
+    """Drop exports (about 90 MB each) of model versions not opened for ``max_idle_s``.
+
+    Runs when a new export is made, i.e. when a model changed; each use of an export
+    touches its sidecar, so a model still in use elsewhere is kept.
+    """
+    for onnx in cache_dir.glob("embedder-*.onnx"):
+        sidecar = onnx.with_suffix(".json")
+        if onnx == keep:
+            continue
+        with contextlib.suppress(OSError):
+            last_use = sidecar.stat().st_mtime if sidecar.exists() else onnx.stat().st_mtime
+            if time.time() - last_use > max_idle_s:
+                onnx.unlink()
+                sidecar.unlink(missing_ok=True)
 
 
 def _example_batch(tokenizer: Any, n_inputs: int) -> tuple[Any, ...]:

@@ -105,11 +105,18 @@ def test_corrupt_cache_is_replaced(cache_dir: Path, tmp_path: Path, reference: S
     killed = broken / ".export-killed.onnx"  # left by an export killed a day ago
     killed.write_bytes(b"partial")
     os.utime(killed, (0, 0))
+    idle = [broken / "embedder-0000idle-f1.onnx", broken / "embedder-0000idle-f1.json"]  # unused for months
+    recent = [broken / "embedder-1111used-f1.onnx", broken / "embedder-1111used-f1.json"]  # another model in use
+    for path in idle + recent:
+        path.write_bytes(b"{}")
+    for path in idle:
+        os.utime(path, (0, 0))
 
     healed = OnnxEmbedder.load(None, broken)
 
     assert healed.exported
     assert not killed.exists()
+    assert not any(p.exists() for p in idle) and all(p.exists() for p in recent)
     assert onnx_file.stat().st_size > 50_000_000
     question = "What did Lee tell NHK?"
     assert float(healed.encode_query(question) @ reference.encode([question])[0]) >= 0.9999
