@@ -103,12 +103,14 @@ def validate_claim(claim: object, max_chars: int = MAX_QUESTION_CHARS) -> str:
     """The claim stripped of surrounding space.
 
     Raises:
-        InvalidQuestion: not a string, empty, whitespace-only or longer than max_chars.
+        InvalidQuestion: not a string, empty, whitespace-only, without a word, or longer than max_chars.
     """
     if not isinstance(claim, str) or not claim.strip():
         raise InvalidQuestion("The claim is empty: paste a sentence to check.")
     if len(claim) > max_chars:
         raise InvalidQuestion(f"The claim is too long ({len(claim)} characters; at most {max_chars}).")
+    if not any(ch.isalnum() for ch in claim):
+        raise InvalidQuestion("The claim has no words in it: paste a sentence to check.")
     return claim.strip()
 
 

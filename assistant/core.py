@@ -95,7 +95,7 @@ class Assistant:
         """Answer from the sources only, every statement cited; history holds earlier questions.
 
         Raises:
-            InvalidQuestion: empty, whitespace-only or longer than 2,000 characters.
+            InvalidQuestion: empty, whitespace-only, without a word, or longer than 2,000 characters.
         """
         text = validate_question(question)
         state = self._state
@@ -267,6 +267,8 @@ def validate_question(question: str) -> str:
         raise InvalidQuestion(
             f"The question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. Ask something shorter."
         )
+    if not any(ch.isalnum() for ch in question):
+        raise InvalidQuestion("The question has no words in it. Ask something about the articles.")
     return question.strip()
 
 

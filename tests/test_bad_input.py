@@ -243,6 +243,8 @@ def test_an_unreadable_file_named_on_the_command_line_is_one_line(
         ("", "Error: The question is empty. Ask something about the articles."),
         ("   \n ", "Error: The question is empty. Ask something about the articles."),
         ("x" * 2001, "Error: The question is 2,001 characters long; the limit is 2,000. Ask something shorter."),
+        ("???", "Error: The question has no words in it. Ask something about the articles."),
+        ("😀 😀 …", "Error: The question has no words in it. Ask something about the articles."),
     ],
 )
 def test_a_bad_question_is_one_line_from_a_real_process(tmp_path: Path, question: str, message: str) -> None:

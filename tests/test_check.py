@@ -110,7 +110,7 @@ def test_result_is_frozen(docs):
         result.verdict = "supported"  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("claim", ["", "   \n\t", None, 42, "x" * 2001])
+@pytest.mark.parametrize("claim", ["", "   \n\t", None, 42, "x" * 2001, "?!", "😀 …"])
 def test_invalid_claims(claim):
     with pytest.raises(InvalidQuestion):
         validate_claim(claim)
