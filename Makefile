@@ -34,6 +34,7 @@ test: setup chromium
 
 lint: setup
 	$(VENV)/bin/ruff check assistant tests benchmarks
+	$(VENV)/bin/ruff format --check assistant tests benchmarks
 
 eval: setup
 	$(VENV)/bin/assistant eval --docs seeds --index index --questions tests/data/gold_seeds.jsonl

@@ -41,13 +41,29 @@ class Question:
 def answer_type(text: str) -> AnswerType:
     """The kind of answer a wh-question expects, from its first words."""
     t = text.strip().lower()
-    if re.match(r"(in |during |by |since |until )?(what|which) (year|date|day|month|time|decade|century)\b", t) or t.startswith(("when", "how long ago", "since when")):
+    if re.match(
+        r"(in |during |by |since |until )?(what|which) (year|date|day|month|time|decade|century)\b", t
+    ) or t.startswith(("when", "how long ago", "since when")):
         return "date"
     if t.startswith(("how many", "how much", "what percentage", "what share", "what proportion", "how old")):
         return "number"
-    if t.startswith(("where", "in what country", "in which country", "in what city", "in which city", "what country", "which country", "what city", "which city")):
+    if t.startswith(
+        (
+            "where",
+            "in what country",
+            "in which country",
+            "in what city",
+            "in which city",
+            "what country",
+            "which country",
+            "what city",
+            "which city",
+        )
+    ):
         return "place"
-    if _SPEECH.search(t) and t.startswith(("what did", "what does", "what has", "what have", "how did", "what was said")):
+    if _SPEECH.search(t) and t.startswith(
+        ("what did", "what does", "what has", "what have", "how did", "what was said")
+    ):
         return "quote"
     if t.startswith(("who", "whom", "whose", "which person", "what person")):
         return "person"
@@ -65,7 +81,11 @@ _MONEY_UNITS = (
 _UNITS = {
     "how old": r",\s\d{2},\s|\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\bage of \d{1,3}\b",
     "how long": _NUM + r"\s+(?:\w+\s+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
-    "how much": r"[$€£¥₩₹₽]\s?\d|\b(?:US|HK|A|C|NZ|S)\$\s?\d|\b" + _NUM + r"\s+(?:\w+\s+)?(?:" + _MONEY_UNITS + r")\b|%",
+    "how much": r"[$€£¥₩₹₽]\s?\d|\b(?:US|HK|A|C|NZ|S)\$\s?\d|\b"
+    + _NUM
+    + r"\s+(?:\w+\s+)?(?:"
+    + _MONEY_UNITS
+    + r")\b|%",
     "what share": r"%|\bper ?cent\b|\b(?:half|a third|a quarter|two-thirds|most|majority)\b",
     "what percentage": r"%|\bper ?cent\b",
     "what proportion": r"%|\bper ?cent\b|\b(?:half|a third|a quarter|two-thirds)\b",
@@ -158,7 +178,11 @@ def _possessive_her(text: str, end: int) -> bool:
 
 
 # Words about the sources themselves, not their content: "Do both articles mention X?"
-_META = frozenset(terms("article articles source sources report reports reported mention mentions mentioned quote quoted detail details story stories"))
+_META = frozenset(
+    terms(
+        "article articles source sources report reports reported mention mentions mentioned quote quoted detail details story stories"
+    )
+)
 
 
 def analyze(text: str, history: Sequence[str | Mapping[str, object]] = ()) -> Question:

@@ -55,7 +55,9 @@ _NEXT = re.compile(r"\bnext\b(?!\s+to\b)|\bupcoming\b|\bin the future\b", re.I)
 _FORWARD = re.compile(r"\b(?:will|next|upcoming|plans?|planned|scheduled|expected to|to be held)\b", re.I)
 
 
-def compose(question: Question, ranked: list[Scored], searcher: Searcher, *, k: int, policy: Policy = Policy()) -> Answer:
+def compose(
+    question: Question, ranked: list[Scored], searcher: Searcher, *, k: int, policy: Policy = Policy()
+) -> Answer:
     passages = _passage_hits(searcher, ranked, k)
     if not answers_question(question, ranked, policy):
         return Answer(question.text, False, NOT_FOUND, (), passages, (), question.resolved)
@@ -110,7 +112,7 @@ def _continuation(searcher: Searcher, sentence: Sentence) -> Sentence | None:
         return None
     nxt = searcher.rows[row + 1]
     same_passage = searcher.passage_of_row[row + 1] == searcher.passage_of_row[row]
-    opens_quote = nxt.text[:1] in "\"“"
+    opens_quote = nxt.text[:1] in '"“'
     attributed = bool(_SAID.search(sentence.text))
     if same_passage and nxt.doc_id == sentence.doc_id and opens_quote and attributed and not _SAID.search(nxt.text):
         return nxt
@@ -165,5 +167,7 @@ def _passage_hits(searcher: Searcher, ranked: list[Scored], k: int) -> tuple[Pas
     for p, score in searcher.passage_rank(ranked, k):
         doc = searcher.data.documents[p.doc_id]
         text = searcher.data.texts[p.doc_id][p.start : p.end]
-        hits.append(PassageHit(p.doc_id, doc.title, doc.file, p.start, p.end, text, round(score, 4), doc.page_of(p.start)))
+        hits.append(
+            PassageHit(p.doc_id, doc.title, doc.file, p.start, p.end, text, round(score, 4), doc.page_of(p.start))
+        )
     return tuple(hits)

@@ -16,15 +16,27 @@ from assistant.config import Config
 from assistant.errors import AssistantError
 
 _DOCS = click.option(
-    "--docs", "docs", type=click.Path(path_type=Path), default=Path("seeds"), show_default=True,
-    envvar="ASSISTANT_DOCS", help="Folder of articles (.txt, .md, .html, .pdf).",
+    "--docs",
+    "docs",
+    type=click.Path(path_type=Path),
+    default=Path("seeds"),
+    show_default=True,
+    envvar="ASSISTANT_DOCS",
+    help="Folder of articles (.txt, .md, .html, .pdf).",
 )
 _INDEX = click.option(
-    "--index", "index", type=click.Path(path_type=Path), default=Path("index"), show_default=True,
-    envvar="ASSISTANT_INDEX", help="Folder of the built index.",
+    "--index",
+    "index",
+    type=click.Path(path_type=Path),
+    default=Path("index"),
+    show_default=True,
+    envvar="ASSISTANT_INDEX",
+    help="Folder of the built index.",
 )
 _MODEL = click.option(
-    "--model", default=None, envvar="ASSISTANT_MODEL",
+    "--model",
+    default=None,
+    envvar="ASSISTANT_MODEL",
     help="A local sentence-transformers model folder (default: packaged all-MiniLM-L6-v2).",
 )
 
@@ -73,7 +85,13 @@ class _Bars:
 
         bar = self.bars.get(stage)
         if bar is None:
-            bar = self.bars[stage] = tqdm(total=total, desc=f"{stage:>9}", unit=stage[:-1] if stage.endswith("s") else stage, file=sys.stderr, leave=True)
+            bar = self.bars[stage] = tqdm(
+                total=total,
+                desc=f"{stage:>9}",
+                unit=stage[:-1] if stage.endswith("s") else stage,
+                file=sys.stderr,
+                leave=True,
+            )
         bar.total = total
         bar.n = done
         bar.refresh()
@@ -203,8 +221,13 @@ def _plain(answer) -> str:  # type: ignore[no-untyped-def]
 @_DOCS
 @_INDEX
 @_MODEL
-@click.option("--max-file-mb", type=click.FloatRange(0.001, 2048), default=20.0, show_default=True,
-              help="Refuse files larger than this.")
+@click.option(
+    "--max-file-mb",
+    type=click.FloatRange(0.001, 2048),
+    default=20.0,
+    show_default=True,
+    help="Refuse files larger than this.",
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 def add(docs: Path, index: Path, model: str | None, max_file_mb: float, paths: tuple[Path, ...]) -> None:
     """Copy articles (files or folders, recursively) into the docs folder and index them."""
@@ -253,8 +276,16 @@ def docs_(docs: Path, index: Path, model: str | None, as_json: bool) -> None:
     with _errors():
         assistant = _open(_config(docs, index, model), quiet=as_json)
         rows = [
-            {"id": d.doc_id, "title": d.title, "format": d.format, "sentences": d.n_sentences,
-             "added_at": d.added_at, "file": d.file, "source": d.source, "meta": d.meta.to_dict()}
+            {
+                "id": d.doc_id,
+                "title": d.title,
+                "format": d.format,
+                "sentences": d.n_sentences,
+                "added_at": d.added_at,
+                "file": d.file,
+                "source": d.source,
+                "meta": d.meta.to_dict(),
+            }
             for d in assistant.documents()
         ]
         if as_json:
@@ -268,8 +299,12 @@ def docs_(docs: Path, index: Path, model: str | None, as_json: bool) -> None:
 @_DOCS
 @_INDEX
 @_MODEL
-@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="Gold questions (tests/data/gold_seeds.jsonl) or squad2-dev questions.jsonl.")
+@click.option(
+    "--questions",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Gold questions (tests/data/gold_seeds.jsonl) or squad2-dev questions.jsonl.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 def eval_(docs: Path, index: Path, model: str | None, questions: Path, as_json: bool) -> None:
     """Measure answer quality on a file of questions."""

@@ -168,12 +168,13 @@ class Assistant:
         restore: frozenset[str] = frozenset(),
         preloaded: Mapping[str, LoadedText] | None = None,
     ) -> SyncReport:
-        data, report = _update(self.config, self.embedder, self._state.data, progress, notify, restore, preloaded=preloaded)
+        data, report = _update(
+            self.config, self.embedder, self._state.data, progress, notify, restore, preloaded=preloaded
+        )
         if data is not None and data.generation != self._state.data.generation:
             self._state = _State(data, Searcher(data, self.embedder))
         self.last_report = report
         return report
-
 
     def add(self, paths: Sequence[Path], progress: Progress | None = None, notify: Notify | None = None) -> SyncReport:
         """Copy readable articles into the docs folder and index them; bad files are listed, not raised.

@@ -1,15 +1,15 @@
 """Errors raised by the assistant's core; adapters turn them into one clear message.
 
-    AssistantError
-    ├── InvalidQuestion       empty, whitespace-only or oversized question
-    ├── DocumentError         a file that cannot be taken in (carries the path)
-    │   ├── UnsupportedFormat
-    │   └── UnreadableDocument  missing, unreadable, binary, empty, too large, no text layer
-    ├── NoDocuments           a docs folder with no readable article
-    ├── UnknownDocument       no indexed document has that id
-    └── IndexStateError       missing, corrupt or incompatible index
-        ├── IndexMismatch     built with another model or format
-        └── IndexLocked       another writer holds the lock
+AssistantError
+├── InvalidQuestion       empty, whitespace-only or oversized question
+├── DocumentError         a file that cannot be taken in (carries the path)
+│   ├── UnsupportedFormat
+│   └── UnreadableDocument  missing, unreadable, binary, empty, too large, no text layer
+├── NoDocuments           a docs folder with no readable article
+├── UnknownDocument       no indexed document has that id
+└── IndexStateError       missing, corrupt or incompatible index
+    ├── IndexMismatch     built with another model or format
+    └── IndexLocked       another writer holds the lock
 """
 
 from __future__ import annotations

@@ -169,7 +169,9 @@ def ingest(
         for position, span in enumerate(spans):
             sid = data.next_sentence_id
             data.next_sentence_id += 1
-            s = Sentence(sid, item.doc_id, span.start, span.end, text[span.start : span.end], position, span.passage, span.kind)
+            s = Sentence(
+                sid, item.doc_id, span.start, span.end, text[span.start : span.end], position, span.passage, span.kind
+            )
             sentences.append(s)
             if s.searchable:
                 row_of_position[position] = len(sentence_texts)
@@ -231,7 +233,16 @@ def _passages(data: IndexData, doc_id: str, sentences: list[Sentence]) -> list[P
             groups.setdefault(s.passage, []).append(s)
     rows = []
     for members in groups.values():
-        rows.append(PassageRow(data.next_passage_id, doc_id, members[0].start, members[-1].end, members[0].position, members[-1].position))
+        rows.append(
+            PassageRow(
+                data.next_passage_id,
+                doc_id,
+                members[0].start,
+                members[-1].end,
+                members[0].position,
+                members[-1].position,
+            )
+        )
         data.next_passage_id += 1
     return rows
 

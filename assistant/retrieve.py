@@ -29,12 +29,16 @@ _NUMBER = re.compile(
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
 _PLACE = re.compile(r"\b(?:in|at|from|to|near|across|of)\s+(?:the\s+)?[A-Z][a-z]+")
 _QUOTE = re.compile(r"[\"“”]")
-_SPEECH = re.compile(r"\b(?:said|says|told|tells|telling|added|noted|warned|stressed|argued|believed|described|characteri[sz]ed)\b", re.I)
+_SPEECH = re.compile(
+    r"\b(?:said|says|told|tells|telling|added|noted|warned|stressed|argued|believed|described|characteri[sz]ed)\b", re.I
+)
 # A speaker stands within a few words of the speech verb, and not as a possessive.
 _SPEAKER_WINDOW = re.compile(r"((?:\S+\s+){0,6})(" + _SPEECH.pattern + r")((?:\s+\S+){0,6})", re.I)
 _PRONOUN_SPEAKER = re.compile(r"\b(?:he|she|they)\s+(?:said|says|told|added|noted|warned|stressed|argued)\b", re.I)
 _PRONOUN_START = re.compile(r"[\"“‘']?(?:It|Its|They|Their|Them|He|His|She|Her|This|These|Those|That|There)\b")
-_REASON = re.compile(r"\b(?:because|due to|in order to|so that|as a result|after|amid|triggered|since|aimed at|intended)\b", re.I)
+_REASON = re.compile(
+    r"\b(?:because|due to|in order to|so that|as a result|after|amid|triggered|since|aimed at|intended)\b", re.I
+)
 
 _K_DENSE = 40
 _K_PASSAGES = 8
@@ -55,12 +59,35 @@ class Scored:
 
 
 FEATURES = (
-    "dense", "passage_dense", "bm25", "passage_bm25", "coverage", "type_match", "speaker", "lead",
-    "passage_coverage", "headline", "first_in_passage", "length", "novelty", "dense_gap", "passage_gap",
-    "context_coverage", "previous_dense", "pronoun_start",
+    "dense",
+    "passage_dense",
+    "bm25",
+    "passage_bm25",
+    "coverage",
+    "type_match",
+    "speaker",
+    "lead",
+    "passage_coverage",
+    "headline",
+    "first_in_passage",
+    "length",
+    "novelty",
+    "dense_gap",
+    "passage_gap",
+    "context_coverage",
+    "previous_dense",
+    "pronoun_start",
     # interactions among the candidates, computed by ``_interactions`` from the columns above
-    "best_dense_in_passage", "best_bm25_in_passage", "best_coverage_in_passage", "dense_gap_in_passage",
-    "passage_rank", "dense_rank", "bm25_rank", "coverage_rank", "coverage_x_dense", "coverage_x_passage_coverage",
+    "best_dense_in_passage",
+    "best_bm25_in_passage",
+    "best_coverage_in_passage",
+    "dense_gap_in_passage",
+    "passage_rank",
+    "dense_rank",
+    "bm25_rank",
+    "coverage_rank",
+    "coverage_x_dense",
+    "coverage_x_passage_coverage",
 )
 _BASE = 18
 
@@ -189,12 +216,22 @@ class Searcher:
         scores = features @ self.weights.vector()
         order = np.argsort(-scores)[:limit]
         return [
-            Scored(self.rows[rows[i]], float(scores[i]), float(features[i, 0]), float(extra[i, 0]), float(extra[i, 1]),
-                   float(features[i, 5]), float(features[i, 6]), self.passages[int(self.passage_of_row[rows[i]])])
+            Scored(
+                self.rows[rows[i]],
+                float(scores[i]),
+                float(features[i, 0]),
+                float(extra[i, 0]),
+                float(extra[i, 1]),
+                float(features[i, 5]),
+                float(features[i, 6]),
+                self.passages[int(self.passage_of_row[rows[i]])],
+            )
             for i in order
         ]
 
-    def features_for(self, question: Question, vector: np.ndarray | None = None) -> tuple[list[int], np.ndarray, np.ndarray]:
+    def features_for(
+        self, question: Question, vector: np.ndarray | None = None
+    ) -> tuple[list[int], np.ndarray, np.ndarray]:
         """Candidate rows, their ranking features (columns as in ``FEATURES``) and (coverage, names)."""
         q = self.embed(question.resolved) if vector is None else vector
         candidates, dense_s, dense_p = self._candidates(q)
@@ -242,7 +279,10 @@ class Searcher:
                 dense_s[r - 1] if has_prev else 0.0,
                 self.pronoun_start[r],
             )
-            extra[i] = (max(in_sentence, 0.5 * in_sentence + 0.5 * in_passage), _share(question.names, sent_terms | pass_terms | self.doc_terms[self.rows[r].doc_id]))
+            extra[i] = (
+                max(in_sentence, 0.5 * in_sentence + 0.5 * in_passage),
+                _share(question.names, sent_terms | pass_terms | self.doc_terms[self.rows[r].doc_id]),
+            )
         if rows:
             features[:, _BASE:] = _interactions(features[:, :_BASE], self.passage_of_row[rows])
         return rows, features, extra

@@ -96,7 +96,9 @@ def score(items, w: np.ndarray) -> tuple[float, float]:  # type: ignore[no-untyp
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, default=None, help="index folder for squad2-dev (default: temporary)")
-    parser.add_argument("--cache", type=Path, default=None, help="pickle of the collected features, reused when present")
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="pickle of the collected features, reused when present"
+    )
     parser.add_argument("--write", action="store_true", help=f"write the weights fitted on all articles to {WEIGHTS}")
     args = parser.parse_args()
     if not SQUAD.is_dir():

@@ -65,7 +65,12 @@ def test_a_follow_up_is_resolved_from_the_earlier_question(real_assistant) -> No
 
 @pytest.mark.parametrize(
     "question",
-    ["What did Trump say about the summit?", "How old is Sanae Takaichi?", "When is Lee's next visit to Japan?", "qwzx vbnm plok"],
+    [
+        "What did Trump say about the summit?",
+        "How old is Sanae Takaichi?",
+        "When is Lee's next visit to Japan?",
+        "qwzx vbnm plok",
+    ],
 )
 def test_what_the_sources_do_not_say_is_refused_with_the_closest_passages(real_assistant, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = real_assistant.ask(question)
@@ -88,7 +93,13 @@ def test_gold_questions_hold_their_measured_quality(real_assistant) -> None:  # 
 def _cli(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "assistant", *args], cwd=cwd, input=stdin, capture_output=True, text=True, env=env, timeout=600
+        [sys.executable, "-m", "assistant", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
 
 

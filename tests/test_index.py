@@ -40,7 +40,9 @@ def test_metadata_sidecar_fills_what_is_known(seeds_copy: Path, tmp_path: Path, 
     assert crbc.title.startswith("Japan and South Korea Hold Summit")
 
 
-def test_without_a_sidecar_an_article_is_titled_by_its_headline(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+def test_without_a_sidecar_an_article_is_titled_by_its_headline(
+    seeds_copy: Path, tmp_path: Path, fake_embedder
+) -> None:
     (seeds_copy / "metadata.json").unlink()
     a = Assistant.open(Config(docs_dir=seeds_copy, index_dir=tmp_path / "index"), embedder=fake_embedder)
     crbc = a.documents()[1]
@@ -92,7 +94,9 @@ def test_an_index_built_with_another_model_is_refused(seeds_copy: Path, tmp_path
         _open(seeds_copy, tmp_path / "index", Other())
 
 
-def test_an_interrupted_write_leaves_the_previous_index(seeds_copy: Path, tmp_path: Path, fake_embedder, monkeypatch) -> None:
+def test_an_interrupted_write_leaves_the_previous_index(
+    seeds_copy: Path, tmp_path: Path, fake_embedder, monkeypatch
+) -> None:
     index = tmp_path / "index"
     first = _open(seeds_copy, index, fake_embedder)
     (seeds_copy / "000_c282072937a0cf8e.txt").unlink()
@@ -134,7 +138,9 @@ def test_a_missing_generation_is_reported_not_crashed(seeds_copy: Path, tmp_path
         store.load(index)
 
 
-def test_manifest_records_model_dimension_segmentation_and_hashes(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+def test_manifest_records_model_dimension_segmentation_and_hashes(
+    seeds_copy: Path, tmp_path: Path, fake_embedder
+) -> None:
     index = tmp_path / "index"
     _open(seeds_copy, index, fake_embedder)
     manifest = json.loads((index / store.current_generation(index) / "manifest.json").read_text())

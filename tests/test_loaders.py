@@ -126,9 +126,7 @@ def test_empty_and_whitespace_only_are_refused(tmp_path):
 
 def test_size_limit(tmp_path):
     path = write(tmp_path / "big.txt", "word " * 100)
-    assert refusal(path, max_bytes=100) == (
-        "500 bytes is over the 100 bytes limit; raise --max-file-mb"
-    )
+    assert refusal(path, max_bytes=100) == ("500 bytes is over the 100 bytes limit; raise --max-file-mb")
     assert load(path, max_bytes=500).text == "word " * 100
 
 
@@ -234,9 +232,7 @@ def test_discover_walks_folders(tmp_path):
     write(docs / ".git" / "e.txt", "hidden folder")
     write(docs / "index" / "stored.txt", "the index's own files")
     paths, errors = discover([docs], exclude=[docs / "index"])
-    assert paths == sorted(
-        [docs / "a.md", docs / "b.txt", docs / "nested" / "d.PDF", docs / "nested/deeper/c.html"]
-    )
+    assert paths == sorted([docs / "a.md", docs / "b.txt", docs / "nested" / "d.PDF", docs / "nested/deeper/c.html"])
     assert errors == []
 
 
@@ -362,9 +358,7 @@ def test_html_latin1_label_means_windows_1252(tmp_path):
 
 
 def test_html_undeclared_legacy_charset(tmp_path):
-    page = NEWS_PAGE.replace('<meta charset="utf-8">', "").replace(
-        "Analysts said", "Analysts at the café said"
-    )
+    page = NEWS_PAGE.replace('<meta charset="utf-8">', "").replace("Analysts said", "Analysts at the café said")
     loaded = load(write(tmp_path / "nolabel.html", page.encode("cp1252")))
     assert "Analysts at the café said" in loaded.text
 

@@ -19,7 +19,9 @@ def test_upload_indexes_good_files_and_lists_bad_ones_escaped(seeds_copy: Path, 
     (uploads / "ferry.md").write_text("# Ferry\n\nBergen opened a ferry terminal on Thursday.\n", encoding="utf-8")
     (uploads / "<img src=x onerror=alert(1)>.txt").write_bytes(b"")
     seen: list[tuple[str, int, int]] = []
-    html = service.add([uploads / "ferry.md", uploads / "<img src=x onerror=alert(1)>.txt"], progress=lambda *a: seen.append(a))
+    html = service.add(
+        [uploads / "ferry.md", uploads / "<img src=x onerror=alert(1)>.txt"], progress=lambda *a: seen.append(a)
+    )
     assert "Added 1" in html and "refused 1" in html
     assert "&lt;img src=x onerror=alert(1)&gt;.txt" in html and "<img" not in html
     assert "ferry.md" in [d.doc_id for d in service.documents()]
