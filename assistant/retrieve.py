@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,33 +11,9 @@ import numpy as np
 from assistant.analyze import Question
 from assistant.embed import Embedder, embed_query
 from assistant.lexical import LexicalIndex, terms
+from assistant.sentence_features import PRONOUN_START, TextFeatures
 from assistant.store import IndexData, PassageRow, vectors_of
 from assistant.types import Sentence
-
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-_DATE = re.compile(
-    rf"\b(?:{_MONTHS}\s+\d{{1,2}}\b|\d{{1,2}}\s+{_MONTHS}|{_MONTHS}\s+\d{{4}}|(?:1[5-9]|20)\d\d(?:s)?\b|"
-    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|last (?:week|month|year)|"
-    r"(?:January|February|March|April|June|July|August|September|October|November|December))\b|\b\d+(?:st|nd|rd|th) century)"
-)
-_NUMBER = re.compile(
-    r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|million|billion|dozens?|several|percent)\b",
-    re.I,
-)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
-_PLACE = re.compile(r"\b(?:in|at|from|to|near|across|of)\s+(?:the\s+)?[A-Z][a-z]+")
-_QUOTE = re.compile(r"[\"“”]")
-_SPEECH = re.compile(
-    r"\b(?:said|says|told|tells|telling|added|noted|warned|stressed|argued|believed|described|characteri[sz]ed)\b", re.I
-)
-# A speaker stands within a few words of the speech verb, and not as a possessive.
-_SPEAKER_WINDOW = re.compile(r"((?:\S+\s+){0,6})(" + _SPEECH.pattern + r")((?:\s+\S+){0,6})", re.I)
-_PRONOUN_SPEAKER = re.compile(r"\b(?:he|she|they)\s+(?:said|says|told|added|noted|warned|stressed|argued)\b", re.I)
-_PRONOUN_START = re.compile(r"[\"“‘']?(?:It|Its|They|Their|Them|He|His|She|Her|This|These|Those|That|There)\b")
-_REASON = re.compile(
-    r"\b(?:because|due to|in order to|so that|as a result|after|amid|triggered|since|aimed at|intended)\b", re.I
-)
 
 _K_DENSE = 40
 _K_PASSAGES = 8
@@ -189,7 +164,7 @@ class Searcher:
         for s, t in zip(rows, self.row_terms, strict=True):
             self.doc_terms[s.doc_id] = self.doc_terms.get(s.doc_id, frozenset()) | t
         self.passage_terms = [frozenset(t) for t in passage_tokens]
-        self.features = _TextFeatures(rows)  # computed for the rows a question reaches
+        self.features = TextFeatures(rows)  # computed for the rows a question reaches
         body_rank: dict[str, int] = {}
         lead = np.zeros(len(rows), dtype=np.float32)
         for r, s in enumerate(rows):
@@ -201,7 +176,7 @@ class Searcher:
             [1.0 if r == 0 or self.passage_of_row[r - 1] != self.passage_of_row[r] else 0.0 for r in range(len(rows))],
             dtype=np.float32,
         )
-        self.pronoun_start = np.array([1.0 if _PRONOUN_START.match(s.text) else 0.0 for s in rows], dtype=np.float32)
+        self.pronoun_start = np.array([1.0 if PRONOUN_START.match(s.text) else 0.0 for s in rows], dtype=np.float32)
         # log-scaled length: 1.0 around 250 characters
         self.length = np.array([np.log1p(len(s.text)) / np.log1p(250) for s in rows], dtype=np.float32)
 
@@ -383,53 +358,3 @@ def _share(wanted: tuple[str, ...], have: frozenset[str]) -> float:
     if not wanted:
         return 1.0
     return sum(1 for t in wanted if t in have) / len(wanted)
-
-
-def _speakers(text: str) -> frozenset[str]:
-    """Terms of the names attributed as speakers ('X said', 'said X', 'X told AFP')."""
-    out: set[str] = set()
-    for m in _SPEAKER_WINDOW.finditer(text):
-        for side in (m.group(1), m.group(3)):
-            side = _QUOTED.sub(" ", side)
-            for name in _NAME.finditer(side):
-                after = side[name.end() : name.end() + 2]
-                if after.startswith(("’s", "'s")):
-                    continue
-                out.update(terms(name.group()))
-    return frozenset(out)
-
-
-_QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
-
-
-class _TextFeatures:
-    """What a sentence's text shows (dates, names, speech, …), found on first use per row.
-
-    A question reaches a few dozen rows; finding these for every row of a large index
-    took most of a reload's time.
-    """
-
-    def __init__(self, rows: list[Sentence]) -> None:
-        self._rows = rows
-        self._found: dict[int, dict[str, object]] = {}
-
-    def __getitem__(self, row: int) -> dict[str, object]:
-        found = self._found.get(row)
-        if found is None:
-            found = self._found[row] = _text_features(self._rows[row].text)  # same value if raced
-        return found
-
-
-def _text_features(text: str) -> dict[str, object]:
-    speech = bool(_SPEECH.search(text))
-    return {
-        "date": bool(_DATE.search(text)),
-        "number": bool(_NUMBER.search(text)),
-        "names": {t for m in _NAME.finditer(text) for t in terms(m.group())},
-        "place": bool(_PLACE.search(text)),
-        "quote": bool(_QUOTE.search(text)),
-        "speech": speech,
-        "speakers": _speakers(text) if speech else frozenset(),
-        "pronoun_speaker": bool(_PRONOUN_SPEAKER.search(text)),
-        "reason": bool(_REASON.search(text)),
-    }

@@ -1,0 +1,85 @@
+"""What a sentence's text shows: dates, numbers, names, places, quotes, speech and its
+speakers, reasons. The ranker's type and speaker features read these.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.lexical import terms
+from assistant.types import Sentence
+
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = re.compile(
+    rf"\b(?:{_MONTHS}\s+\d{{1,2}}\b|\d{{1,2}}\s+{_MONTHS}|{_MONTHS}\s+\d{{4}}|(?:1[5-9]|20)\d\d(?:s)?\b|"
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|last (?:week|month|year)|"
+    r"(?:January|February|March|April|June|July|August|September|October|November|December))\b|\b\d+(?:st|nd|rd|th) century)"
+)
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|dozens?|several|percent)\b",
+    re.I,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
+_PLACE = re.compile(r"\b(?:in|at|from|to|near|across|of)\s+(?:the\s+)?[A-Z][a-z]+")
+_QUOTE = re.compile(r"[\"“”]")
+_SPEECH = re.compile(
+    r"\b(?:said|says|told|tells|telling|added|noted|warned|stressed|argued|believed|described|characteri[sz]ed)\b", re.I
+)
+# A speaker stands within a few words of the speech verb, and not as a possessive.
+_SPEAKER_WINDOW = re.compile(r"((?:\S+\s+){0,6})(" + _SPEECH.pattern + r")((?:\s+\S+){0,6})", re.I)
+_PRONOUN_SPEAKER = re.compile(r"\b(?:he|she|they)\s+(?:said|says|told|added|noted|warned|stressed|argued)\b", re.I)
+PRONOUN_START = re.compile(r"[\"“‘']?(?:It|Its|They|Their|Them|He|His|She|Her|This|These|Those|That|There)\b")
+_REASON = re.compile(
+    r"\b(?:because|due to|in order to|so that|as a result|after|amid|triggered|since|aimed at|intended)\b", re.I
+)
+
+
+def _speakers(text: str) -> frozenset[str]:
+    """Terms of the names attributed as speakers ('X said', 'said X', 'X told AFP')."""
+    out: set[str] = set()
+    for m in _SPEAKER_WINDOW.finditer(text):
+        for side in (m.group(1), m.group(3)):
+            side = _QUOTED.sub(" ", side)
+            for name in _NAME.finditer(side):
+                after = side[name.end() : name.end() + 2]
+                if after.startswith(("’s", "'s")):
+                    continue
+                out.update(terms(name.group()))
+    return frozenset(out)
+
+
+_QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
+
+
+class TextFeatures:
+    """What a sentence's text shows (dates, names, speech, …), found on first use per row.
+
+    A question reaches a few dozen rows; finding these for every row of a large index
+    took most of a reload's time.
+    """
+
+    def __init__(self, rows: list[Sentence]) -> None:
+        self._rows = rows
+        self._found: dict[int, dict[str, object]] = {}
+
+    def __getitem__(self, row: int) -> dict[str, object]:
+        found = self._found.get(row)
+        if found is None:
+            found = self._found[row] = _text_features(self._rows[row].text)  # same value if raced
+        return found
+
+
+def _text_features(text: str) -> dict[str, object]:
+    speech = bool(_SPEECH.search(text))
+    return {
+        "date": bool(_DATE.search(text)),
+        "number": bool(_NUMBER.search(text)),
+        "names": {t for m in _NAME.finditer(text) for t in terms(m.group())},
+        "place": bool(_PLACE.search(text)),
+        "quote": bool(_QUOTE.search(text)),
+        "speech": speech,
+        "speakers": _speakers(text) if speech else frozenset(),
+        "pronoun_speaker": bool(_PRONOUN_SPEAKER.search(text)),
+        "reason": bool(_REASON.search(text)),
+    }
