@@ -51,7 +51,7 @@ _TITLES = frozenset(
 )
 # Never at a sentence end in news prose (the next word is usually lowercase anyway).
 _NEVER_FINAL = frozenset(
-    "vs v e.g i.e cf approx incl est viz al Fig fig Nos nos No no Art Vol vol pp p Ch ch Sec sec".split()
+    "vs v e.g i.e cf approx incl est viz al Fig fig Nos nos No no Art Vol vol pp p Ch ch Sec sec ca c".split()
 )
 # Abbreviations that can close a sentence: split only if a typical sentence opener follows.
 _MAYBE_FINAL = frozenset(

@@ -130,6 +130,11 @@ def test_seed_003_key_sentences() -> None:
         ('He said "no." Then left.', ['He said "no."', "Then left."]),
         ("He said “no”. Then left.", ["He said “no”.", "Then left."]),
         ("She won (again). Fans cheered.", ["She won (again).", "Fans cheered."]),
+        (
+            "The population amounted to ca. 2 million. It grew.",
+            ["The population amounted to ca. 2 million.", "It grew."],
+        ),
+        ("Built c. 1500 by monks. It stands.", ["Built c. 1500 by monks.", "It stands."]),
     ],
 )
 def test_sentence_ends(text: str, expected: list[str]) -> None:
