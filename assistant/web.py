@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from assistant.core import Assistant
 
 STATIC = Path(__file__).parent / "static"
+# Examples for the seed articles; shown only over an index that answers them all.
 EXAMPLES = (
     "What did Lee tell NHK?",
     "Where did the summit take place?",
@@ -77,7 +78,7 @@ def _api_functions(service: Service) -> None:
     gr.api(noop, api_name="noop", api_visibility="undocumented")
 
 
-def _ask_tab(service: Service) -> None:
+def _ask_tab(service: Service, examples_fit: bool) -> None:
     import gradio as gr
 
     turns = gr.State([])  # rendered turns, oldest first
@@ -97,7 +98,8 @@ def _ask_tab(service: Service) -> None:
                 )
                 ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
             with gr.Row():
-                examples = [gr.Button(e, size="sm", variant="secondary") for e in EXAMPLES]
+                shown = EXAMPLES if examples_fit else ()
+                examples = [gr.Button(e, size="sm", variant="secondary") for e in shown]
             clear = gr.Button("New conversation", size="sm", variant="secondary")
         with gr.Column(scale=2, elem_id="source-column"):
             panel = gr.HTML(PANEL_EMPTY, elem_id="source-panel", js_on_load=None)
@@ -128,7 +130,7 @@ def _ask_tab(service: Service) -> None:
     open_first = "() => window.assistantOpenLatestCitation && window.assistantOpenLatestCitation()"
     private = {"api_visibility": "private", "show_progress": "hidden"}
     triggers = [(box.submit, [box]), (ask_button.click, [box])]
-    triggers += [(b.click, [gr.State(e)]) for b, e in zip(examples, EXAMPLES, strict=True)]
+    triggers += [(b.click, [gr.State(e)]) for b, e in zip(examples, shown, strict=True)]
     for trigger, source in triggers:
         # The question shows at once as a pending turn; the answer replaces it.
         trigger(take, [*source, turns], [pending, box, transcript], queue=False, **private).then(
@@ -145,14 +147,15 @@ def _ask_tab(service: Service) -> None:
     )
 
 
-def _check_tab(service: Service) -> None:
+def _check_tab(service: Service, examples_fit: bool) -> None:
     import gradio as gr
 
     gr.HTML(render.check_help(), js_on_load=None)
     claim = gr.Textbox(label="Claim", placeholder="Paste a sentence to check against the sources", lines=2)
     with gr.Row():
         go = gr.Button("Check", variant="primary", elem_id="check")
-    gr.Examples([[c] for c in CLAIM_EXAMPLES], inputs=[claim], label="Try")
+    if examples_fit:
+        gr.Examples([[c] for c in CLAIM_EXAMPLES], inputs=[claim], label="Try")
     result = gr.HTML("", elem_id="check-result", js_on_load=None)
 
     def run(text: str) -> str:
@@ -230,10 +233,19 @@ def _sources_tab(service: Service, demo: gr.Blocks) -> None:
     ).then(lambda: "", None, [view], api_visibility="private")
 
 
+def _examples_fit(service: Service) -> bool:
+    """Whether the example questions suit this index: it answers every one of them."""
+    try:
+        return all(service.ask(q).found for q in EXAMPLES)
+    except AssistantError:
+        return False
+
+
 def build_blocks(service: Service) -> gr.Blocks:
     """The page: Ask, Check a claim, Sources."""
     import gradio as gr
 
+    fit = _examples_fit(service)
     with gr.Blocks(title="News sources assistant", analytics_enabled=False) as demo:
         gr.Markdown(
             "# News sources assistant\nAnswers quoted sentence by sentence from the indexed "
@@ -242,9 +254,9 @@ def build_blocks(service: Service) -> gr.Blocks:
         )
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                _ask_tab(service)
+                _ask_tab(service, fit)
             with gr.Tab("Check a claim", id="check"):
-                _check_tab(service)
+                _check_tab(service, fit)
             with gr.Tab("Sources", id="sources"):
                 _sources_tab(service, demo)
         _api_functions(service)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant import Assistant, Config
-from assistant.web import Service, build_blocks
+from assistant.web import EXAMPLES, Service, build_blocks
 
 
 def _service(seeds_copy: Path, tmp_path: Path, fake_embedder) -> Service:  # type: ignore[no-untyped-def]
@@ -43,3 +43,21 @@ def test_the_page_has_the_upload_and_remove_controls(seeds_copy: Path, tmp_path:
     blocks = build_blocks(_service(seeds_copy, tmp_path, fake_embedder))
     ids = {getattr(b, "elem_id", None) for b in blocks.blocks.values()}
     assert {"add-articles", "remove-article", "sources-status"} <= ids
+
+
+def _example_buttons(blocks) -> list[str]:  # type: ignore[no-untyped-def]
+    import gradio as gr
+
+    return [b.value for b in blocks.blocks.values() if isinstance(b, gr.Button) and b.value in EXAMPLES]
+
+
+def test_the_seed_examples_show_over_the_seeds(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    assert _example_buttons(build_blocks(Service(real_assistant))) == list(EXAMPLES)
+
+
+def test_the_seed_examples_are_hidden_over_other_articles(tmp_path: Path, fake_embedder) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ferry.md").write_text("# Ferry\n\nBergen opened a ferry terminal on Thursday.\n", encoding="utf-8")
+    service = Service(Assistant.open(Config(docs_dir=docs, index_dir=tmp_path / "index"), embedder=fake_embedder))
+    assert _example_buttons(build_blocks(service)) == []
