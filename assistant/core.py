@@ -186,7 +186,9 @@ class Assistant:
         report = SyncReport(errors=list(errors))
         restore: set[str] = set()
         preloaded: dict[str, LoadedText] = {}  # by content hash: each file is parsed once
-        data = self._state.data
+        indexed: dict[str, str] = {}  # content hash -> doc id, looked up once per file
+        for doc in self._state.data.documents.values():
+            indexed.setdefault(doc.sha256, doc.doc_id)
         for n, path in enumerate(files, 1):
             try:
                 loaded = loaders.load(path, max_bytes=self.config.max_file_bytes)
@@ -197,7 +199,7 @@ class Assistant:
             except OSError as error:
                 report.errors.append(DocumentError(str(path), f"cannot be read ({error.strerror})"))
                 continue
-            known = indexer.find_by_hash(data, digest)
+            known = indexed.get(digest)
             if known is not None:
                 report.skipped.append(f"{path} (already indexed as {known})")
                 continue

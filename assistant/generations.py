@@ -111,17 +111,11 @@ def collect_leftovers(index_dir: Path) -> None:
     """
     if not _has_leftovers(index_dir):
         return
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(str(index_dir / ".lock"))
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
+        with WriterLock(index_dir, timeout=0):  # taking the lock sweeps
+            pass
+    except IndexLocked:
         return  # a live writer owns its temporaries and sweeps when it takes over
-    try:
-        _sweep_dead_writers(index_dir)
-    finally:
-        lock.release()
 
 
 def _has_leftovers(index_dir: Path) -> bool:

@@ -206,11 +206,6 @@ def ingest(
     return len(sentence_texts)
 
 
-def find_by_hash(data: IndexData, digest: str) -> str | None:
-    """The id of an indexed document with these exact bytes, if any."""
-    return next((d.doc_id for d in data.documents.values() if d.sha256 == digest), None)
-
-
 def drop(data: IndexData, doc_id: str) -> bool:
     """Remove a document's rows and vectors; True when it was there."""
     if doc_id not in data.documents:

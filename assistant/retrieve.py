@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -111,17 +112,23 @@ class Weights:
     @classmethod
     def learned(cls) -> Weights:
         """Weights fitted on squad2-dev by ``benchmarks/train_ranker.py``; hand weights if absent."""
-        path = Path(__file__).parent / "data" / "ranker.json"
-        try:
-            spec = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return cls()
-        values = dict(zip(spec["features"], spec["weights"], strict=True))
-        known = {name: float(values.get(name, 0.0)) for name in FEATURES}
-        # The squad questions never ask what someone said; the news-specific speaker
-        # feature keeps its hand weight, scaled to the learned weights' magnitude.
-        known["speaker"] = max(known["speaker"], _SPEAKER_WEIGHT)
-        return cls(**known)
+        return _learned_weights()
+
+
+@lru_cache(maxsize=1)
+def _learned_weights() -> Weights:
+    """Read once per process: every reload of the index builds a new Searcher."""
+    path = Path(__file__).parent / "data" / "ranker.json"
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Weights()
+    values = dict(zip(spec["features"], spec["weights"], strict=True))
+    known = {name: float(values.get(name, 0.0)) for name in FEATURES}
+    # The squad questions never ask what someone said; the news-specific speaker
+    # feature keeps its hand weight, scaled to the learned weights' magnitude.
+    known["speaker"] = max(known["speaker"], _SPEAKER_WEIGHT)
+    return Weights(**known)
 
 
 _SPEAKER_WEIGHT = 1.0
@@ -133,6 +140,7 @@ class Searcher:
     def __init__(self, data: IndexData, embedder: Embedder, weights: Weights | None = None) -> None:
         self.embedder = embedder
         self.weights = weights or Weights.learned()
+        self._weight_vector = self.weights.vector()  # per question: features @ weights
         self.data = data
         rows = [s for doc in sorted(data.sentences) for s in data.sentences[doc] if s.searchable]
         self.rows = rows
@@ -160,9 +168,10 @@ class Searcher:
         self.passage_lexical = LexicalIndex(passage_tokens)
         self.row_terms = [frozenset(t) for t in row_tokens]
         # names may be given once per article ('the dam' after 'the Ruvuma dam')
-        self.doc_terms: dict[str, frozenset[str]] = {}
+        doc_terms: dict[str, set[str]] = {}
         for s, t in zip(rows, self.row_terms, strict=True):
-            self.doc_terms[s.doc_id] = self.doc_terms.get(s.doc_id, frozenset()) | t
+            doc_terms.setdefault(s.doc_id, set()).update(t)
+        self.doc_terms = {doc_id: frozenset(t) for doc_id, t in doc_terms.items()}
         self.passage_terms = [frozenset(t) for t in passage_tokens]
         self.features = TextFeatures(rows)  # computed for the rows a question reaches
         body_rank: dict[str, int] = {}
@@ -188,7 +197,7 @@ class Searcher:
         if not self.rows:
             return []
         rows, features, extra = self.features_for(question, vector)
-        scores = features @ self.weights.vector()
+        scores = features @ self._weight_vector
         order = np.argsort(-scores)[:limit]
         return [
             Scored(
@@ -285,8 +294,6 @@ class Searcher:
         if kind == "person":
             # a name other than the ones asked about
             return 1.0 if f["names"] - set(question.names) else 0.0
-        if kind == "quote":
-            return float(bool(f["quote"]))
         return float(bool(f.get(kind, False)))
 
     def _speaker_match(self, question: Question, r: int, p: int) -> float:
