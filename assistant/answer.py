@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from assistant.analyze import Question, quantity_pattern
 from assistant.retrieve import Scored, Searcher
@@ -24,6 +25,7 @@ class Policy:
     same_as: float = 0.80  # cosine above which two sentences say the same thing
     same_terms: float = 0.6  # or Jaccard of their terms above this
     speaker_window: int = 5  # how many top sentences may hold the asked-for speaker's words
+    window: int = 3  # at most this many consecutive sentences make the first citation
 
 
 def answers_question(question: Question, ranked: list[Scored], policy: Policy) -> bool:
@@ -74,6 +76,45 @@ def compose(
     return Answer(question.text, True, text, tuple(citations), passages, tuple(statements), question.resolved)
 
 
+def evidence_window(searcher: Searcher, ranked: list[Scored], policy: Policy) -> tuple[Sentence, list[Sentence]]:
+    """The best sentence, grown by its neighbours in the text when they likely hold the
+    answer with it (see ``best_window``). Several sentences make one citation, a verbatim
+    span of the source; the lead's id keeps it tied to its best sentence."""
+    lead = ranked[0].sentence
+    top = searcher.row_of_id[lead.id]
+    prob = {searcher.row_of_id[s.sentence.id]: s.prob for s in ranked}
+    first, last = best_window(
+        top, prob, searcher.run_of_row, searcher.starts, searcher.ends, searcher.window_cost, policy.window
+    )
+    members = searcher.rows[first : last + 1]
+    if len(members) == 1:
+        return lead, members
+    text = searcher.data.texts[lead.doc_id][members[0].start : members[-1].end]
+    return replace(lead, start=members[0].start, end=members[-1].end, text=text), members
+
+
+def best_window(
+    top: int,
+    prob: Mapping[int, float],
+    run: Sequence[int],
+    starts: Sequence[int],
+    ends: Sequence[int],
+    cost: float,
+    size: int,
+) -> tuple[int, int]:
+    """First and last row of the window of at most ``size`` consecutive rows of ``top``'s
+    run (``run[r]`` names the run of text row ``r`` belongs to), containing ``top``, whose ranker probability mass less ``cost`` per character
+    is highest; ``(top, top)`` unless a neighbour's probability pays for its length."""
+    same = [r for r in range(top - size + 1, top + size) if 0 <= r < len(run) and run[r] == run[top]]
+    best, best_value = (top, top), prob.get(top, 0.0) - cost * (ends[top] - starts[top])
+    for first in (r for r in same if r <= top):
+        for last in (r for r in same if top <= r < first + size):
+            value = sum(prob.get(r, 0.0) for r in range(first, last + 1)) - cost * (ends[last] - starts[first])
+            if value > best_value + 1e-12:
+                best, best_value = (first, last), value
+    return best
+
+
 def _select(ranked: list[Scored], searcher: Searcher, policy: Policy) -> list[list[tuple[Sentence, float]]]:
     """The best sentences as statements; each statement also cites what other sources say alike."""
     best = ranked[0].score
@@ -85,14 +126,15 @@ def _select(ranked: list[Scored], searcher: Searcher, policy: Policy) -> list[li
             break
         if cand.sentence.id in used or any(_same(searcher, cand.sentence, g[0][0], policy) for g in groups):
             continue
-        group = [(cand.sentence, cand.score)]
-        used.add(cand.sentence.id)
+        cited, members = evidence_window(searcher, ranked, policy) if not groups else (cand.sentence, [cand.sentence])
+        group = [(cited, cand.score)]
+        used.update(m.id for m in members)
         for twin, similarity in _twins(searcher, cand.sentence, policy):
             if twin.id not in used:
                 group.append((twin, cand.score * similarity))
                 used.add(twin.id)
         groups.append(group)
-        follow = _continuation(searcher, cand.sentence)
+        follow = _continuation(searcher, members[-1])
         if follow is not None and follow.id not in used and len(groups) < policy.max_statements:
             score = scores.get(follow.id, cand.score * 0.99)
             continued = [(follow, score)]

@@ -32,6 +32,7 @@ class Scored:
     type_match: float
     speaker: float  # 1: the asked-for speaker's words; 0.7: attributed nearby; 0: not theirs
     passage: PassageRow
+    prob: float = 0.0  # softmax of the score over all candidates: the ranker's belief that it holds the answer
 
 
 FEATURES = (
@@ -116,12 +117,29 @@ class Weights:
 
 
 @lru_cache(maxsize=1)
-def _learned_weights() -> Weights:
+def _ranker_spec() -> dict | None:
     """Read once per process: every reload of the index builds a new Searcher."""
     path = Path(__file__).parent / "data" / "ranker.json"
     try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+
+
+def learned_window_cost() -> float:
+    """The probability mass a citation must gain per extra character to grow by a
+    neighbouring sentence; fitted with the weights, as it depends on their scale."""
+    spec = _ranker_spec()
+    return float(spec.get("window_cost_per_char", WINDOW_COST)) if spec else WINDOW_COST
+
+
+WINDOW_COST = 0.0005
+
+
+@lru_cache(maxsize=1)
+def _learned_weights() -> Weights:
+    spec = _ranker_spec()
+    if spec is None:
         return Weights()
     values = dict(zip(spec["features"], spec["weights"], strict=True))
     known = {name: float(values.get(name, 0.0)) for name in FEATURES}
@@ -137,9 +155,13 @@ _SPEAKER_WEIGHT = 1.0
 class Searcher:
     """In-memory search structures built once per loaded index generation."""
 
-    def __init__(self, data: IndexData, embedder: Embedder, weights: Weights | None = None) -> None:
+    def __init__(
+        self, data: IndexData, embedder: Embedder, weights: Weights | None = None, window_cost: float | None = None
+    ) -> None:
         self.embedder = embedder
         self.weights = weights or Weights.learned()
+        # The cost only has a meaning on the scale of the weights it was fitted with.
+        self.window_cost = window_cost if window_cost is not None else learned_window_cost() if weights is None else 0.0
         self._weight_vector = self.weights.vector()  # per question: features @ weights
         self.data = data
         rows = [s for doc in sorted(data.sentences) for s in data.sentences[doc] if s.searchable]
@@ -158,6 +180,21 @@ class Searcher:
             self.passage_vectors[[self.passage_row_of_id[int(i)] for i in pids]] = pvectors
         by_doc_pos = {(p.doc_id, pos): n for n, p in enumerate(self.passages) for pos in range(p.first, p.last + 1)}
         self.passage_of_row = np.array([by_doc_pos[(s.doc_id, s.position)] for s in rows], dtype=np.int64)
+        self.starts = np.array([s.start for s in rows], dtype=np.int64)
+        self.ends = np.array([s.end for s in rows], dtype=np.int64)
+        # runs of body sentences that follow each other in their document, with nothing
+        # (a caption, a promo, a headline) between them: one citation may span a run's rows
+        self.run_of_row = np.cumsum(
+            [
+                r == 0
+                or s.kind != "body"
+                or rows[r - 1].kind != "body"
+                or rows[r - 1].doc_id != s.doc_id
+                or rows[r - 1].position + 1 != s.position
+                for r, s in enumerate(rows)
+            ],
+            dtype=np.int64,
+        )
         self.rows_of_passage: list[list[int]] = [[] for _ in self.passages]
         for r, p in enumerate(self.passage_of_row):
             self.rows_of_passage[p].append(r)
@@ -198,6 +235,8 @@ class Searcher:
             return []
         rows, features, extra = self.features_for(question, vector)
         scores = features @ self._weight_vector
+        probs = np.exp(scores - scores.max())
+        probs /= probs.sum()
         order = np.argsort(-scores)[:limit]
         return [
             Scored(
@@ -209,6 +248,7 @@ class Searcher:
                 float(features[i, 5]),
                 float(features[i, 6]),
                 self.passages[int(self.passage_of_row[rows[i]])],
+                float(probs[i]),
             )
             for i in order
         ]
@@ -230,6 +270,7 @@ class Searcher:
         total_idf = sum(idf.values()) or 1.0
         rows = sorted(candidates)
         qterms = frozenset(question.terms)
+        speaker_terms = frozenset(question.speaker)
         best_dense = float(max(dense_s[r] for r in rows)) if rows else 0.0
         best_passage = float(dense_p.max()) if dense_p.size else 0.0
         features = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)
@@ -237,6 +278,11 @@ class Searcher:
         for i, r in enumerate(rows):
             p = int(self.passage_of_row[r])
             sent_terms, pass_terms = self.row_terms[r], self.passage_terms[p]
+            speaker = self._speaker_match(question, r, p)
+            if speaker:
+                # '…, he said' names the speaker as surely as the name would: what is
+                # left to match is what the question asks them about
+                sent_terms, pass_terms = sent_terms | speaker_terms, pass_terms | speaker_terms
             in_sentence = sum(v for t, v in idf.items() if t in sent_terms) / total_idf
             in_passage = sum(v for t, v in idf.items() if t in pass_terms) / total_idf
             # 'It was commissioned by Odo': the subject is often named one sentence earlier
@@ -250,7 +296,7 @@ class Searcher:
                 bm25_p[p],
                 in_sentence,
                 self._type_match(question, r),
-                self._speaker_match(question, r, p),
+                speaker,
                 self.lead[r],
                 in_passage,
                 1.0 if self.rows[r].kind == "headline" else 0.0,
@@ -297,8 +343,9 @@ class Searcher:
         return float(bool(f.get(kind, False)))
 
     def _speaker_match(self, question: Question, r: int, p: int) -> float:
-        """1 when the sentence attributes words to the asked-for speaker; 0.7 when 'he said'
-        follows a sentence naming them; 0 otherwise (being mentioned is not speaking)."""
+        """1 when the sentence attributes words to the asked-for speaker, or 'he said' follows
+        their attributed words; 0.7 when 'he said' follows a sentence naming them; 0 otherwise
+        (being mentioned is not speaking)."""
         if not question.speaker:
             return 0.0
         f = self.features[r]
@@ -308,7 +355,9 @@ class Searcher:
         if speaker & f["speakers"]:
             return 1.0
         if f["pronoun_speaker"] and r > 0 and self.rows[r - 1].doc_id == self.rows[r].doc_id:
-            if speaker & self.features[r - 1]["speakers"] or speaker & self.row_terms[r - 1]:
+            if speaker & self.features[r - 1]["speakers"]:
+                return 1.0
+            if speaker & self.row_terms[r - 1]:
                 return 0.7
         return 0.0
 
