@@ -38,12 +38,31 @@ class Question:
     speaker: tuple[str, ...]  # terms of the person whose words are asked for
 
 
+_TIME_ASKED = re.compile(
+    r"\s*(?:in |on |at |during |by |since |until |from )?(?:what|which) (year|date|day|month|time|decade|century)\b",
+    re.I,
+)
+
+
+def asked_for(text: str) -> frozenset[str]:
+    """The terms naming the slot a question asks to fill ('day' in 'On what day …'): they
+    are answered by a date, not matched as words ('days after' does not say which day)."""
+    m = _TIME_ASKED.match(_without_opening(text))
+    return frozenset(terms(m.group(1))) if m else frozenset()
+
+
+_OPENING = re.compile(r"^\s*(?:(?:and|but|so|also|then|ok|okay|well)\b[\s,]*)+", re.I)
+
+
+def _without_opening(text: str) -> str:
+    """'And what did he say …' asks what 'What did he say …' asks."""
+    return _OPENING.sub("", text, count=1)
+
+
 def answer_type(text: str) -> AnswerType:
     """The kind of answer a wh-question expects, from its first words."""
-    t = text.strip().lower()
-    if re.match(
-        r"(in |during |by |since |until )?(what|which) (year|date|day|month|time|decade|century)\b", t
-    ) or t.startswith(("when", "how long ago", "since when")):
+    t = _without_opening(text).strip().lower()
+    if _TIME_ASKED.match(t) or t.startswith(("when", "how long ago", "since when")):
         return "date"
     if t.startswith(("how many", "how much", "what percentage", "what share", "what proportion", "how old")):
         return "number"
@@ -94,7 +113,7 @@ _UNITS = {
 
 def quantity_pattern(text: str) -> re.Pattern[str] | None:
     """For questions asking for a quantity, the pattern that evidence must contain to answer it."""
-    t = text.strip().lower()
+    t = _without_opening(text).strip().lower()
     for opening, pattern in _UNITS.items():
         if t.startswith(opening):
             return re.compile(pattern, re.I)
@@ -119,7 +138,9 @@ def names_in(text: str) -> list[str]:
 
 def speaker_of(text: str) -> list[str]:
     """For 'what did X say/tell …', the words of X."""
-    m = re.match(r"\s*(?:what|how)\s+(?:did|does|has|have|was)\s+(.+?)\s+" + _SPEECH.pattern, text, re.I)
+    m = re.match(
+        r"\s*(?:what|how)\s+(?:did|does|has|have|was)\s+(.+?)\s+" + _SPEECH.pattern, _without_opening(text), re.I
+    )
     return terms(m.group(1)) if m else []
 
 
@@ -191,7 +212,7 @@ def analyze(text: str, history: Sequence[str | Mapping[str, object]] = ()) -> Qu
     return Question(
         text=text,
         resolved=resolved,
-        terms=tuple(t for t in terms(resolved) if t not in _META),
+        terms=tuple(t for t in terms(resolved) if t not in _META and t not in asked_for(text)),
         names=names,
         answer_type=answer_type(text),
         speaker=tuple(speaker_of(resolved)),

@@ -25,6 +25,8 @@ class Policy:
     same_as: float = 0.80  # cosine above which two sentences say the same thing
     same_terms: float = 0.6  # or Jaccard of their terms above this
     speaker_window: int = 5  # how many top sentences may hold the asked-for speaker's words
+    fit_window: int = 5  # how far down the best sentence holding the asked-for kind of answer may be
+    fit_ratio: float = 0.3  # … and how much less likely than the best sentence it may be
     window: int = 3  # at most this many consecutive sentences make the first citation
 
 
@@ -43,14 +45,36 @@ def answers_question(question: Question, ranked: list[Scored], policy: Policy) -
     if question.speaker and question.answer_type == "quote":
         if not any(s.speaker >= 0.7 for s in ranked[: policy.speaker_window]):
             return False
-    wanted = quantity_pattern(question.text)
-    if wanted is not None and not wanted.search(best.sentence.text):
-        return False
-    if question.answer_type == "date" and not best.type_match:
-        return False
-    if _NEXT.search(question.text) and not _FORWARD.search(best.sentence.text):
+    return fits(question, best)
+
+
+def fits(question: Question, candidate: Scored) -> bool:
+    """Whether a sentence holds the kind of answer the question asks for: a date for 'when',
+    that kind of quantity for 'how many people', the future for 'when is the next …'."""
+    if _NEXT.search(question.text) and not _FORWARD.search(candidate.sentence.text):
         return False  # 'when is the next …' is not answered by what happened last time
-    return True
+    return holds_kind(question, candidate)
+
+
+def holds_kind(question: Question, candidate: Scored) -> bool:
+    """A date for 'when', that kind of quantity for 'how many people'."""
+    wanted = quantity_pattern(question.text)
+    if wanted is not None and not wanted.search(candidate.sentence.text):
+        return False
+    return question.answer_type != "date" or bool(candidate.type_match)
+
+
+def fitting_first(question: Question, ranked: list[Scored], policy: Policy) -> list[Scored]:
+    """The candidates with the best one that holds the asked-for kind of answer (a date, a
+    quantity) moved to the front, if one is among the first ``policy.fit_window`` and at
+    least ``policy.fit_ratio`` as likely as the best; else as they were."""
+    for i, candidate in enumerate(ranked[: policy.fit_window]):
+        if i and holds_kind(question, candidate) and candidate.prob >= policy.fit_ratio * ranked[0].prob:
+            # it leads the answer, so it counts as the strongest evidence
+            return [replace(candidate, score=ranked[0].score), *ranked[:i], *ranked[i + 1 :]]
+        if holds_kind(question, candidate):
+            return ranked
+    return ranked
 
 
 _NEXT = re.compile(r"\bnext\b(?!\s+to\b)|\bupcoming\b|\bin the future\b", re.I)
@@ -60,6 +84,7 @@ _FORWARD = re.compile(r"\b(?:will|next|upcoming|plans?|planned|scheduled|expecte
 def compose(
     question: Question, ranked: list[Scored], searcher: Searcher, *, k: int, policy: Policy = Policy()
 ) -> Answer:
+    ranked = fitting_first(question, ranked, policy)
     passages = _passage_hits(searcher, ranked, k)
     if not answers_question(question, ranked, policy):
         return Answer(question.text, False, NOT_FOUND, (), passages, (), question.resolved)

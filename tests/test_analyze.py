@@ -12,6 +12,10 @@ from assistant.analyze import analyze, answer_type, names_in, quantity_pattern, 
     [
         ("When did Lee and Takaichi take office?", "date"),
         ("In what year did Japan occupy Korea?", "date"),
+        ("On what day did the talks begin?", "date"),
+        ("And what did he say about Trump?", "quote"),
+        ("So how many people came?", "number"),
+        ("At what time does the market open?", "date"),
         ("How many people attended?", "number"),
         ("How old is Lee?", "number"),
         ("Where did the summit take place?", "place"),
@@ -77,3 +81,19 @@ def test_words_about_the_articles_themselves_are_not_search_terms() -> None:
     q = analyze("Do both articles mention rare earths?")
     assert "articl" not in q.terms and "mention" not in q.terms
     assert q.terms  # the content words stay
+
+
+def test_the_asked_for_time_slot_is_not_a_search_term() -> None:
+    question = analyze("On what day were the talks held in Nara?")
+    assert question.answer_type == "date"
+    assert "day" not in question.terms
+    assert {"talk", "nara"} <= set(question.terms)
+    assert "day" in analyze("Why did the day of the talks change?").terms
+
+
+def test_a_follow_up_opening_with_and_keeps_its_speaker() -> None:
+    question = analyze("And what did he say about Trump?", ["Who is Benoit Hardy-Chartrand?"])
+    assert question.answer_type == "quote"
+    assert {"hardi", "chartrand"} <= set(question.speaker)
+    assert analyze("Andrew said what?").speaker == ()
+    assert analyze("What did Hardy-Chartrand say about Trump?").speaker == ("hardi", "chartrand")

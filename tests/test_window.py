@@ -1,8 +1,13 @@
-"""The first citation grows into neighbouring sentences only when they likely hold the answer."""
+"""What leads an answer: the best sentence holding the asked-for kind of answer, grown into
+neighbouring sentences only when they likely hold the answer with it."""
 
 from __future__ import annotations
 
-from assistant.answer import best_window
+from assistant.analyze import analyze
+from assistant.answer import Policy, best_window, fitting_first
+from assistant.retrieve import Scored
+from assistant.store import PassageRow
+from assistant.types import Sentence
 
 # five rows of 100 characters each; rows 0-3 follow each other in the text, row 4 does not
 STARTS = [0, 101, 202, 303, 404]
@@ -38,3 +43,37 @@ def test_the_window_keeps_the_top_sentence_and_its_size() -> None:
 
 def test_no_cost_information_means_single_sentences() -> None:
     assert window({1: 0.4, 2: 0.4}, top=1, cost=1.0) == (1, 1)
+
+
+def _scored(n: int, text: str, score: float, prob: float, type_match: float = 0.0) -> Scored:
+    sentence = Sentence(n, "a.txt", 0, len(text), text, n, n)
+    return Scored(sentence, score, 0.5, 0.5, 1.0, type_match, 0.0, PassageRow(n, "a.txt", 0, len(text), n, n), prob)
+
+
+def test_a_date_question_is_led_by_the_best_sentence_holding_a_date() -> None:
+    question = analyze("When did the talks take place?")
+    ranked = [
+        _scored(1, "The talks took place in Nara.", 10.0, 0.5),
+        _scored(2, "The talks were held on Jan 13.", 9.0, 0.3, type_match=1.0),
+    ]
+    led = fitting_first(question, ranked, Policy())
+    assert [s.sentence.id for s in led] == [2, 1]
+    assert led[0].score == 10.0  # it leads, so its citation comes first
+
+
+def test_a_much_less_likely_sentence_is_not_promoted() -> None:
+    question = analyze("When did the talks take place?")
+    ranked = [
+        _scored(1, "The talks took place in Nara.", 10.0, 0.8),
+        _scored(2, "Markets fell on Jan 13.", 6.0, 0.05, type_match=1.0),
+    ]
+    assert fitting_first(question, ranked, Policy()) == ranked
+
+
+def test_a_quantity_question_wants_that_quantity() -> None:
+    question = analyze("How many people attended the rally?")
+    ranked = [
+        _scored(1, "The rally was held in Seoul.", 10.0, 0.5),
+        _scored(2, "About 3,000 people attended.", 9.5, 0.4),
+    ]
+    assert fitting_first(question, ranked, Policy())[0].sentence.id == 2
