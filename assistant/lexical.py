@@ -79,6 +79,43 @@ def _terms(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+# News names a government by its capital: "Beijing retaliated" is China acting, "talks with
+# Pyongyang" are talks with North Korea. Each pair is (capital, country); a text naming either
+# also carries the other's terms.
+# fmt: off
+_CAPITALS = (
+    ("Beijing", "China"), ("Tokyo", "Japan"), ("Seoul", "South Korea"), ("Pyongyang", "North Korea"),
+    ("Taipei", "Taiwan"), ("Washington", "United States"), ("Moscow", "Russia"), ("Kyiv", "Ukraine"),
+    ("Kiev", "Ukraine"), ("London", "Britain"), ("Paris", "France"), ("Berlin", "Germany"),
+    ("Rome", "Italy"), ("Madrid", "Spain"), ("Brussels", "Belgium"), ("Ottawa", "Canada"),
+    ("Canberra", "Australia"), ("New Delhi", "India"), ("Islamabad", "Pakistan"), ("Kabul", "Afghanistan"),
+    ("Tehran", "Iran"), ("Baghdad", "Iraq"), ("Damascus", "Syria"), ("Ankara", "Turkey"),
+    ("Riyadh", "Saudi Arabia"), ("Cairo", "Egypt"), ("Jerusalem", "Israel"), ("Manila", "Philippines"),
+    ("Hanoi", "Vietnam"), ("Jakarta", "Indonesia"), ("Bangkok", "Thailand"), ("Kuala Lumpur", "Malaysia"),
+    ("Naypyidaw", "Myanmar"), ("Dhaka", "Bangladesh"), ("Brasilia", "Brazil"), ("Buenos Aires", "Argentina"),
+    ("Mexico City", "Mexico"), ("Havana", "Cuba"), ("Caracas", "Venezuela"), ("Pretoria", "South Africa"),
+    ("Nairobi", "Kenya"), ("Abuja", "Nigeria"), ("Addis Ababa", "Ethiopia"), ("Minsk", "Belarus"),
+    ("Warsaw", "Poland"), ("Stockholm", "Sweden"), ("Oslo", "Norway"), ("Helsinki", "Finland"),
+)
+# fmt: on
+_CAPITAL_OF = {capital: country for capital, country in _CAPITALS}
+_COUNTRY_OF = {}
+for _capital, _country in _CAPITALS:
+    _COUNTRY_OF.setdefault(_country, _capital)
+_PLACE = re.compile(
+    r"\b(?:" + "|".join(re.escape(n) for n in sorted({*_CAPITAL_OF, *_COUNTRY_OF}, key=len, reverse=True)) + r")\b"
+)
+
+
+def metonym_terms(text: str) -> list[str]:
+    """The terms of the other name of each capital or country ``text`` names: 'Pyongyang'
+    brings 'north', 'korea'; 'China' brings 'beijing'."""
+    out: list[str] = []
+    for name in dict.fromkeys(_PLACE.findall(text)):
+        out.extend(terms(_CAPITAL_OF.get(name) or _COUNTRY_OF[name]))
+    return out
+
+
 class LexicalIndex:
     """BM25 over rows of terms (``terms`` of each text), addressed by row."""
 

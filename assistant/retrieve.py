@@ -11,7 +11,7 @@ import numpy as np
 
 from assistant.analyze import Question
 from assistant.embed import Embedder, embed_query
-from assistant.lexical import LexicalIndex, terms
+from assistant.lexical import LexicalIndex, metonym_terms, terms
 from assistant.sentence_features import PRONOUN_START, TextFeatures
 from assistant.store import IndexData, PassageRow, vectors_of
 from assistant.types import Sentence
@@ -198,7 +198,7 @@ class Searcher:
         self.rows_of_passage: list[list[int]] = [[] for _ in self.passages]
         for r, p in enumerate(self.passage_of_row):
             self.rows_of_passage[p].append(r)
-        row_tokens = [terms(s.text) for s in rows]
+        row_tokens = [terms(s.text) + metonym_terms(s.text) for s in rows]
         # A passage's terms are its sentences' terms in order: no second pass over its text.
         passage_tokens = [[t for r in members for t in row_tokens[r]] for members in self.rows_of_passage]
         self.lexical = LexicalIndex(row_tokens)

@@ -1,0 +1,26 @@
+"""Lexical terms: stemming, irregular forms, and capitals standing for their countries."""
+
+from __future__ import annotations
+
+from assistant.lexical import LexicalIndex, metonym_terms, terms
+
+
+def test_irregular_forms_match_their_base() -> None:
+    assert terms("They took office") == terms("they take office")
+    assert terms("Lee met Takaichi")[1] == terms("to meet")[0]
+
+
+def test_a_capital_brings_its_country_and_back() -> None:
+    assert set(terms("North Korea")) <= set(metonym_terms("talks with Pyongyang"))
+    assert set(terms("Beijing")) <= set(metonym_terms("China reacted angrily"))
+    assert set(terms("Seoul")) <= set(metonym_terms("South Korea's president"))
+    assert metonym_terms("The Korean peninsula") == []
+
+
+def test_a_metonym_lets_a_question_term_find_its_sentence() -> None:
+    rows = [
+        terms("Lee is more dovish towards North Korea") + metonym_terms("Lee is more dovish towards North Korea"),
+        terms("The summit was held in Nara") + metonym_terms("The summit was held in Nara"),
+    ]
+    scores = LexicalIndex(rows).scores(terms("Lee's stance on Pyongyang"))
+    assert scores[0] > scores[1]
