@@ -80,12 +80,23 @@ def test_what_the_sources_do_not_say_is_refused_with_the_closest_passages(real_a
     assert answer.passages
 
 
+def test_a_citation_grows_into_the_next_sentence_that_completes_it(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    """'… the unpredictable Mr Trump “has put in doubt old certainties …”, he said.' only says
+    who 'he' is with the sentence before it: one citation covers both, verbatim."""
+    answer = real_assistant.ask("What did Hardy-Chartrand say about Trump?")
+    assert_verifiable(answer)
+    first = answer.citations[0]
+    assert first.text.startswith("Mr Hardy-Chartrand said he believed")
+    assert first.text.endswith("highlighted the importance of strengthening their ties”, he said.")
+    assert first.text in answer.answer
+
+
 def test_gold_questions_hold_their_measured_quality(real_assistant) -> None:  # type: ignore[no-untyped-def]
     """A regression floor a little under the figures measured when the ranker was fitted."""
     result = evaluate_gold(load_questions(GOLD), lambda q, h: real_assistant.ask(q, h))
     assert result["citation_integrity"] == 1.0
-    assert result["evidence@1"] >= 0.70
-    assert result["evidence@3"] >= 0.80
+    assert result["evidence@1"] >= 0.80
+    assert result["evidence@3"] >= 0.88
     assert result["refusal_precision"] >= 0.75
     assert result["refusal_recall"] >= 0.55
 
