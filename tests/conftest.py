@@ -17,9 +17,13 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-# The model's ONNX export goes to a cache for this test session only (CLI subprocesses inherit it).
-os.environ["ASSISTANT_CACHE_DIR"] = tempfile.mkdtemp(prefix="assistant-model-cache-")
-atexit.register(shutil.rmtree, os.environ["ASSISTANT_CACHE_DIR"], ignore_errors=True)
+# The model's ONNX export goes to a cache for this test session only. Subprocesses that
+# import this module (the crash tests' writers, killed without cleanup) inherit the
+# session's cache instead of making their own; the session removes it at exit.
+if os.environ.get("ASSISTANT_TEST_CACHE_OWNER") is None:
+    os.environ["ASSISTANT_CACHE_DIR"] = tempfile.mkdtemp(prefix="assistant-model-cache-")
+    os.environ["ASSISTANT_TEST_CACHE_OWNER"] = str(os.getpid())
+    atexit.register(shutil.rmtree, os.environ["ASSISTANT_CACHE_DIR"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
