@@ -30,22 +30,39 @@ class Policy:
     window: int = 3  # at most this many consecutive sentences make the first citation
 
 
-def answers_question(question: Question, ranked: list[Scored], policy: Policy) -> bool:
+def answers_question(question: Question, ranked: list[Scored], policy: Policy, context: str | None = None) -> bool:
     """Whether the best evidence covers the question well enough to be stated.
 
-    Beyond score thresholds, two checks catch answers that only look close: a question
-    about what a named person said needs a sentence attributed to that person, and a
-    question asking for a quantity needs that kind of quantity in the evidence.
+    Beyond score thresholds, checks catch answers that only look close: a question about
+    what a named person said needs a sentence attributed to that person; a question asking
+    for a quantity needs that kind of quantity in the evidence; a number the question
+    gives ('the 1973 crisis') must be in the evidence's ``context`` (its passage and
+    neighbouring sentences), or the evidence is about something else.
     """
     if not ranked:
         return False
     best = ranked[0]
     if best.dense < policy.min_dense or best.coverage < policy.min_coverage or best.names < policy.min_names:
         return False
+    if context is not None and not all(_has_number(context, n) for n in given_numbers(question.text)):
+        return False
     if question.speaker and question.answer_type == "quote":
         if not any(s.speaker >= 0.7 for s in ranked[: policy.speaker_window]):
             return False
     return fits(question, best)
+
+
+def _context(searcher: Searcher, ranked: list[Scored]) -> str | None:
+    """The best sentence's passage with the sentences either side of it."""
+    if not ranked:
+        return None
+    best = ranked[0]
+    row = searcher.row_of_id[best.sentence.id]
+    near = [searcher.rows[r] for r in (row - 1, row + 1) if 0 <= r < len(searcher.rows)]
+    near = [s for s in near if s.doc_id == best.sentence.doc_id]
+    start = min([best.passage.start, *(s.start for s in near)])
+    end = max([best.passage.end, *(s.end for s in near)])
+    return searcher.data.texts[best.sentence.doc_id][start:end]
 
 
 def fits(question: Question, candidate: Scored) -> bool:
@@ -77,6 +94,26 @@ def fitting_first(question: Question, ranked: list[Scored], policy: Policy) -> l
     return ranked
 
 
+_NUMBER = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?![\w,.]?\w)")
+
+
+def given_numbers(question: str) -> list[str]:
+    """Numbers a question names that evidence must repeat: 'Article 102', 'in 1973',
+    '2,500 troops'. Single digits are left out, as articles often spell them ('two parties'),
+    and so are decades ('the 1950's')."""
+    return [
+        m.group()
+        for m in _NUMBER.finditer(question)
+        if len(m.group().replace(",", "").split(".")[0]) >= 2 and not re.match(r"'?s\b", question[m.end() :])
+    ]
+
+
+def _has_number(text: str, number: str) -> bool:
+    """Whether ``text`` holds ``number``, written with or without thousands separators."""
+    digits = number.replace(",", "")
+    return any(m.replace(",", "") == digits for m in _NUMBER.findall(text))
+
+
 _NEXT = re.compile(r"\bnext\b(?!\s+to\b)|\bupcoming\b|\bin the future\b", re.I)
 _FORWARD = re.compile(r"\b(?:will|next|upcoming|plans?|planned|scheduled|expected to|to be held)\b", re.I)
 
@@ -86,7 +123,7 @@ def compose(
 ) -> Answer:
     ranked = fitting_first(question, ranked, policy)
     passages = _passage_hits(searcher, ranked, k)
-    if not answers_question(question, ranked, policy):
+    if not answers_question(question, ranked, policy, _context(searcher, ranked)):
         return Answer(question.text, False, NOT_FOUND, (), passages, (), question.resolved)
     groups = _select(ranked, searcher, policy)
     # ids follow strength, so citations[0] is the strongest; markers may read [1][3] … [2]

@@ -1,10 +1,11 @@
-"""What leads an answer: the best sentence holding the asked-for kind of answer, grown into
-neighbouring sentences only when they likely hold the answer with it."""
+"""What leads an answer (the best sentence holding the asked-for kind of answer, grown into
+neighbouring sentences only when they likely hold the answer with it) and what its
+evidence must repeat from the question."""
 
 from __future__ import annotations
 
 from assistant.analyze import analyze
-from assistant.answer import Policy, best_window, fitting_first
+from assistant.answer import Policy, _has_number, best_window, fitting_first, given_numbers
 from assistant.retrieve import Scored
 from assistant.store import PassageRow
 from assistant.types import Sentence
@@ -77,3 +78,12 @@ def test_a_quantity_question_wants_that_quantity() -> None:
         _scored(2, "About 3,000 people attended.", 9.5, 0.4),
     ]
     assert fitting_first(question, ranked, Policy())[0].sentence.id == 2
+
+
+def test_numbers_a_question_gives_must_be_in_the_evidence() -> None:
+    assert given_numbers("What happened in 1973 to Article 102?") == ["1973", "102"]
+    assert given_numbers("What 3 things changed in the 1950's?") == []  # spelled out, decades
+    assert _has_number("about 2,500 troops", "2500")
+    assert _has_number("In 1973, prices rose", "1973")
+    assert not _has_number("Article 101(1) prohibits", "102")
+    assert not _has_number("in 19733 cases", "1973")
