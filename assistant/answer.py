@@ -86,11 +86,11 @@ def fitting_first(question: Question, ranked: list[Scored], policy: Policy) -> l
     quantity) moved to the front, if one is among the first ``policy.fit_window`` and at
     least ``policy.fit_ratio`` as likely as the best; else as they were."""
     for i, candidate in enumerate(ranked[: policy.fit_window]):
-        if i and holds_kind(question, candidate) and candidate.prob >= policy.fit_ratio * ranked[0].prob:
+        if holds_kind(question, candidate):
+            if i == 0 or candidate.prob < policy.fit_ratio * ranked[0].prob:
+                return ranked
             # it leads the answer, so it counts as the strongest evidence
             return [replace(candidate, score=ranked[0].score), *ranked[:i], *ranked[i + 1 :]]
-        if holds_kind(question, candidate):
-            return ranked
     return ranked
 
 
@@ -164,9 +164,10 @@ def best_window(
     cost: float,
     size: int,
 ) -> tuple[int, int]:
-    """First and last row of the window of at most ``size`` consecutive rows of ``top``'s
-    run (``run[r]`` names the run of text row ``r`` belongs to), containing ``top``, whose ranker probability mass less ``cost`` per character
-    is highest; ``(top, top)`` unless a neighbour's probability pays for its length."""
+    """First and last row of the window around ``top`` whose ranker probability mass, less
+    ``cost`` per character, is highest: at most ``size`` consecutive rows, all of ``top``'s
+    run (``run[r]`` names the run of unbroken text row ``r`` belongs to). ``(top, top)``
+    unless a neighbour's probability pays for its length."""
     same = [r for r in range(top - size + 1, top + size) if 0 <= r < len(run) and run[r] == run[top]]
     best, best_value = (top, top), prob.get(top, 0.0) - cost * (ends[top] - starts[top])
     for first in (r for r in same if r <= top):

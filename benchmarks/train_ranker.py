@@ -1,6 +1,6 @@
 """Train the evidence ranker's weights on squad2-dev and report held-out figures.
 
-The ranker is linear over the features of ``assistant.retrieve.FEATURES``. Weights are
+The ranker is linear over the features of ``assistant.weights.FEATURES``. Weights are
 fitted with a listwise softmax loss: for each answerable question, the candidate
 sentences containing a gold answer span should outscore the others.
 
@@ -163,7 +163,7 @@ def main() -> None:
     if not SQUAD.is_dir():
         print(f"squad2-dev not found at {SQUAD}: it is only beside the project in development. Nothing to train.")
         return
-    from assistant.retrieve import FEATURES, Weights
+    from assistant.weights import FEATURES, Weights
 
     global LAYOUT
     index_dir = args.index or Path(tempfile.mkdtemp()) / "index"
