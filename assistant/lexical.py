@@ -116,6 +116,15 @@ def metonym_terms(text: str) -> list[str]:
     return out
 
 
+_CAPITAL = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(_CAPITAL_OF, key=len, reverse=True)) + r")\b")
+
+
+def with_countries(text: str) -> str:
+    """``text`` with each capital named as its country: 'How did Beijing retaliate against
+    Tokyo?' → 'How did China retaliate against Japan?'."""
+    return _CAPITAL.sub(lambda m: _CAPITAL_OF[m.group()], text)
+
+
 class LexicalIndex:
     """BM25 over rows of terms (``terms`` of each text), addressed by row."""
 

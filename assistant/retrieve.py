@@ -8,7 +8,7 @@ import numpy as np
 
 from assistant.analyze import Question
 from assistant.embed import Embedder, embed_query
-from assistant.lexical import LexicalIndex, metonym_terms, terms
+from assistant.lexical import LexicalIndex, metonym_terms, terms, with_countries
 from assistant.sentence_features import PRONOUN_START, TextFeatures
 from assistant.store import IndexData, PassageRow, vectors_of
 from assistant.types import Sentence
@@ -142,6 +142,12 @@ class Searcher:
         """Candidate rows, their ranking features (columns as in ``FEATURES``) and (coverage, names)."""
         q = self.embed(question.resolved) if vector is None else vector
         candidates, dense_s, dense_p = self._candidates(q)
+        variant = with_countries(question.resolved)
+        if vector is None and variant != question.resolved:
+            # 'Beijing retaliated' is China acting: similarity also with the countries named
+            more, variant_s, variant_p = self._candidates(self.embed(variant))
+            candidates |= more
+            dense_s, dense_p = np.maximum(dense_s, variant_s), np.maximum(dense_p, variant_p)
         bm25_s = _unit(self.lexical.scores(question.terms))
         bm25_p = _unit(self.passage_lexical.scores(question.terms))
         if bm25_s.any():

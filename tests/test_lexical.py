@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.lexical import LexicalIndex, metonym_terms, terms
+from assistant.lexical import LexicalIndex, metonym_terms, terms, with_countries
 
 
 def test_irregular_forms_match_their_base() -> None:
@@ -24,3 +24,8 @@ def test_a_metonym_lets_a_question_term_find_its_sentence() -> None:
     ]
     scores = LexicalIndex(rows).scores(terms("Lee's stance on Pyongyang"))
     assert scores[0] > scores[1]
+
+
+def test_a_question_can_be_read_with_countries_for_capitals() -> None:
+    assert with_countries("How did Beijing retaliate against Tokyo?") == "How did China retaliate against Japan?"
+    assert with_countries("Why did Lee visit Nara?") == "Why did Lee visit Nara?"
