@@ -20,6 +20,7 @@ class Policy:
     min_dense: float = 0.10  # cosine of question and best sentence; below it, unrelated
     min_coverage: float = 0.10  # IDF-weighted share of the question's terms found
     min_names: float = 0.5  # share of the question's proper names found
+    min_yes_no_coverage: float = 0.5  # a yes/no question's terms the evidence must hold
     margin: float = 1.5  # further statements must score within this of the best (learned score units, ~10%)
     max_statements: int = 3
     same_as: float = 0.80  # cosine above which two sentences say the same thing
@@ -46,6 +47,8 @@ def answers_question(question: Question, ranked: list[Scored], policy: Policy, c
         return False
     if context is not None and not all(_has_number(context, n) for n in given_numbers(question.text)):
         return False
+    if _YES_NO.match(question.text) and best.coverage < policy.min_yes_no_coverage:
+        return False  # 'Did they issue a joint statement?' needs the statement in the evidence
     if question.speaker and question.answer_type == "quote":
         if not any(s.speaker >= 0.7 for s in ranked[: policy.speaker_window]):
             return False
@@ -94,6 +97,9 @@ def fitting_first(question: Question, ranked: list[Scored], policy: Policy) -> l
     return ranked
 
 
+_YES_NO = re.compile(
+    r"\s*(?:(?:and|but|so|also)\s+)?(?:did|does|do|is|are|was|were|has|have|had|will|can|could)\b", re.I
+)
 _NUMBER = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?![\w,.]?\w)")
 
 

@@ -42,6 +42,7 @@ def test_what_did_lee_tell_nhk_cites_the_nhk_quote_in_both_articles(real_assista
         ("Who is Prof Heng Yee Kuang?", "University of Tokyo"),
         ("What did Lee say at the beginning of the meeting?", "rapidly changing international order"),
         ("What happened between Japan and Korea in 1910?", "from 1910 to 1945"),
+        ("Did China block exports to Japan?", "blocking exports to Japan"),
     ],
 )
 def test_answers_quote_the_sentence_that_answers(real_assistant, question: str, expected: str) -> None:  # type: ignore[no-untyped-def]
@@ -71,6 +72,7 @@ def test_a_follow_up_is_resolved_from_the_earlier_question(real_assistant) -> No
         "How old is Sanae Takaichi?",
         "When is Lee's next visit to Japan?",
         "What did Lee say in 1998?",
+        "Did Lee and Takaichi sign a trade agreement?",
         "qwzx vbnm plok",
     ],
 )
