@@ -66,6 +66,8 @@ def answer_type(text: str) -> AnswerType:
         return "date"
     if t.startswith(("how many", "how much", "what percentage", "what share", "what proportion", "how old")):
         return "number"
+    if _MEASURE.match(t):
+        return "number"
     if t.startswith(
         (
             "where",
@@ -111,12 +113,22 @@ _UNITS = {
 }
 
 
+# 'What is the population of Nara?' asks for a number as surely as 'How many people …'.
+_MEASURE = re.compile(
+    r"what(?:'s| is| was| are| were| will be)? the (?:current |total |estimated |approximate )?"
+    r"(?:population|number|death toll|toll|turnout|price|cost|budget|salary|height|length|area|size|age)\s+of\b"
+)
+
+
 def quantity_pattern(text: str) -> re.Pattern[str] | None:
     """For questions asking for a quantity, the pattern that evidence must contain to answer it."""
     t = _without_opening(text).strip().lower()
     for opening, pattern in _UNITS.items():
         if t.startswith(opening):
             return re.compile(pattern, re.I)
+    if _MEASURE.match(t):
+        # a figure, not 'the two leaders'
+        return re.compile(r"\d|\b(?:hundreds?|thousands?|millions?|billions?|trillions?|dozens?)\b", re.I)
     m = re.match(r"how many\s+(\w+)", t)
     if m:
         noun = re.escape(m.group(1)[:4])  # 'people' ~ 'peop…', 'countries' ~ 'coun…'

@@ -15,6 +15,8 @@ from assistant.analyze import analyze, answer_type, names_in, quantity_pattern, 
         ("On what day did the talks begin?", "date"),
         ("And what did he say about Trump?", "quote"),
         ("So how many people came?", "number"),
+        ("What is the population of Nara?", "number"),
+        ("What is the capital of France?", "none"),
         ("At what time does the market open?", "date"),
         ("How many people attended?", "number"),
         ("How old is Lee?", "number"),
@@ -97,3 +99,10 @@ def test_a_follow_up_opening_with_and_keeps_its_speaker() -> None:
     assert {"hardi", "chartrand"} <= set(question.speaker)
     assert analyze("Andrew said what?").speaker == ()
     assert analyze("What did Hardy-Chartrand say about Trump?").speaker == ("hardi", "chartrand")
+
+
+def test_a_measure_question_wants_a_figure() -> None:
+    wanted = quantity_pattern("What is the population of Nara?")
+    assert wanted is not None
+    assert wanted.search("Nara has 1.3 million residents")
+    assert not wanted.search("The two leaders are in Nara")
