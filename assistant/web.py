@@ -31,7 +31,7 @@ STATIC = Path(__file__).parent / "static"
 # Examples for the seed articles; shown only over an index that answers them all.
 EXAMPLES = (
     "What did Lee tell NHK?",
-    "Where did the summit take place?",
+    "Where did Takaichi host Lee?",
     "Who is Benoit Hardy-Chartrand?",
     "Do both articles report the martial law detail?",
 )
