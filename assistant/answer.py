@@ -21,7 +21,7 @@ class Policy:
     min_coverage: float = 0.10  # IDF-weighted share of the question's terms found
     min_names: float = 0.5  # share of the question's proper names found
     min_yes_no_coverage: float = 0.5  # a yes/no question's terms the evidence must hold
-    margin: float = 1.5  # further statements must score within this of the best (learned score units, ~10%)
+    margin: float = 2.0  # further statements must score within this of the best (learned score units, ~12%)
     max_statements: int = 3
     same_as: float = 0.80  # cosine above which two sentences say the same thing
     same_terms: float = 0.6  # or Jaccard of their terms above this
