@@ -4,6 +4,11 @@ The ranker is linear over the features of ``assistant.weights.FEATURES``. Weight
 fitted with a listwise softmax loss: for each answerable question, the candidate
 sentences containing a gold answer span should outscore the others.
 
+The answer's first citation is the top sentence grown into its best window of
+neighbouring sentences (``assistant.answer.best_window``): probability mass under the
+ranker's softmax, less a cost per character. That cost is fitted here too, as the lowest
+whose mean first citation stays within ``TARGET_CHARS`` on the training articles.
+
 Honest evaluation: the eight squad2-dev articles are split into two folds by article;
 each fold is scored with weights trained on the other fold only, and those held-out
 figures are what we report. The shipped weights are then fitted on all eight articles,
