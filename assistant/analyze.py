@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from assistant.lexical import terms
@@ -47,21 +48,21 @@ _TIME_ASKED = re.compile(
 def asked_for(text: str) -> frozenset[str]:
     """The terms naming the slot a question asks to fill ('day' in 'On what day …'): they
     are answered by a date, not matched as words ('days after' does not say which day)."""
-    m = _TIME_ASKED.match(_without_opening(text))
+    m = _TIME_ASKED.match(without_opening(text))
     return frozenset(terms(m.group(1))) if m else frozenset()
 
 
 _OPENING = re.compile(r"^\s*(?:(?:and|but|so|also|then|ok|okay|well)\b[\s,]*)+", re.I)
 
 
-def _without_opening(text: str) -> str:
+def without_opening(text: str) -> str:
     """'And what did he say …' asks what 'What did he say …' asks."""
     return _OPENING.sub("", text, count=1)
 
 
 def answer_type(text: str) -> AnswerType:
     """The kind of answer a wh-question expects, from its first words."""
-    t = _without_opening(text).strip().lower()
+    t = without_opening(text).strip().lower()
     if _TIME_ASKED.match(t) or t.startswith(("when", "how long ago", "since when")):
         return "date"
     if t.startswith(("how many", "how much", "what percentage", "what share", "what proportion", "how old")):
@@ -120,9 +121,10 @@ _MEASURE = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)
 def quantity_pattern(text: str) -> re.Pattern[str] | None:
     """For questions asking for a quantity, the pattern that evidence must contain to answer it."""
-    t = _without_opening(text).strip().lower()
+    t = without_opening(text).strip().lower()
     for opening, pattern in _UNITS.items():
         if t.startswith(opening):
             return re.compile(pattern, re.I)
@@ -151,7 +153,7 @@ def names_in(text: str) -> list[str]:
 def speaker_of(text: str) -> list[str]:
     """For 'what did X say/tell …', the words of X."""
     m = re.match(
-        r"\s*(?:what|how)\s+(?:did|does|has|have|was)\s+(.+?)\s+" + _SPEECH.pattern, _without_opening(text), re.I
+        r"\s*(?:what|how)\s+(?:did|does|has|have|was)\s+(.+?)\s+" + _SPEECH.pattern, without_opening(text), re.I
     )
     return terms(m.group(1)) if m else []
 
@@ -220,11 +222,12 @@ _META = frozenset(
 
 def analyze(text: str, history: Sequence[str | Mapping[str, object]] = ()) -> Question:
     resolved = resolve(text, history)
+    slot = asked_for(text)
     names = tuple(t for name in names_in(resolved) for t in terms(name))
     return Question(
         text=text,
         resolved=resolved,
-        terms=tuple(t for t in terms(resolved) if t not in _META and t not in asked_for(text)),
+        terms=tuple(t for t in terms(resolved) if t not in _META and t not in slot),
         names=names,
         answer_type=answer_type(text),
         speaker=tuple(speaker_of(resolved)),

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.analyze import Question, quantity_pattern
+from assistant.analyze import Question, quantity_pattern, without_opening
 from assistant.retrieve import Scored, Searcher
 from assistant.types import Answer, Citation, PassageHit, Sentence, Statement
 
@@ -47,7 +47,7 @@ def answers_question(question: Question, ranked: list[Scored], policy: Policy, c
         return False
     if context is not None and not all(_has_number(context, n) for n in given_numbers(question.text)):
         return False
-    if _YES_NO.match(question.text) and best.coverage < policy.min_yes_no_coverage:
+    if _YES_NO.match(without_opening(question.text)) and best.coverage < policy.min_yes_no_coverage:
         return False  # 'Did they issue a joint statement?' needs the statement in the evidence
     if question.speaker and question.answer_type == "quote":
         if not any(s.speaker >= 0.7 for s in ranked[: policy.speaker_window]):
@@ -97,9 +97,7 @@ def fitting_first(question: Question, ranked: list[Scored], policy: Policy) -> l
     return ranked
 
 
-_YES_NO = re.compile(
-    r"\s*(?:(?:and|but|so|also)\s+)?(?:did|does|do|is|are|was|were|has|have|had|will|can|could)\b", re.I
-)
+_YES_NO = re.compile(r"\s*(?:did|does|do|is|are|was|were|has|have|had|will|can|could)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?![\w,.]?\w)")
 
 
