@@ -12,7 +12,9 @@ from assistant.lexical import terms
 
 AnswerType = Literal["date", "number", "person", "place", "quote", "reason", "none"]
 
-_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|of|de|van|von|bin|al-?))*")
+_NAME = re.compile(
+    r"\b[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|(?:of|de|der|den|del|da|du|van|von|bin|al)\b(?!-)|al-[A-Z][\w'’.-]*))*"
+)
 _LEADING = frozenset(
     "What When Where Who Whom Whose Why How Which Did Do Does Is Are Was Were Has Have Had Can Could "
     "Will Would Should In On At And But Tell Name List According Give Describe Explain".split()
@@ -220,9 +222,18 @@ _META = frozenset(
 )
 
 
+# Verbs that only say an event is asked about: 'Where did the summit take place?' asks
+# where the summit was ('took office' must not match 'take', 'his place' not 'place').
+_EVENT_FRAME = re.compile(r"\b(?:take|takes|took|taken|taking)\s+place\b|\b(?:happen|occur)\w*", re.I)
+
+
+def _frame_terms(text: str) -> frozenset[str]:
+    return frozenset(t for m in _EVENT_FRAME.finditer(text) for t in terms(m.group()))
+
+
 def analyze(text: str, history: Sequence[str | Mapping[str, object]] = ()) -> Question:
     resolved = resolve(text, history)
-    slot = asked_for(text)
+    slot = asked_for(text) | _frame_terms(resolved)
     names = tuple(t for name in names_in(resolved) for t in terms(name))
     return Question(
         text=text,

@@ -6,7 +6,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.analyze import Question, quantity_pattern, without_opening
+from assistant.analyze import Question, names_in, quantity_pattern, without_opening
+from assistant.lexical import terms
 from assistant.retrieve import Scored, Searcher
 from assistant.types import Answer, Citation, PassageHit, Sentence, Statement
 
@@ -84,12 +85,39 @@ def holds_kind(question: Question, candidate: Scored) -> bool:
     return question.answer_type != "date" or bool(candidate.type_match)
 
 
+# What a question about who someone is asks besides the name: 'Where does X work?'
+_ROLE_WORDS = frozenset(terms("work works teach study job role position title profession occupation employ employed"))
+_ROLE_OPENING = re.compile(r"\s*(?:who|where|what)\b", re.I)
+
+
+def introduced(question: Question) -> re.Pattern[str] | None:
+    """For a question about who a named person is ('Who is Hardy-Chartrand?', 'Where does
+    he work?', 'What is Heng's job?'), the pattern of a sentence introducing that person the
+    way news does, with an apposition after the name: 'Benoit Hardy-Chartrand, an East Asian
+    geopolitics expert at Temple University's Tokyo campus'."""
+    text = without_opening(question.resolved)
+    if not question.names or not _ROLE_OPENING.match(text):
+        return None
+    if not set(question.terms) - set(question.names) <= _ROLE_WORDS:
+        return None
+    last = names_in(text)[-1].split()[-1].removesuffix("'s").removesuffix("’s")
+    return re.compile(re.escape(last) + r"(?:\s+[A-Z][\w'’.-]*)*,\s+(?i:a|an|the|who|whose|now|then|\d{1,3},)\s")
+
+
+def _leads(question: Question, candidate: Scored, intro: re.Pattern[str] | None) -> bool:
+    """Whether a candidate holds what the question asks for: the asked-for kind of answer,
+    and for a question about who someone is, that person's introduction."""
+    return holds_kind(question, candidate) and (intro is None or bool(intro.search(candidate.sentence.text)))
+
+
 def fitting_first(question: Question, ranked: list[Scored], policy: Policy) -> list[Scored]:
-    """The candidates with the best one that holds the asked-for kind of answer (a date, a
-    quantity) moved to the front, if one is among the first ``policy.fit_window`` and at
-    least ``policy.fit_ratio`` as likely as the best; else as they were."""
+    """The candidates with the best one that holds what the question asks for (a date, a
+    quantity, a person's introduction) moved to the front, if one is among the first
+    ``policy.fit_window`` and at least ``policy.fit_ratio`` as likely as the best; else as
+    they were."""
+    intro = introduced(question)
     for i, candidate in enumerate(ranked[: policy.fit_window]):
-        if holds_kind(question, candidate):
+        if _leads(question, candidate, intro):
             if i == 0 or candidate.prob < policy.fit_ratio * ranked[0].prob:
                 return ranked
             # it leads the answer, so it counts as the strongest evidence

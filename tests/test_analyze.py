@@ -62,6 +62,24 @@ def test_speaker_and_names() -> None:
     assert names_in("What did Mr Lee tell NHK?") == ["Lee", "NHK"]
 
 
+def test_verbs_that_only_frame_an_event_are_not_terms() -> None:
+    assert analyze("Where did the summit take place?").terms == ("summit",)
+    assert analyze("What happened to Yoon afterwards?").terms == ("yoon", "afterward")
+    assert "take" in analyze("When did Lee take office?").terms
+
+
+def test_name_particles_are_whole_words() -> None:
+    # 'al', 'de', 'of' join a name only as words: not the start of 'already' or 'decided'
+    assert names_in("Have Seoul and Tokyo already pledged?") == ["Seoul", "Tokyo"]
+    assert names_in("Why has Lee decided to go?") == ["Lee"]
+    assert names_in("Did Lee offer anything?") == ["Lee"]
+    assert names_in("What did Bashar al-Assad tell Ursula von der Leyen?") == [
+        "Bashar al-Assad",
+        "Ursula von der Leyen",
+    ]
+    assert names_in("Where is the Bank of England?") == ["Bank of England"]
+
+
 def test_a_follow_up_takes_its_person_from_the_previous_question() -> None:
     history = ["What did Lee tell NHK?"]
     assert resolve("What did he say about China?", history) == "What did Lee say about China?"

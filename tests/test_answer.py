@@ -87,3 +87,25 @@ def test_numbers_a_question_gives_must_be_in_the_evidence() -> None:
     assert _has_number("In 1973, prices rose", "1973")
     assert not _has_number("Article 101(1) prohibits", "102")
     assert not _has_number("in 19733 cases", "1973")
+
+
+def test_a_question_about_who_someone_is_is_led_by_their_introduction() -> None:
+    question = analyze("Where does Hardy-Chartrand work?")
+    ranked = [
+        _scored(1, "Mr Hardy-Chartrand said he believed the visit was necessary.", 10.0, 0.5),
+        _scored(2, "Tensions rose, said Mr Benoit Hardy-Chartrand, an expert at Temple University.", 9.5, 0.3),
+    ]
+    assert [s.sentence.id for s in fitting_first(question, ranked, Policy())] == [2, 1]
+    # the same words about someone else, or a question about something else, change nothing
+    other = [ranked[0], _scored(2, "Tensions rose, said Mr Heng Yee Kuang, a professor in Tokyo.", 9.5, 0.3)]
+    assert fitting_first(question, other, Policy()) == other
+    assert fitting_first(analyze("What did Hardy-Chartrand say about Trump?"), ranked, Policy()) == ranked
+
+
+def test_an_introduction_needs_the_apposition_right_after_the_name() -> None:
+    question = analyze("Who is Lee?")
+    ranked = [
+        _scored(1, "Lee visited Beijing.", 10.0, 0.5),
+        _scored(2, "Mr Lee and Ms Takaichi, who both took office in 2025, met in October.", 9.5, 0.4),
+    ]
+    assert fitting_first(question, ranked, Policy()) == ranked
