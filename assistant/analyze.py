@@ -62,6 +62,14 @@ def without_opening(text: str) -> str:
     return _OPENING.sub("", text, count=1)
 
 
+# 'What set off the row?' asks why the row began.
+_CAUSE = re.compile(
+    r"what(?:'s| is| was| were)? (?:the )?(?:main |real |immediate )?(?:caus|reason|trigger|prompt|spark|drove|drive|"
+    r"led to|leads to|set off|sets off|touched off|motivat)",
+    re.I,
+)
+
+
 def answer_type(text: str) -> AnswerType:
     """The kind of answer a wh-question expects, from its first words."""
     t = without_opening(text).strip().lower()
@@ -91,7 +99,7 @@ def answer_type(text: str) -> AnswerType:
         return "quote"
     if t.startswith(("who", "whom", "whose", "which person", "what person")):
         return "person"
-    if t.startswith("why"):
+    if t.startswith(("why", "how come")) or _CAUSE.match(t):
         return "reason"
     return "none"
 

@@ -25,7 +25,10 @@ from assistant.analyze import analyze, answer_type, names_in, quantity_pattern, 
         ("What did Lee tell NHK?", "quote"),
         ("Who is hosting the summit?", "person"),
         ("Why did Lee travel to Japan?", "reason"),
-        ("What set off the quarrel?", "none"),
+        ("What set off the quarrel?", "reason"),
+        ("What was the main cause of the crisis?", "reason"),
+        ("What led to the row?", "reason"),
+        ("What leadership did Lee show?", "none"),
     ],
 )
 def test_answer_type_follows_the_question_opening(question: str, expected: str) -> None:
