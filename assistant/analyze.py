@@ -48,10 +48,15 @@ _TIME_ASKED = re.compile(
 
 
 def asked_for(text: str) -> frozenset[str]:
-    """The terms naming the slot a question asks to fill ('day' in 'On what day …'): they
-    are answered by a date, not matched as words ('days after' does not say which day)."""
-    m = _TIME_ASKED.match(without_opening(text))
+    """The terms naming the slot a question asks to fill ('day' in 'On what day …', 'closely'
+    in 'How closely …'): they are answered by a date or a degree, not matched as words
+    ('days after' does not say which day)."""
+    m = _TIME_ASKED.match(without_opening(text)) or _DEGREE_ASKED.match(without_opening(text))
     return frozenset(terms(m.group(1))) if m else frozenset()
+
+
+# 'How closely are they linked?' asks for a degree: 'closely' is the slot, not a word to match.
+_DEGREE_ASKED = re.compile(r"\s*(?i:how) ([a-z]+ly)\b")
 
 
 _OPENING = re.compile(r"^\s*(?:(?:and|but|so|also|then|ok|okay|well)\b[\s,]*)+", re.I)

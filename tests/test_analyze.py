@@ -65,6 +65,11 @@ def test_speaker_and_names() -> None:
     assert names_in("What did Mr Lee tell NHK?") == ["Lee", "NHK"]
 
 
+def test_the_degree_asked_for_is_not_a_term() -> None:
+    assert analyze("How closely are the supply networks linked?").terms == ("suppli", "network", "link")
+    assert "itali" in analyze("how Italy became a republic").terms  # a name, not an adverb
+
+
 def test_verbs_that_only_frame_an_event_are_not_terms() -> None:
     assert analyze("Where did the summit take place?").terms == ("summit",)
     assert analyze("What happened to Yoon afterwards?").terms == ("yoon", "afterward")
