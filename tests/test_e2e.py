@@ -99,10 +99,11 @@ def test_gold_questions_hold_their_measured_quality(real_assistant) -> None:  # 
     """A regression floor a little under the figures measured when the ranker was fitted."""
     result = evaluate_gold(load_questions(GOLD), lambda q, h: real_assistant.ask(q, h))
     assert result["citation_integrity"] == 1.0
-    assert result["evidence@1"] >= 0.80
-    assert result["evidence@3"] >= 0.88
+    assert result["evidence@1"] >= 0.86
+    assert result["evidence@3"] >= 0.96
     assert result["refusal_precision"] >= 0.75
-    assert result["refusal_recall"] >= 0.55
+    assert result["refusal_recall"] >= 0.70
+    assert result["answerable_refused"] <= 1
 
 
 def _cli(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
