@@ -51,7 +51,8 @@ def asked_for(text: str) -> frozenset[str]:
     """The terms naming the slot a question asks to fill ('day' in 'On what day …', 'closely'
     in 'How closely …'): they are answered by a date or a degree, not matched as words
     ('days after' does not say which day)."""
-    m = _TIME_ASKED.match(without_opening(text)) or _DEGREE_ASKED.match(without_opening(text))
+    text = without_opening(text)
+    m = _TIME_ASKED.match(text) or _DEGREE_ASKED.match(text)
     return frozenset(terms(m.group(1))) if m else frozenset()
 
 
