@@ -27,6 +27,7 @@ class Policy:
     same_as: float = 0.80  # cosine above which two sentences say the same thing
     same_terms: float = 0.6  # or Jaccard of their terms above this
     speaker_window: int = 5  # how many top sentences may hold the asked-for speaker's words
+    min_speaker: float = 0.7  # how surely a sentence must be the asked-for speaker's words
     fit_window: int = 5  # how far down the best sentence holding the asked-for kind of answer may be
     fit_ratio: float = 0.3  # … and how much less likely than the best sentence it may be
     window: int = 3  # at most this many consecutive sentences make the first citation
@@ -51,7 +52,7 @@ def answers_question(question: Question, ranked: list[Scored], policy: Policy, c
     if _YES_NO.match(without_opening(question.text)) and best.coverage < policy.min_yes_no_coverage:
         return False  # 'Did they issue a joint statement?' needs the statement in the evidence
     if question.speaker and question.answer_type == "quote":
-        if not any(s.speaker >= 0.7 for s in ranked[: policy.speaker_window]):
+        if not any(s.speaker >= policy.min_speaker for s in ranked[: policy.speaker_window]):
             return False
     return fits(question, best)
 
@@ -104,20 +105,23 @@ def introduced(question: Question) -> re.Pattern[str] | None:
     return re.compile(re.escape(last) + r"(?:\s+[A-Z][\w'’.-]*)*,\s+(?i:a|an|the|who|whose|now|then|\d{1,3},)\s")
 
 
-def _leads(question: Question, candidate: Scored, intro: re.Pattern[str] | None) -> bool:
-    """Whether a candidate holds what the question asks for: the asked-for kind of answer,
-    and for a question about who someone is, that person's introduction."""
+def _leads(question: Question, candidate: Scored, intro: re.Pattern[str] | None, policy: Policy) -> bool:
+    """Whether a candidate holds what the question asks for: the asked-for kind of answer;
+    for a question about who someone is, that person's introduction; for a question about
+    what someone said, their words."""
+    if question.speaker and question.answer_type == "quote" and candidate.speaker < policy.min_speaker:
+        return False
     return holds_kind(question, candidate) and (intro is None or bool(intro.search(candidate.sentence.text)))
 
 
 def fitting_first(question: Question, ranked: list[Scored], policy: Policy) -> list[Scored]:
     """The candidates with the best one that holds what the question asks for (a date, a
-    quantity, a person's introduction) moved to the front, if one is among the first
+    quantity, a person's introduction, the asked-for speaker's words) moved to the front, if one is among the first
     ``policy.fit_window`` and at least ``policy.fit_ratio`` as likely as the best; else as
     they were."""
     intro = introduced(question)
     for i, candidate in enumerate(ranked[: policy.fit_window]):
-        if _leads(question, candidate, intro):
+        if _leads(question, candidate, intro, policy):
             if i == 0 or candidate.prob < policy.fit_ratio * ranked[0].prob:
                 return ranked
             # it leads the answer, so it counts as the strongest evidence
@@ -157,7 +161,7 @@ def compose(
     passages = _passage_hits(searcher, ranked, k)
     if not answers_question(question, ranked, policy, _context(searcher, ranked)):
         return Answer(question.text, False, NOT_FOUND, (), passages, (), question.resolved)
-    groups = _select(ranked, searcher, policy)
+    groups = _select(question, ranked, searcher, policy)
     # ids follow strength, so citations[0] is the strongest; markers may read [1][3] … [2]
     cited = sorted(((score, sentence.id) for group in groups for sentence, score in group), key=lambda x: -x[0])
     number = {sid: n for n, (_, sid) in enumerate(cited, 1)}
@@ -170,16 +174,27 @@ def compose(
     return Answer(question.text, True, text, tuple(citations), passages, tuple(statements), question.resolved)
 
 
-def evidence_window(searcher: Searcher, ranked: list[Scored], policy: Policy) -> tuple[Sentence, list[Sentence]]:
+def evidence_window(
+    searcher: Searcher, ranked: list[Scored], policy: Policy, own_words: bool = False
+) -> tuple[Sentence, list[Sentence]]:
     """The best sentence, grown by its neighbours in the text when they likely hold the
     answer with it (see ``best_window``). Several sentences make one citation, a verbatim
-    span of the source; the lead's id keeps it tied to its best sentence."""
+    span of the source; the lead's id keeps it tied to its best sentence. Asked what someone
+    said (``own_words``), it grows only by their words and what carries on the lead's quotation."""
     lead = ranked[0].sentence
     top = searcher.row_of_id[lead.id]
     prob = {searcher.row_of_id[s.sentence.id]: s.prob for s in ranked}
+    if own_words:
+        theirs = {top} | {searcher.row_of_id[s.sentence.id] for s in ranked if s.speaker >= policy.min_speaker}
+        follow = _continuation(searcher, lead)
+        if follow is not None:
+            theirs.add(searcher.row_of_id[follow.id])
+        prob = {row: p for row, p in prob.items() if row in theirs}
     first, last = best_window(
         top, prob, searcher.run_of_row, searcher.starts, searcher.ends, searcher.window_cost, policy.window
     )
+    if own_words and not all(row in theirs for row in range(first, last + 1)):
+        first, last = top, top
     members = searcher.rows[first : last + 1]
     if len(members) == 1:
         return lead, members
@@ -210,8 +225,12 @@ def best_window(
     return best
 
 
-def _select(ranked: list[Scored], searcher: Searcher, policy: Policy) -> list[list[tuple[Sentence, float]]]:
-    """The best sentences as statements; each statement also cites what other sources say alike."""
+def _select(
+    question: Question, ranked: list[Scored], searcher: Searcher, policy: Policy
+) -> list[list[tuple[Sentence, float]]]:
+    """The best sentences as statements; each statement also cites what other sources say
+    alike. Asked what someone said, further statements are that person's words too."""
+    own_words = bool(question.speaker) and question.answer_type == "quote"
     best = ranked[0].score
     scores = {s.sentence.id: s.score for s in ranked}
     used: set[int] = set()
@@ -221,7 +240,11 @@ def _select(ranked: list[Scored], searcher: Searcher, policy: Policy) -> list[li
             break
         if cand.sentence.id in used or any(_same(searcher, cand.sentence, g[0][0], policy) for g in groups):
             continue
-        cited, members = evidence_window(searcher, ranked, policy) if not groups else (cand.sentence, [cand.sentence])
+        if groups and own_words and cand.speaker < policy.min_speaker:
+            continue
+        cited, members = (
+            evidence_window(searcher, ranked, policy, own_words) if not groups else (cand.sentence, [cand.sentence])
+        )
         group = [(cited, cand.score)]
         used.update(m.id for m in members)
         for twin, similarity in _twins(searcher, cand.sentence, policy):

@@ -233,8 +233,8 @@ class Searcher:
 
     def _speaker_match(self, question: Question, r: int, p: int) -> float:
         """1 when the sentence attributes words to the asked-for speaker, or 'he said' follows
-        their attributed words; 0.7 when 'he said' follows a sentence naming them; 0 otherwise
-        (being mentioned is not speaking)."""
+        their attributed words; 0.7 when 'he said' follows a sentence naming them where no one
+        else speaks; 0 otherwise (being mentioned is not speaking)."""
         if not question.speaker:
             return 0.0
         f = self.features[r]
@@ -246,8 +246,8 @@ class Searcher:
         if f["pronoun_speaker"] and r > 0 and self.rows[r - 1].doc_id == self.rows[r].doc_id:
             if speaker & self.features[r - 1]["speakers"]:
                 return 1.0
-            if speaker & self.row_terms[r - 1]:
-                return 0.7
+            if speaker & self.row_terms[r - 1] and not self.features[r - 1]["speakers"]:
+                return 0.7  # 'he' is not the person named when someone else spoke just before
         return 0.0
 
     def passage_rank(self, scored: list[Scored], k: int) -> list[tuple[PassageRow, float]]:

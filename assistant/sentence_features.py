@@ -35,13 +35,25 @@ _REASON = re.compile(
 )
 
 
+_TELL = re.compile(r"tell|tells|told|telling", re.I)
+
+
 def _speakers(text: str) -> frozenset[str]:
-    """Terms of the names attributed as speakers ('X said', 'said X', 'X told AFP')."""
+    """Terms of the names attributed as speakers ('X said', 'X told AFP', '…, said X'). After
+    the verb a name speaks only in an inverted attribution, right after a comma or quote and
+    the verb ('…, said Mr Hardy-Chartrand'); never after 'told' ('she told Mr Lee' names who
+    listened), nor in reported speech ('Analysts said Lee would go')."""
     out: set[str] = set()
     for m in _SPEAKER_WINDOW.finditer(text):
-        for side in (m.group(1), m.group(3)):
+        inverted = m.group(1).rstrip().endswith((",", "”", '"'))  # '…,” said Lee', '…, said Lee'
+        after_verb = m.group(3) if inverted and not _TELL.fullmatch(m.group(2)) else None
+        for side, right in ((m.group(1), False), (after_verb, True)):
+            if side is None:
+                continue
             side = _QUOTED.sub(" ", side)
             for name in _NAME.finditer(side):
+                if right and side[: name.start()].strip():
+                    break
                 after = side[name.end() : name.end() + 2]
                 if after.startswith(("’s", "'s")):
                     continue

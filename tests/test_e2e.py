@@ -43,6 +43,9 @@ def test_what_did_lee_tell_nhk_cites_the_nhk_quote_in_both_articles(real_assista
         ("What did Lee say at the beginning of the meeting?", "rapidly changing international order"),
         ("What happened between Japan and Korea in 1910?", "from 1910 to 1945"),
         ("Did China block exports to Japan?", "blocking exports to Japan"),
+        ("Where does Hardy-Chartrand work?", "Temple University"),
+        ("What set off the quarrel between Japan and China?", "triggered by"),
+        ("What did Takaichi say?", "Ms Takaichi said she told Mr Lee"),
     ],
 )
 def test_answers_quote_the_sentence_that_answers(real_assistant, question: str, expected: str) -> None:  # type: ignore[no-untyped-def]
@@ -50,6 +53,16 @@ def test_answers_quote_the_sentence_that_answers(real_assistant, question: str, 
     assert_verifiable(answer)
     assert answer.found
     assert expected in answer.citations[0].text
+
+
+def test_asked_what_someone_said_every_statement_is_their_words(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = real_assistant.ask("What did Lee say?")
+    assert_verifiable(answer)
+    assert answer.found and len(answer.statements) >= 2
+    for statement in answer.statements:
+        # Lee's words, not Hardy-Chartrand's or Takaichi's words about Lee
+        assert "Mr Lee said" in statement.text or "President Lee told" in statement.text
+        assert "Hardy-Chartrand" not in statement.text and "Ms Takaichi said" not in statement.text
 
 
 def test_both_articles_martial_law(real_assistant) -> None:  # type: ignore[no-untyped-def]

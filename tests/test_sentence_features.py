@@ -1,0 +1,24 @@
+"""Who a sentence says is speaking: the speaker and answer-type signals read it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.sentence_features import _speakers
+
+
+@pytest.mark.parametrize(
+    ("text", "speakers"),
+    [
+        ("“From the standpoint of peace,” President Lee told Japanese public broadcaster NHK.", {"lee", "presid"}),
+        ("Mr Lee said in an interview with NHK aired on Jan 12 that it was not his place.", {"lee"}),
+        ("Tense geopolitics could help, said Mr Benoit Hardy-Chartrand, an expert.", {"benoit", "hardi", "chartrand"}),
+        ('"We will go," said Lee.', {"lee"}),
+        # who listened, who is spoken about and who is reported on do not speak
+        ("Ms Takaichi said she told Mr Lee that, “both countries should cooperate”.", {"takaichi"}),
+        ("Analysts said Lee would go to Tokyo.", set()),
+        ("The speech was described in Mr Yoon’s memoir.", set()),
+    ],
+)
+def test_speakers_are_those_the_sentence_attributes_words_to(text: str, speakers: set[str]) -> None:
+    assert _speakers(text) == speakers
