@@ -130,6 +130,11 @@ _UNITS = {
 }
 
 
+_ORDINAL = (
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|twentieth|"
+    r"\d+(?:st|nd|rd|th))\b"
+)
+
 # 'What is the population of Nara?' asks for a number as surely as 'How many people …'.
 _MEASURE = re.compile(
     r"what(?:'s| is| was| are| were| will be)? the (?:current |total |estimated |approximate )?"
@@ -147,6 +152,9 @@ def quantity_pattern(text: str) -> re.Pattern[str] | None:
     if _MEASURE.match(t):
         # a figure, not 'the two leaders'
         return re.compile(r"\d|\b(?:hundreds?|thousands?|millions?|billions?|trillions?|dozens?)\b", re.I)
+    if re.match(r"how many times\b", t):
+        # 'his second visit', 'twice', 'three times'
+        return re.compile(_NUM + r"\s+times\b|\b(?:once|twice|thrice)\b|\b" + _ORDINAL, re.I)
     m = re.match(r"how many\s+(\w+)", t)
     if m:
         noun = re.escape(m.group(1)[:4])  # 'people' ~ 'peop…', 'countries' ~ 'coun…'

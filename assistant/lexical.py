@@ -34,6 +34,72 @@ _IRREGULAR = {
 }
 # fmt: on
 
+# A noun naming an act matches its verb: "China's response" is how China responded, which
+# the stemmer leaves apart ("respons" / "respond").
+_ACTS = {
+    "respond": "response",
+    "decide": "decision",
+    "agree": "agreement",
+    "intervene": "intervention",
+    "occupy": "occupation",
+    "invade": "invasion",
+    "react": "reaction",
+    "depart": "departure",
+    "explain": "explanation",
+    "expand": "expansion",
+    "die": "death",
+    "grow": "growth",
+    "lose": "loss",
+    "speak": "speech",
+    "succeed": "success",
+    "fail": "failure",
+    "compare": "comparison",
+    "describe": "description",
+    "conclude": "conclusion",
+    "extend": "extension",
+    "destroy": "destruction",
+    "solve": "solution",
+    "marry": "marriage",
+    "persuade": "persuasion",
+    "collide": "collision",
+    "assume": "assumption",
+    "consume": "consumption",
+    "reduce": "reduction",
+    "detain": "detention",
+    "compete": "competition",
+    "oppose": "opposition",
+    "acquire": "acquisition",
+    "complain": "complaint",
+    "pursue": "pursuit",
+    "choose": "choice",
+    "argue": "argument",
+    "settle": "settlement",
+    "pay": "payment",
+    "treat": "treatment",
+    "judge": "judgment",
+    "fly": "flight",
+    "analyse": "analysis",
+    "emphasize": "emphasis",
+    "believe": "belief",
+    "include": "inclusion",
+    "prove": "proof",
+    "repeat": "repetition",
+    "enter": "entry",
+}
+_IRREGULAR.update({noun: verb for verb, noun in _ACTS.items()})
+_IRREGULAR.update({noun + ("es" if noun.endswith(("s", "ch")) else "s"): verb for verb, noun in _ACTS.items()})
+_IRREGULAR.update(
+    {
+        "analyses": "analyse",
+        "emphases": "emphasize",
+        "judgement": "judge",
+        "judgements": "judge",
+        "entries": "enter",
+        "defence": "defend",
+        "defense": "defend",
+    }
+)
+
 # Function words and question words carry no evidence.
 STOPWORDS = frozenset(
     """a an and are as at be been being but by can could did do does doing for from had has

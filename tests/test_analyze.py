@@ -55,6 +55,14 @@ def test_quantity_questions_need_that_quantity_in_the_evidence(question: str, ev
     assert bool(pattern.search(evidence)) is answers
 
 
+def test_how_many_times_is_answered_by_a_count_or_an_ordinal() -> None:
+    pattern = quantity_pattern("How many times has Lee visited Japan?")
+    assert pattern is not None
+    for text in ("It is Mr Lee’s second visit", "he went there twice", "three times", "his 3rd trip"):
+        assert pattern.search(text), text
+    assert not pattern.search("Lee visited Japan in August 2025")
+
+
 def test_questions_that_ask_for_no_quantity_have_no_pattern() -> None:
     assert quantity_pattern("Who is hosting the summit?") is None
 

@@ -46,6 +46,9 @@ def test_what_did_lee_tell_nhk_cites_the_nhk_quote_in_both_articles(real_assista
         ("Where does Hardy-Chartrand work?", "Temple University"),
         ("What set off the quarrel between Japan and China?", "triggered by"),
         ("What did Takaichi say?", "Ms Takaichi said she told Mr Lee"),
+        ("How many times has Lee visited Japan?", "second"),
+        ("What did the presidential office say?", "according to South Korea’s presidential office"),
+        ("What did China do in response to Takaichi's remarks?", "responded by imposing export controls"),
     ],
 )
 def test_answers_quote_the_sentence_that_answers(real_assistant, question: str, expected: str) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,12 @@ def test_irregular_forms_match_their_base() -> None:
     assert terms("Lee met Takaichi")[1] == terms("to meet")[0]
 
 
+def test_a_noun_naming_an_act_matches_its_verb() -> None:
+    assert terms("China's response") == terms("China responded")
+    assert terms("decisions, speeches and losses") == terms("decided, spoke and lost")
+    assert terms("a statement") != terms("the state")  # not every noun in -ment names an act
+
+
 def test_a_capital_brings_its_country_and_back() -> None:
     assert set(terms("North Korea")) <= set(metonym_terms("talks with Pyongyang"))
     assert set(terms("Beijing")) <= set(metonym_terms("China reacted angrily"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.sentence_features import _speakers
+from assistant.sentence_features import _speakers, _text_features
 
 
 @pytest.mark.parametrize(
@@ -22,3 +22,10 @@ from assistant.sentence_features import _speakers
 )
 def test_speakers_are_those_the_sentence_attributes_words_to(text: str, speakers: set[str]) -> None:
     assert _speakers(text) == speakers
+
+
+def test_according_to_attributes_the_sentence() -> None:
+    found = _text_features("They agreed to cooperate on AI, according to South Korea’s presidential office.")
+    assert found["speech"] and {"presidenti", "offic"} <= found["speakers"]
+    found = _text_features("According to the ministry, exports fell by 3 percent.")
+    assert found["speakers"] == {"ministri"}
