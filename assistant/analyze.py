@@ -70,8 +70,8 @@ def without_opening(text: str) -> str:
 
 # 'What set off the row?' asks why the row began.
 _CAUSE = re.compile(
-    r"what(?:'s| is| was| were)? (?:the )?(?:main |real |immediate )?(?:caus|reason|trigger|prompt|spark|drove|drive|"
-    r"led to|leads to|set off|sets off|touched off|motivat)",
+    r"what(?:'s| is| was| were| are)? (?:the )?(?:main |real |immediate )?(?:caus|reason|trigger|prompt|spark|drove|drive|"
+    r"led to|leads to|set off|sets off|touched off|motivat|purpose|aim of|aims of|goal|objective)",
     re.I,
 )
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.analyze import Question, names_in, quantity_pattern, without_opening
-from assistant.lexical import terms
+from assistant.lexical import metonym_terms, terms
 from assistant.retrieve import Scored, Searcher
 from assistant.types import Answer, Citation, PassageHit, Sentence, Statement
 
@@ -114,16 +114,33 @@ def _leads(question: Question, candidate: Scored, intro: re.Pattern[str] | None,
     return holds_kind(question, candidate) and (intro is None or bool(intro.search(candidate.sentence.text)))
 
 
-def fitting_first(question: Question, ranked: list[Scored], policy: Policy) -> list[Scored]:
+def _names_in(question: Question, candidate: Scored, searcher: Searcher | None) -> frozenset[str]:
+    """The question's names a candidate sentence holds, with the two sentences before it when
+    ``searcher`` is given ('A fort, named Fort Coligny, was built … The fort was destroyed in
+    1560'); a capital stands for its country."""
+    text = candidate.sentence.text
+    if searcher is not None:
+        row = searcher.row_of_id[candidate.sentence.id]
+        before = [s for s in searcher.rows[max(0, row - 2) : row] if s.doc_id == candidate.sentence.doc_id]
+        text = " ".join([*(s.text for s in before), text])
+    return frozenset(question.names) & frozenset(terms(text) + metonym_terms(text))
+
+
+def fitting_first(
+    question: Question, ranked: list[Scored], policy: Policy, searcher: Searcher | None = None
+) -> list[Scored]:
     """The candidates with the best one that holds what the question asks for (a date, a
     quantity, a person's introduction, the asked-for speaker's words) moved to the front, if one is among the first
-    ``policy.fit_window`` and at least ``policy.fit_ratio`` as likely as the best; else as
-    they were."""
+    ``policy.fit_window``, at least ``policy.fit_ratio`` as likely as the best and holding,
+    with the sentences just before it, every name of the question the best one holds; else
+    as they were."""
     intro = introduced(question)
     for i, candidate in enumerate(ranked[: policy.fit_window]):
         if _leads(question, candidate, intro, policy):
             if i == 0 or candidate.prob < policy.fit_ratio * ranked[0].prob:
                 return ranked
+            if _names_in(question, ranked[0], searcher) - _names_in(question, candidate, searcher):
+                continue  # 'When did Lee visit Beijing?' is not led by a date of his visit to Japan
             # it leads the answer, so it counts as the strongest evidence
             return [replace(candidate, score=ranked[0].score), *ranked[:i], *ranked[i + 1 :]]
     return ranked
@@ -157,7 +174,7 @@ _FORWARD = re.compile(r"\b(?:will|next|upcoming|plans?|planned|scheduled|expecte
 def compose(
     question: Question, ranked: list[Scored], searcher: Searcher, *, k: int, policy: Policy = Policy()
 ) -> Answer:
-    ranked = fitting_first(question, ranked, policy)
+    ranked = fitting_first(question, ranked, policy, searcher)
     passages = _passage_hits(searcher, ranked, k)
     if not answers_question(question, ranked, policy, _context(searcher, ranked)):
         return Answer(question.text, False, NOT_FOUND, (), passages, (), question.resolved)

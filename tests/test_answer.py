@@ -109,3 +109,15 @@ def test_an_introduction_needs_the_apposition_right_after_the_name() -> None:
         _scored(2, "Mr Lee and Ms Takaichi, who both took office in 2025, met in October.", 9.5, 0.4),
     ]
     assert fitting_first(question, ranked, Policy()) == ranked
+
+
+def test_a_date_about_something_else_does_not_lead() -> None:
+    question = analyze("When did Lee visit Beijing?")
+    ranked = [
+        _scored(1, "The meeting comes days after Lee visited Beijing.", 10.0, 0.5),
+        _scored(2, "It is Lee's second visit to Japan since August 2025.", 9.5, 0.4, type_match=1.0),
+    ]
+    assert fitting_first(question, ranked, Policy()) == ranked
+    # a capital's country counts as the capital
+    dated = _scored(2, "Lee visited China on Jan 5.", 9.5, 0.4, type_match=1.0)
+    assert fitting_first(question, [ranked[0], dated], Policy())[0].sentence.id == 2

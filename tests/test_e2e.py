@@ -58,6 +58,13 @@ def test_answers_quote_the_sentence_that_answers(real_assistant, question: str, 
     assert expected in answer.citations[0].text
 
 
+def test_a_date_question_is_not_led_by_a_date_about_something_else(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    # the articles date Lee's visits to Japan, not his trip to Beijing ('days after')
+    answer = real_assistant.ask("When did Lee visit Beijing?")
+    assert_verifiable(answer)
+    assert not answer.found or "Beijing" in answer.citations[0].text
+
+
 def test_asked_what_someone_said_every_statement_is_their_words(real_assistant) -> None:  # type: ignore[no-untyped-def]
     answer = real_assistant.ask("What did Lee say?")
     assert_verifiable(answer)
