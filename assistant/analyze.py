@@ -76,6 +76,11 @@ _CAUSE = re.compile(
 )
 
 
+_WHO_IS_NAMED = re.compile(
+    r"\s*(?i:who)\s+(?i:is|was|are|were)\s+(?:(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*\s*\??\s*$"
+)
+
+
 def answer_type(text: str) -> AnswerType:
     """The kind of answer a wh-question expects, from its first words."""
     t = without_opening(text).strip().lower()
@@ -99,10 +104,12 @@ def answer_type(text: str) -> AnswerType:
         )
     ):
         return "place"
-    if _SPEECH.search(t) and t.startswith(
+    if _SPEECH.search(t) and re.sub(r"^what else\b", "what", t).startswith(
         ("what did", "what does", "what has", "what have", "how did", "what was said")
     ):
         return "quote"
+    if _WHO_IS_NAMED.match(without_opening(text)):
+        return "none"  # 'Who is Takaichi?' asks what she is, not for another name
     if t.startswith(("who", "whom", "whose", "which person", "what person")):
         return "person"
     if t.startswith(("why", "how come")) or _CAUSE.match(t):
@@ -170,6 +177,7 @@ def names_in(text: str) -> list[str]:
         while words and words[0] in _LEADING:
             words = words[1:]
         if words:
+            words[-1] = re.sub(r"['’]s$", "", words[-1])  # "Lee's predecessor" names Lee
             out.append(" ".join(words))
     return out
 
@@ -177,7 +185,9 @@ def names_in(text: str) -> list[str]:
 def speaker_of(text: str) -> list[str]:
     """For 'what did X say/tell …', the words of X."""
     m = re.match(
-        r"\s*(?:what|how)\s+(?:did|does|has|have|was)\s+(.+?)\s+" + _SPEECH.pattern, without_opening(text), re.I
+        r"\s*(?:what|how)(?:\s+else)?\s+(?:did|does|has|have|was)\s+(.+?)\s+" + _SPEECH.pattern,
+        without_opening(text),
+        re.I,
     )
     return terms(m.group(1)) if m else []
 
@@ -205,7 +215,15 @@ def resolve(text: str, history: Sequence[str | Mapping[str, object]]) -> str:
     return _resolve_one(text, previous)
 
 
+# 'When?', 'And why?', 'Where exactly?': the question is the previous one's, asked again.
+_ELLIPTICAL = re.compile(
+    r"\s*(?:(?:and|but|so)\s+)?(?:when|where|why|how|who|what)(?:\s+(?:exactly|then|not))?\s*\??\s*$", re.I
+)
+
+
 def _resolve_one(text: str, previous: list[str]) -> str:
+    if previous and _ELLIPTICAL.match(text):
+        return f"{text} ({previous[-1]})"
     pronouns = {m.group(0).lower() for m in _PRONOUN.finditer(text)}
     if not previous or not pronouns or (names_in(text) and not pronouns & _PERSONAL):
         return text

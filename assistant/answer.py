@@ -89,20 +89,30 @@ def holds_kind(question: Question, candidate: Scored) -> bool:
 # What a question about who someone is asks besides the name: 'Where does X work?'
 _ROLE_WORDS = frozenset(terms("work works teach study job role position title profession occupation employ employed"))
 _ROLE_OPENING = re.compile(r"\s*(?:who|where|what)\b", re.I)
+# ... or with the office before the name: 'Japanese Prime Minister Sanae Takaichi'
+_ROLE_TITLE = (
+    r"(?i:prime minister|president|minister|premier|chancellor|leader|king|queen|governor|mayor|senator|"
+    r"secretary|ambassador|general|chief|chairman|chairwoman|director|spokesman|spokeswoman|spokesperson|"
+    r"professor|expert|analyst|editor|founder|ceo)"
+)
 
 
 def introduced(question: Question) -> re.Pattern[str] | None:
     """For a question about who a named person is ('Who is Hardy-Chartrand?', 'Where does
     he work?', 'What is Heng's job?'), the pattern of a sentence introducing that person the
-    way news does, with an apposition after the name: 'Benoit Hardy-Chartrand, an East Asian
-    geopolitics expert at Temple University's Tokyo campus'."""
+    way news does: with an apposition after the name ('Benoit Hardy-Chartrand, an East Asian
+    geopolitics expert at Temple University's Tokyo campus') or the office before it
+    ('Japanese Prime Minister Sanae Takaichi')."""
     text = without_opening(question.resolved)
     if not question.names or not _ROLE_OPENING.match(text):
         return None
     if not set(question.terms) - set(question.names) <= _ROLE_WORDS:
         return None
-    last = names_in(text)[-1].split()[-1].removesuffix("'s").removesuffix("’s")
-    return re.compile(re.escape(last) + r"(?:\s+[A-Z][\w'’.-]*)*,\s+(?i:a|an|the|who|whose|now|then|\d{1,3},)\s")
+    last = re.escape(names_in(text)[-1].split()[-1])
+    return re.compile(
+        rf"{last}(?:\s+[A-Z][\w'’.-]*)*,\s+(?i:a|an|the|who|whose|now|then|\d{{1,3}},)\s"
+        rf"|\b{_ROLE_TITLE}\s+(?:[A-Z][\w'’.-]*\s+)*{last}\b"
+    )
 
 
 def _leads(question: Question, candidate: Scored, intro: re.Pattern[str] | None, policy: Policy) -> bool:
@@ -130,14 +140,16 @@ def fitting_first(
     question: Question, ranked: list[Scored], policy: Policy, searcher: Searcher | None = None
 ) -> list[Scored]:
     """The candidates with the best one that holds what the question asks for (a date, a
-    quantity, a person's introduction, the asked-for speaker's words) moved to the front, if one is among the first
-    ``policy.fit_window``, at least ``policy.fit_ratio`` as likely as the best and holding,
-    with the sentences just before it, every name of the question the best one holds; else
-    as they were."""
+    quantity, the asked-for speaker's words, a person's introduction) moved to the front, if
+    one is among the first ``policy.fit_window``, at least ``policy.fit_ratio`` as likely as
+    the best (an introduction needs no such share: it is what the question asks for) and
+    holding, with the sentences just before it, every name of the question the best one
+    holds; else as they were."""
     intro = introduced(question)
+    ratio = 0.0 if intro is not None else policy.fit_ratio
     for i, candidate in enumerate(ranked[: policy.fit_window]):
         if _leads(question, candidate, intro, policy):
-            if i == 0 or candidate.prob < policy.fit_ratio * ranked[0].prob:
+            if i == 0 or candidate.prob < ratio * ranked[0].prob:
                 return ranked
             if _names_in(question, ranked[0], searcher) - _names_in(question, candidate, searcher):
                 continue  # 'When did Lee visit Beijing?' is not led by a date of his visit to Japan

@@ -26,6 +26,10 @@ from assistant.analyze import analyze, answer_type, names_in, quantity_pattern, 
         ("Who is hosting the summit?", "person"),
         ("Why did Lee travel to Japan?", "reason"),
         ("What set off the quarrel?", "reason"),
+        ("Who is Takaichi?", "none"),  # what she is, not another name
+        ("Who is Prof Heng Yee Kuang?", "none"),
+        ("Who was Lee's predecessor?", "person"),
+        ("What else did Lee say?", "quote"),
         ("What was the main cause of the crisis?", "reason"),
         ("What led to the row?", "reason"),
         ("What leadership did Lee show?", "none"),
@@ -84,6 +88,21 @@ def test_verbs_that_only_frame_an_event_are_not_terms() -> None:
     assert "take" in analyze("When did Lee take office?").terms
 
 
+def test_a_bare_wh_word_asks_the_previous_question_again() -> None:
+    history = ["Who was Lee's predecessor?", "What did he declare?"]
+    q = analyze("When?", history)
+    assert q.resolved == "When? (What did Lee declare?)"
+    assert q.answer_type == "date" and "declar" in q.terms
+    assert analyze("And why?", ["Where did Lee go?"]).answer_type == "reason"
+    assert analyze("When?").terms == ()
+
+
+def test_what_else_did_he_say_keeps_its_speaker() -> None:
+    q = analyze("What else did he say?", ["What did Lee tell NHK?"])
+    assert q.resolved == "What else did Lee say?"
+    assert q.speaker == ("lee",)
+
+
 def test_name_particles_are_whole_words() -> None:
     # 'al', 'de', 'of' join a name only as words: not the start of 'already' or 'decided'
     assert names_in("Have Seoul and Tokyo already pledged?") == ["Seoul", "Tokyo"]
@@ -94,6 +113,7 @@ def test_name_particles_are_whole_words() -> None:
         "Ursula von der Leyen",
     ]
     assert names_in("Where is the Bank of England?") == ["Bank of England"]
+    assert names_in("Who was Lee's predecessor?") == ["Lee"]
 
 
 def test_a_follow_up_takes_its_person_from_the_previous_question() -> None:

@@ -121,3 +121,13 @@ def test_a_date_about_something_else_does_not_lead() -> None:
     # a capital's country counts as the capital
     dated = _scored(2, "Lee visited China on Jan 5.", 9.5, 0.4, type_match=1.0)
     assert fitting_first(question, [ranked[0], dated], Policy())[0].sentence.id == 2
+
+
+def test_an_introduction_may_give_the_office_before_the_name() -> None:
+    question = analyze("Who is Takaichi?")
+    ranked = [
+        _scored(1, "It is Lee's second visit since he met Ms Takaichi's predecessor Shigeru Ishiba.", 10.0, 0.6),
+        _scored(2, "Japanese Prime Minister Sanae Takaichi will host Lee in Nara.", 8.0, 0.1),
+    ]
+    # what the question asks for: it leads however much less likely the ranker found it
+    assert fitting_first(question, ranked, Policy())[0].sentence.id == 2

@@ -46,6 +46,7 @@ def test_what_did_lee_tell_nhk_cites_the_nhk_quote_in_both_articles(real_assista
         ("Where does Hardy-Chartrand work?", "Temple University"),
         ("What set off the quarrel between Japan and China?", "triggered by"),
         ("What did Takaichi say?", "Ms Takaichi said she told Mr Lee"),
+        ("Who is Takaichi?", "Prime Minister Sanae Takaichi"),
         ("How many times has Lee visited Japan?", "second"),
         ("What did the presidential office say?", "according to South Korea’s presidential office"),
         ("What did China do in response to Takaichi's remarks?", "responded by imposing export controls"),
@@ -56,6 +57,13 @@ def test_answers_quote_the_sentence_that_answers(real_assistant, question: str, 
     assert_verifiable(answer)
     assert answer.found
     assert expected in answer.citations[0].text
+
+
+def test_a_bare_when_follows_up_the_previous_question(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    first = real_assistant.ask("What did Yoon declare?")
+    answer = real_assistant.ask("When?", [{"question": first.question, "resolved_question": first.resolved_question}])
+    assert_verifiable(answer)
+    assert answer.found and "December 2024" in answer.citations[0].text
 
 
 def test_a_date_question_is_not_led_by_a_date_about_something_else(real_assistant) -> None:  # type: ignore[no-untyped-def]
