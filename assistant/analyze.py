@@ -17,7 +17,8 @@ _NAME = re.compile(
 )
 _LEADING = frozenset(
     "What When Where Who Whom Whose Why How Which Did Do Does Is Are Was Were Has Have Had Can Could "
-    "Will Would Should In On At And But Tell Name List According Give Describe Explain".split()
+    "Will Would Should In On At And But Tell Name List According Give Describe Explain Summarize Summarise "
+    "Outline Please Show Find Compare".split()
 )
 _TITLES = frozenset("Mr Ms Mrs Dr Prof President Prime Minister Professor Sir Chancellor Leader".split())
 _PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|it|its|this|that|there)\b", re.I)
@@ -267,8 +268,20 @@ _META = frozenset(
 _EVENT_FRAME = re.compile(r"\b(?:take|takes|took|taken|taking)\s+place\b|\b(?:happen|occur)\w*", re.I)
 
 
+# A request rather than a question: 'Summarize the summit' asks about the summit.
+_REQUEST = re.compile(
+    r"^\s*(?:please\s+)?(?:summari[sz]e|outline|give (?:me )?(?:an overview|a summary) of|"
+    r"tell me (?:more )?about|what about|an overview of|a summary of)\b",
+    re.I,
+)
+
+
 def _frame_terms(text: str) -> frozenset[str]:
-    return frozenset(t for m in _EVENT_FRAME.finditer(text) for t in terms(m.group()))
+    frames = [m.group() for m in _EVENT_FRAME.finditer(text)]
+    request = _REQUEST.match(without_opening(text))
+    if request:
+        frames.append(request.group())
+    return frozenset(t for frame in frames for t in terms(frame))
 
 
 def analyze(text: str, history: Sequence[str | Mapping[str, object]] = ()) -> Question:

@@ -103,6 +103,13 @@ def test_what_else_did_he_say_keeps_its_speaker() -> None:
     assert q.speaker == ("lee",)
 
 
+def test_a_request_asks_about_its_topic() -> None:
+    q = analyze("Summarize the summit")
+    assert q.terms == ("summit",) and q.names == ()
+    assert analyze("Please give me an overview of the talks").terms == ("talk",)
+    assert analyze("What about Trump?").terms == ("trump",)
+
+
 def test_name_particles_are_whole_words() -> None:
     # 'al', 'de', 'of' join a name only as words: not the start of 'already' or 'decided'
     assert names_in("Have Seoul and Tokyo already pledged?") == ["Seoul", "Tokyo"]
