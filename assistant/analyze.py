@@ -145,8 +145,10 @@ _ORDINAL = (
 
 # 'What is the population of Nara?' asks for a number as surely as 'How many people …'.
 _MEASURE = re.compile(
-    r"what(?:'s| is| was| are| were| will be)? the (?:current |total |estimated |approximate )?"
+    r"what(?:'s| is| was| are| were| will be)? (?:the (?:current |total |estimated |approximate )?"
     r"(?:population|number|death toll|toll|turnout|price|cost|budget|salary|height|length|area|size|age)\s+of\b"
+    r"|(?:[\w.-]+\s){0,3}?[\w.-]+['’]s? (?:current |total |estimated )?"  # 'What is Lee's age?'
+    r"(?:population|death toll|turnout|price|cost|budget|salary|height|length|area|size|age)\b)"
 )
 
 
@@ -158,6 +160,8 @@ def quantity_pattern(text: str) -> re.Pattern[str] | None:
         if t.startswith(opening):
             return re.compile(pattern, re.I)
     if _MEASURE.match(t):
+        if re.search(r"\bage\b", t):
+            return re.compile(_UNITS["how old"], re.I)
         # a figure, not 'the two leaders'
         return re.compile(r"\d|\b(?:hundreds?|thousands?|millions?|billions?|trillions?|dozens?)\b", re.I)
     if re.match(r"how many times\b", t):

@@ -72,9 +72,10 @@ def _context(searcher: Searcher, ranked: list[Scored]) -> str | None:
 
 def fits(question: Question, candidate: Scored) -> bool:
     """Whether a sentence holds the kind of answer the question asks for: a date for 'when',
-    that kind of quantity for 'how many people', the future for 'when is the next …'."""
-    if _NEXT.search(question.text) and not _FORWARD.search(candidate.sentence.text):
-        return False  # 'when is the next …' is not answered by what happened last time
+    that kind of quantity for 'how many people', the future for 'when is the next …' and
+    'when will …'."""
+    if _NEXT.search(without_opening(question.text)) and not _FORWARD.search(candidate.sentence.text):
+        return False  # 'when is the next …', 'when will …' are not answered by what happened last time
     return holds_kind(question, candidate)
 
 
@@ -179,7 +180,7 @@ def _has_number(text: str, number: str) -> bool:
     return any(m.replace(",", "") == digits for m in _NUMBER.findall(text))
 
 
-_NEXT = re.compile(r"\bnext\b(?!\s+to\b)|\bupcoming\b|\bin the future\b", re.I)
+_NEXT = re.compile(r"\bnext\b(?!\s+to\b)|\bupcoming\b|\bin the future\b|^\s*(?:when|where) will\b", re.I)
 _FORWARD = re.compile(r"\b(?:will|next|upcoming|plans?|planned|scheduled|expected to|to be held)\b", re.I)
 
 

@@ -130,11 +130,15 @@ def terms(text: str) -> list[str]:
     return list(_terms(text))
 
 
+_US = re.compile(r"\bUS\b")
+
+
 @lru_cache(maxsize=200_000)
 def _terms(text: str) -> tuple[str, ...]:
     # Index builds ask for a sentence's terms several times (BM25, coverage, features).
     out: list[str] = []
-    for match in _WORD.finditer(text.lower()):
+    # 'US' is the United States, as 'U.S.' is; lower-cased it would be the pronoun
+    for match in _WORD.finditer(_US.sub("U.S", text).lower()):
         word = match.group().replace("’", "'")
         if word.endswith("'s"):
             word = word[:-2]

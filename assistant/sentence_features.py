@@ -36,6 +36,9 @@ _REASON = re.compile(
 
 
 _TELL = re.compile(r"tell|tells|told|telling", re.I)
+_AFTER_PREPOSITION = re.compile(
+    r"\b(?:to|towards|toward|with|about|on|in|at|from|against|of|for|over|into|than|between|among)\s+(?:the\s+)?$", re.I
+)
 
 
 def _speakers(text: str) -> frozenset[str]:
@@ -47,13 +50,18 @@ def _speakers(text: str) -> frozenset[str]:
     for m in _SPEAKER_WINDOW.finditer(text):
         inverted = m.group(1).rstrip().endswith((",", "”", '"'))  # '…,” said Lee', '…, said Lee'
         after_verb = m.group(3) if inverted and not _TELL.fullmatch(m.group(2)) else None
-        for side, right in ((m.group(1), False), (after_verb, True)):
+        # before the verb, the speaker comes after the quotation: '“… South Korea as well,” Mr X told'
+        before_verb = re.split(r"[”\"]", m.group(1))[-1]
+        offset = m.end(1) - len(before_verb)
+        for side, right in ((before_verb, False), (after_verb, True)):
             if side is None:
                 continue
             side = _QUOTED.sub(" ", side)
             for name in _NAME.finditer(side):
                 if right and side[: name.start()].strip():
                     break
+                if not right and _AFTER_PREPOSITION.search(text[: offset + name.start()]):
+                    continue  # '… towards North Korea, and has said': not who spoke
                 after = side[name.end() : name.end() + 2]
                 if after.startswith(("’s", "'s")):
                     continue

@@ -67,6 +67,13 @@ def test_how_many_times_is_answered_by_a_count_or_an_ordinal() -> None:
     assert not pattern.search("Lee visited Japan in August 2025")
 
 
+def test_a_possessive_measure_asks_for_a_figure() -> None:
+    assert answer_type("What is Lee's age?") == "number"
+    age = quantity_pattern("What is Lee's age?")
+    assert age is not None and age.search("Lee, 61, said") and not age.search("since August 2025")
+    assert answer_type("What is Lee's position?") == "none"
+
+
 def test_questions_that_ask_for_no_quantity_have_no_pattern() -> None:
     assert quantity_pattern("Who is hosting the summit?") is None
 

@@ -105,6 +105,10 @@ def test_a_follow_up_is_resolved_from_the_earlier_question(real_assistant) -> No
         "What did Lee say in 1998?",
         "Did Lee and Takaichi sign a trade agreement?",
         "qwzx vbnm plok",
+        "When will Takaichi visit South Korea?",  # not by his past visits to Japan
+        "What is Lee's age?",  # not by 'August 2025'
+        "What did the US say about the summit?",
+        "What did North Korea say?",  # '… dovish towards North Korea, and has said …' is Lee speaking
     ],
 )
 def test_what_the_sources_do_not_say_is_refused_with_the_closest_passages(real_assistant, question: str) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,11 @@ def test_irregular_forms_match_their_base() -> None:
     assert terms("Lee met Takaichi")[1] == terms("to meet")[0]
 
 
+def test_us_in_capitals_is_the_united_states() -> None:
+    assert terms("US allies") == terms("U.S. allies") == ["us", "alli"]
+    assert terms("let us go") == ["let", "go"]
+
+
 def test_a_noun_naming_an_act_matches_its_verb() -> None:
     assert terms("China's response") == terms("China responded")
     assert terms("decisions, speeches and losses") == terms("decided, spoke and lost")

@@ -17,6 +17,8 @@ from assistant.sentence_features import _speakers, _text_features
         # who listened, who is spoken about and who is reported on do not speak
         ("Ms Takaichi said she told Mr Lee that, “both countries should cooperate”.", {"takaichi"}),
         ("Analysts said Lee would go to Tokyo.", set()),
+        ("Mr Lee is more dovish towards North Korea, and has said so.", set()),
+        ("“It will hit South Korea as well,” Mr Hardy-Chartrand told AFP.", {"hardi", "chartrand"}),
         ("The speech was described in Mr Yoon’s memoir.", set()),
     ],
 )
