@@ -106,7 +106,7 @@ def answer_type(text: str) -> AnswerType:
     ):
         return "place"
     if _SPEECH.search(t) and re.sub(r"^what else\b", "what", t).startswith(
-        ("what did", "what does", "what has", "what have", "how did", "what was said")
+        ("what did", "what does", "what do", "what has", "what have", "how did", "what was said")
     ):
         return "quote"
     if _WHO_IS_NAMED.match(without_opening(text)):
@@ -190,7 +190,7 @@ def names_in(text: str) -> list[str]:
 def speaker_of(text: str) -> list[str]:
     """For 'what did X say/tell …', the words of X."""
     m = re.match(
-        r"\s*(?:what|how)(?:\s+else)?\s+(?:did|does|has|have|was)\s+(.+?)\s+" + _SPEECH.pattern,
+        r"\s*(?:what|how)(?:\s+else)?\s+(?:did|does|do|has|have|was)\s+(.+?)\s+" + _SPEECH.pattern,
         without_opening(text),
         re.I,
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from assistant.analyze import Question, names_in, quantity_pattern, without_opening
 from assistant.lexical import metonym_terms, terms
 from assistant.retrieve import Scored, Searcher
+from assistant.sentence_features import PRONOUN_SPEAKER_AFTER
 from assistant.types import Answer, Citation, PassageHit, Sentence, Statement
 
 NOT_FOUND = "The sources don't say. The closest passages are listed below; none of them answers the question."
@@ -198,10 +199,22 @@ def compose(
     by_id = {sentence.id: (sentence, score) for group in groups for sentence, score in group}
     citations = [_citation(searcher, number[sid], *by_id[sid]) for _, sid in cited]
     statements = [
-        Statement(group[0][0].text, tuple(sorted(number[sentence.id] for sentence, _ in group))) for group in groups
+        Statement(_shown(group), tuple(sorted(number[sentence.id] for sentence, _ in group))) for group in groups
     ]
     text = " ".join(f"{s.text} " + "".join(f"[{i}]" for i in s.citations) for s in statements)
     return Answer(question.text, True, text, tuple(citations), passages, tuple(statements), question.resolved)
+
+
+def _shown(group: list[tuple[Sentence, float]]) -> str:
+    """The text a statement shows: its lead's, unless the lead is a quotation closed by '…,
+    he said' and another source's sentence saying the same names the speaker ('…,"
+    President Lee told Japanese public broadcaster NHK'). Both stay cited."""
+    lead = group[0][0].text
+    if lead[:1] in '"“' and PRONOUN_SPEAKER_AFTER.search(lead):
+        for twin, _ in group[1:]:
+            if _SAID.search(twin.text) and not PRONOUN_SPEAKER_AFTER.search(twin.text):
+                return twin.text
+    return lead
 
 
 def evidence_window(

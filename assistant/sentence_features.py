@@ -29,6 +29,10 @@ _SPEECH = re.compile(
 # A speaker stands within a few words of the speech verb, and not as a possessive.
 _SPEAKER_WINDOW = re.compile(r"((?:\S+\s+){0,6})(" + _SPEECH.pattern + r")((?:\s+\S+){0,6})", re.I)
 _PRONOUN_SPEAKER = re.compile(r"\b(?:he|she|they)\s+(?:said|says|told|added|noted|warned|stressed|argued)\b", re.I)
+# '“…,” he said.': words whose speaker only the sentence before names
+PRONOUN_SPEAKER_AFTER = re.compile(
+    r"[,”\"]\s*(?:he|she|they)\s+(?:said|says|told|added|noted|warned|stressed|argued)\b"
+)
 PRONOUN_START = re.compile(r"[\"“‘']?(?:It|Its|They|Their|Them|He|His|She|Her|This|These|Those|That|There)\b")
 _REASON = re.compile(
     r"\b(?:because|due to|in order to|so that|as a result|after|amid|triggered|since|aimed at|intended)\b", re.I
@@ -66,7 +70,17 @@ def _speakers(text: str) -> frozenset[str]:
                 if after.startswith(("’s", "'s")):
                     continue
                 out.update(terms(name.group()))
+    out.update(t for m in _GROUP_SPEAKER.finditer(text) for t in terms(m.group(1)))
     return frozenset(out)
+
+
+# Speakers news names by their role, not their name: 'officials say', 'analysts said'.
+_GROUP_SPEAKER = re.compile(
+    r"\b(officials?|analysts?|observers?|experts?|diplomats?|sources|critics|residents|witnesses|"
+    r"police|authorities|spokes(?:man|men|woman|women|person|people))\s+(?:also\s+|have\s+|had\s+)?"
+    r"(?:say|says|said|told|tell|warned|warn|noted|note|added|stressed|argued|believe|believed)\b",
+    re.I,
+)
 
 
 _QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
@@ -101,7 +115,7 @@ def _according_to(text: str) -> frozenset[str]:
 
 def _text_features(text: str) -> dict[str, object]:
     according = _according_to(text)
-    speech = bool(_SPEECH.search(text)) or bool(according)
+    speech = bool(_SPEECH.search(text)) or bool(according) or bool(_GROUP_SPEAKER.search(text))
     return {
         "date": bool(_DATE.search(text)),
         "number": bool(_NUMBER.search(text)),

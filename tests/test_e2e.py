@@ -47,6 +47,7 @@ def test_what_did_lee_tell_nhk_cites_the_nhk_quote_in_both_articles(real_assista
         ("What set off the quarrel between Japan and China?", "triggered by"),
         ("What did Takaichi say?", "Ms Takaichi said she told Mr Lee"),
         ("Who is Takaichi?", "Prime Minister Sanae Takaichi"),
+        ("What did officials say the talks would focus on?", "officials say talks will likely focus"),
         ("How many times has Lee visited Japan?", "second"),
         ("What did the presidential office say?", "according to South Korea’s presidential office"),
         ("What did China do in response to Takaichi's remarks?", "responded by imposing export controls"),
@@ -71,6 +72,15 @@ def test_a_date_question_is_not_led_by_a_date_about_something_else(real_assistan
     answer = real_assistant.ask("When did Lee visit Beijing?")
     assert_verifiable(answer)
     assert not answer.found or "Beijing" in answer.citations[0].text
+
+
+def test_a_statement_shows_the_source_that_names_the_speaker(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    # AFP closes the quotation with "he said"; the other source names President Lee
+    answer = real_assistant.ask("Who said confrontation between China and Japan is undesirable?")
+    assert_verifiable(answer)
+    first = answer.statements[0]
+    assert "President Lee told" in first.text and len(first.citations) == 2
+    assert first.text in {c.text for c in answer.citations if c.id in first.citations}
 
 
 def test_asked_what_someone_said_every_statement_is_their_words(real_assistant) -> None:  # type: ignore[no-untyped-def]

@@ -16,8 +16,10 @@ from assistant.sentence_features import _speakers, _text_features
         ('"We will go," said Lee.', {"lee"}),
         # who listened, who is spoken about and who is reported on do not speak
         ("Ms Takaichi said she told Mr Lee that, “both countries should cooperate”.", {"takaichi"}),
-        ("Analysts said Lee would go to Tokyo.", set()),
+        ("Analysts said Lee would go to Tokyo.", {"analyst"}),  # not Lee
         ("Mr Lee is more dovish towards North Korea, and has said so.", set()),
+        ("Privately, officials say talks will focus on the crisis.", {"offici"}),
+        ("They will compare notes on Washington, analysts said.", {"analyst"}),
         ("“It will hit South Korea as well,” Mr Hardy-Chartrand told AFP.", {"hardi", "chartrand"}),
         ("The speech was described in Mr Yoon’s memoir.", set()),
     ],
