@@ -182,7 +182,13 @@ def _has_number(text: str, number: str) -> bool:
 
 
 _NEXT = re.compile(r"\bnext\b(?!\s+to\b)|\bupcoming\b|\bin the future\b|^\s*(?:when|where) will\b", re.I)
-_FORWARD = re.compile(r"\b(?:will|next|upcoming|plans?|planned|scheduled|expected to|to be held)\b", re.I)
+_FORWARD = re.compile(
+    r"\b(?:will|next|upcoming|plans?|planned|scheduled|expected to|to be held)\b"
+    # a plan or promise ('agreed to build a bridge by 2030')
+    r"|\b(?:agreed|agrees|aims?|aimed|intends?|intended|set|due|pledged|promised|vowed|hopes?|hoped)\s+to\s+\w"
+    r"|\bby\s+(?:the\s+end\s+of\s+)?(?:19|20)\d\d\b",
+    re.I,
+)
 
 
 def compose(

@@ -131,3 +131,12 @@ def test_an_introduction_may_give_the_office_before_the_name() -> None:
     ]
     # what the question asks for: it leads however much less likely the ranker found it
     assert fitting_first(question, ranked, Policy())[0].sentence.id == 2
+
+
+def test_when_will_is_answered_by_the_future_or_a_plan() -> None:
+    from assistant.answer import fits
+
+    question = analyze("When will the bridge be built?")
+    assert fits(question, _scored(1, "The leaders agreed to build a bridge by 2030.", 10.0, 0.5, type_match=1.0))
+    assert fits(question, _scored(1, "The bridge will open on Jan 13.", 10.0, 0.5, type_match=1.0))
+    assert not fits(question, _scored(1, "A bridge was built in August 2025.", 10.0, 0.5, type_match=1.0))
