@@ -149,11 +149,14 @@ def fitting_first(
     holds; else as they were."""
     intro = introduced(question)
     ratio = 0.0 if intro is not None else policy.fit_ratio
+    best_names: frozenset[str] | None = None
     for i, candidate in enumerate(ranked[: policy.fit_window]):
         if _leads(question, candidate, intro, policy):
             if i == 0 or candidate.prob < ratio * ranked[0].prob:
                 return ranked
-            if _names_in(question, ranked[0], searcher) - _names_in(question, candidate, searcher):
+            if best_names is None:
+                best_names = _names_in(question, ranked[0], searcher)
+            if best_names - _names_in(question, candidate, searcher):
                 continue  # 'When did Lee visit Beijing?' is not led by a date of his visit to Japan
             # it leads the answer, so it counts as the strongest evidence
             return [replace(candidate, score=ranked[0].score), *ranked[:i], *ranked[i + 1 :]]
