@@ -40,6 +40,7 @@ class Question:
     names: tuple[str, ...]  # proper names, lower-cased terms of each
     answer_type: AnswerType
     speaker: tuple[str, ...]  # terms of the person whose words are asked for
+    sources: tuple[str, ...] = ()  # doc ids the question is about ('What does the CRBC article say …'), all if empty
 
 
 _TIME_ASKED = re.compile(

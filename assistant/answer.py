@@ -299,7 +299,7 @@ def _select(
         )
         group = [(cited, cand.score)]
         used.update(m.id for m in members)
-        for twin, similarity in _twins(searcher, cand.sentence, policy):
+        for twin, similarity in _twins(searcher, cand.sentence, policy, question.sources):
             if twin.id not in used:
                 group.append((twin, cand.score * similarity))
                 used.add(twin.id)
@@ -309,7 +309,7 @@ def _select(
             score = scores.get(follow.id, cand.score * 0.99)
             continued = [(follow, score)]
             used.add(follow.id)
-            for twin, similarity in _twins(searcher, follow, policy):
+            for twin, similarity in _twins(searcher, follow, policy, question.sources):
                 if twin.id not in used:
                     continued.append((twin, score * similarity))
                     used.add(twin.id)
@@ -334,8 +334,10 @@ def _continuation(searcher: Searcher, sentence: Sentence) -> Sentence | None:
 _SAID = re.compile(r"\b(?:said|says|told|tells|added|stressed|noted|warned)\b")
 
 
-def _twins(searcher: Searcher, sentence: Sentence, policy: Policy) -> list[tuple[Sentence, float]]:
-    """Sentences of other documents that say the same as ``sentence``."""
+def _twins(
+    searcher: Searcher, sentence: Sentence, policy: Policy, sources: tuple[str, ...] = ()
+) -> list[tuple[Sentence, float]]:
+    """Sentences of other documents (of ``sources`` only, if given) that say the same as ``sentence``."""
     row = searcher.row_of_id[sentence.id]
     index = searcher.data.sentence_vectors
     # the FAISS index already holds these vectors: an 8-nearest search, not a pass over all rows
@@ -347,7 +349,7 @@ def _twins(searcher: Searcher, sentence: Sentence, policy: Policy) -> list[tuple
             continue
         r = searcher.row_of_id[int(sid)]
         other = searcher.rows[r]
-        if other.doc_id in seen_docs:
+        if other.doc_id in seen_docs or (sources and other.doc_id not in sources):
             continue
         if sim >= policy.same_as or _jaccard(searcher, row, r) >= policy.same_terms:
             out.append((other, float(max(sim, 0.0))))

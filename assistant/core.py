@@ -100,7 +100,7 @@ class Assistant:
         text = validate_question(question)
         state = self._state
         store.single_threaded()
-        q = analyze(text, history)
+        q = state.searcher.scoped(analyze(text, history))
         ranked = state.searcher.rank(q)
         return compose(q, ranked, state.searcher, k=k or self.config.k)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.analyze import Question
+from assistant.analyze import Question, names_in
 from assistant.embed import Embedder, embed_query
 from assistant.lexical import LexicalIndex, metonym_terms, terms, with_countries
 from assistant.sentence_features import PRONOUN_START, TextFeatures
@@ -63,6 +64,13 @@ class Searcher:
             self.passage_vectors[[self.passage_row_of_id[int(i)] for i in pids]] = pvectors
         by_doc_pos = {(p.doc_id, pos): n for n, p in enumerate(self.passages) for pos in range(p.first, p.last + 1)}
         self.passage_of_row = np.array([by_doc_pos[(s.doc_id, s.position)] for s in rows], dtype=np.int64)
+        self.doc_index = {doc_id: i for i, doc_id in enumerate(sorted(data.sentences))}
+        self.doc_of_row = np.array([self.doc_index[s.doc_id] for s in rows], dtype=np.int64)
+        # who published or credited each article: 'the CRBC article' names a source, not content
+        self.source_names = {
+            doc_id: [terms(name) for name in (doc.meta.publisher, doc.meta.credit) if name]
+            for doc_id, doc in data.documents.items()
+        }
         self.starts = np.array([s.start for s in rows], dtype=np.int64)
         self.ends = np.array([s.end for s in rows], dtype=np.int64)
         # runs of body sentences that follow each other in their document, with nothing
@@ -117,6 +125,8 @@ class Searcher:
         if not self.rows:
             return []
         rows, features, extra = self.features_for(question, vector)
+        if not rows:
+            return []
         scores = features @ self._weight_vector
         probs = np.exp(scores - scores.max())
         probs /= probs.sum()
@@ -150,11 +160,18 @@ class Searcher:
             dense_s, dense_p = np.maximum(dense_s, variant_s), np.maximum(dense_p, variant_p)
         bm25_s = _unit(self.lexical.scores(question.terms))
         bm25_p = _unit(self.passage_lexical.scores(question.terms))
-        if bm25_s.any():
-            candidates.update(np.argsort(-bm25_s)[:_K_DENSE].tolist())
-        if bm25_p.any():
-            for p in np.argsort(-bm25_p)[:_K_PASSAGES]:
-                candidates.update(self.rows_of_passage[p])
+        if question.sources:
+            # only those articles: their best rows by similarity and BM25 are the candidates
+            allowed = np.isin(self.doc_of_row, [self.doc_index[d] for d in question.sources if d in self.doc_index])
+            candidates = set()
+            for scores in (dense_s, bm25_s):
+                candidates.update(r for r in np.argsort(-np.where(allowed, scores, -np.inf))[:_K_DENSE] if allowed[r])
+        else:
+            if bm25_s.any():
+                candidates.update(np.argsort(-bm25_s)[:_K_DENSE].tolist())
+            if bm25_p.any():
+                for p in np.argsort(-bm25_p)[:_K_PASSAGES]:
+                    candidates.update(self.rows_of_passage[p])
         idf = {t: self.lexical.idf(t) for t in set(question.terms)}
         total_idf = sum(idf.values()) or 1.0
         rows = sorted(candidates)
@@ -205,6 +222,37 @@ class Searcher:
         if rows:
             features[:, BASE:] = _interactions(features[:, :BASE], self.passage_of_row[rows])
         return rows, features, extra
+
+    def scoped(self, question: Question) -> Question:
+        """The question restricted to the articles it names as a source by their publisher
+        or credit ('What does the CRBC article say about Trump?', 'What did CRBC News report
+        …', 'according to CRBC'), that name taken out of what is searched and out of the
+        speakers: a source is not a person quoted. A source every article shares keeps all."""
+        text = question.resolved
+        for name in names_in(text):
+            wanted = terms(name)
+            if not wanted or not _as_source(text, name, wanted, question.speaker):
+                continue
+            docs = tuple(
+                sorted(
+                    d
+                    for d, names in self.source_names.items()
+                    if any(wanted == n or wanted == [t for t in n if t not in _GENERIC] for n in names)
+                )
+            )
+            if not docs:
+                continue
+            dropped = set(wanted)
+            quoted = bool(set(question.speaker) & dropped)
+            return replace(
+                question,
+                terms=tuple(t for t in question.terms if t not in dropped),
+                names=tuple(t for t in question.names if t not in dropped),
+                speaker=() if quoted else question.speaker,
+                answer_type="none" if quoted and question.answer_type == "quote" else question.answer_type,
+                sources=docs if len(docs) < len(self.source_names) else (),
+            )
+        return question
 
     def _candidates(self, q: np.ndarray) -> tuple[set[int], np.ndarray, np.ndarray]:
         qv = q.reshape(1, -1).astype(np.float32)
@@ -259,6 +307,19 @@ class Searcher:
         order = sorted(seen.items(), key=lambda kv: -kv[1])[:k]
         by_id = {p.id: p for p in self.passages}
         return [(by_id[pid], score) for pid, score in order]
+
+
+_GENERIC = frozenset(terms("news agency network media online newspaper"))
+_WORK = r"(?:article|articles|story|stories|report|reports|piece|coverage)\b"
+
+
+def _as_source(text: str, name: str, wanted: list[str], speaker: tuple[str, ...]) -> bool:
+    """Whether ``name`` is asked about as a source: 'the CRBC article', 'CRBC's report',
+    'according to CRBC', or the speaker of 'What does CRBC News say/report …'."""
+    n = re.escape(name)
+    if re.search(rf"{n}(?:['’]s)?\s+{_WORK}|\baccording to\s+(?:the\s+)?{n}", text, re.I):
+        return True
+    return bool(speaker) and set(wanted) <= set(speaker)
 
 
 def _interactions(base: np.ndarray, passage: np.ndarray) -> np.ndarray:

@@ -174,3 +174,13 @@ def test_a_measure_question_wants_a_figure() -> None:
     assert wanted is not None
     assert wanted.search("Nara has 1.3 million residents")
     assert not wanted.search("The two leaders are in Nara")
+
+
+def test_a_name_is_asked_about_as_a_source_only_in_source_words() -> None:
+    from assistant.retrieve import _as_source
+
+    assert _as_source("What does the CRBC article say?", "CRBC", ["crbc"], ("crbc", "articl"))
+    assert _as_source("What is in CRBC's report?", "CRBC", ["crbc"], ())
+    assert _as_source("According to CRBC News, who came?", "CRBC News", ["crbc", "news"], ())
+    assert _as_source("What did CRBC News say?", "CRBC News", ["crbc", "news"], ("crbc", "news"))
+    assert not _as_source("What did Hardy-Chartrand tell AFP?", "AFP", ["afp"], ("hardi", "chartrand"))

@@ -74,6 +74,29 @@ def test_a_date_question_is_not_led_by_a_date_about_something_else(real_assistan
     assert not answer.found or "Beijing" in answer.citations[0].text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does the CRBC article say about shuttle diplomacy?",
+        "Does the CRBC article mention martial law?",
+        "What does CRBC News report about Trump?",
+    ],
+)
+def test_a_question_about_one_source_cites_only_that_source(real_assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    # CRBC News published one of the two articles (seeds/metadata.json); both are credited to AFP
+    answer = real_assistant.ask(question)
+    assert_verifiable(answer)
+    assert answer.found
+    assert {c.doc_id for c in answer.citations} == {CRBC}
+    assert {p.doc_id for p in answer.passages} == {CRBC}
+
+
+def test_a_source_every_article_shares_keeps_them_all(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = real_assistant.ask("What does the AFP article say about Trump?")
+    assert_verifiable(answer)
+    assert answer.found and "Trump" in answer.citations[0].text
+
+
 def test_a_statement_shows_the_source_that_names_the_speaker(real_assistant) -> None:  # type: ignore[no-untyped-def]
     # AFP closes the quotation with "he said"; the other source names President Lee
     answer = real_assistant.ask("Who said confrontation between China and Japan is undesirable?")
