@@ -80,12 +80,27 @@ def fits(question: Question, candidate: Scored) -> bool:
     return holds_kind(question, candidate)
 
 
-def holds_kind(question: Question, candidate: Scored) -> bool:
-    """A date for 'when', that kind of quantity for 'how many people'."""
+def holds_kind(question: Question, candidate: Scored, relative: bool = True) -> bool:
+    """A date for 'when' (or, if ``relative``, a time told from another, 'days after'; not
+    for 'on what day'), that kind of quantity for 'how many people'."""
     wanted = quantity_pattern(question.text)
     if wanted is not None and not wanted.search(candidate.sentence.text):
         return False
-    return question.answer_type != "date" or bool(candidate.type_match)
+    if question.answer_type != "date" or candidate.type_match:
+        return True
+    return (
+        relative
+        and _WHEN.match(without_opening(question.text)) is not None
+        and bool(_RELATIVE.search(candidate.sentence.text))
+    )
+
+
+_WHEN = re.compile(r"\s*when\b", re.I)
+_RELATIVE = re.compile(
+    r"\b(?:days|weeks|months|years|(?:a|one|two|three|four|five|six|several|few|\d+) (?:day|week|month|year)s?) "
+    r"(?:after|before|ago|earlier|later)\b",
+    re.I,
+)
 
 
 # What a question about who someone is asks besides the name: 'Where does X work?'
@@ -123,7 +138,10 @@ def _leads(question: Question, candidate: Scored, intro: re.Pattern[str] | None,
     what someone said, their words."""
     if question.speaker and question.answer_type == "quote" and candidate.speaker < policy.min_speaker:
         return False
-    return holds_kind(question, candidate) and (intro is None or bool(intro.search(candidate.sentence.text)))
+    # a date leads before a time told from another ('on Jan 5' before 'days after')
+    return holds_kind(question, candidate, relative=False) and (
+        intro is None or bool(intro.search(candidate.sentence.text))
+    )
 
 
 def _names_in(question: Question, candidate: Scored, searcher: Searcher | None) -> frozenset[str]:

@@ -140,3 +140,12 @@ def test_when_will_is_answered_by_the_future_or_a_plan() -> None:
     assert fits(question, _scored(1, "The leaders agreed to build a bridge by 2030.", 10.0, 0.5, type_match=1.0))
     assert fits(question, _scored(1, "The bridge will open on Jan 13.", 10.0, 0.5, type_match=1.0))
     assert not fits(question, _scored(1, "A bridge was built in August 2025.", 10.0, 0.5, type_match=1.0))
+
+
+def test_when_is_also_answered_by_a_time_told_from_another_but_what_day_is_not() -> None:
+    from assistant.answer import holds_kind
+
+    relative = _scored(1, "The meeting comes days after Lee visited Beijing.", 10.0, 0.5)
+    assert holds_kind(analyze("When did Lee visit Beijing?"), relative)
+    assert not holds_kind(analyze("On what day did Lee visit Beijing?"), relative)
+    assert not holds_kind(analyze("When did Lee visit Beijing?"), _scored(1, "Lee visited Beijing.", 10.0, 0.5))
