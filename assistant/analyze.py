@@ -70,6 +70,15 @@ def without_opening(text: str) -> str:
     return _OPENING.sub("", text, count=1)
 
 
+_ELSE = re.compile(r"^(\s*(?:what|who|where|when|how))\s+else\b", re.I)
+
+
+def _plain(text: str) -> str:
+    """The question without its opening and without 'else': 'And what else did he say …'
+    asks, of what is left, what 'What did he say …' asks."""
+    return _ELSE.sub(r"\1", without_opening(text), count=1)
+
+
 # 'What set off the row?' asks why the row began.
 _CAUSE = re.compile(
     r"what(?:'s| is| was| were| are)? (?:the )?(?:main |real |immediate )?(?:caus|reason|trigger|prompt|spark|drove|drive|"
@@ -85,7 +94,8 @@ _WHO_IS_NAMED = re.compile(
 
 def answer_type(text: str) -> AnswerType:
     """The kind of answer a wh-question expects, from its first words."""
-    t = without_opening(text).strip().lower()
+    plain = _plain(text)
+    t = plain.strip().lower()
     if _TIME_ASKED.match(t) or t.startswith(("when", "how long ago", "since when")):
         return "date"
     if t.startswith(("how many", "how much", "what percentage", "what share", "what proportion", "how old")):
@@ -106,11 +116,11 @@ def answer_type(text: str) -> AnswerType:
         )
     ):
         return "place"
-    if _SPEECH.search(t) and re.sub(r"^what else\b", "what", t).startswith(
+    if _SPEECH.search(t) and t.startswith(
         ("what did", "what does", "what do", "what has", "what have", "how did", "what was said")
     ):
         return "quote"
-    if _WHO_IS_NAMED.match(without_opening(text)):
+    if _WHO_IS_NAMED.match(plain):
         return "none"  # 'Who is Takaichi?' asks what she is, not for another name
     if t.startswith(("who", "whom", "whose", "which person", "what person")):
         return "person"
@@ -190,11 +200,7 @@ def names_in(text: str) -> list[str]:
 
 def speaker_of(text: str) -> list[str]:
     """For 'what did X say/tell …', the words of X."""
-    m = re.match(
-        r"\s*(?:what|how)(?:\s+else)?\s+(?:did|does|do|has|have|was)\s+(.+?)\s+" + _SPEECH.pattern,
-        without_opening(text),
-        re.I,
-    )
+    m = re.match(r"\s*(?:what|how)\s+(?:did|does|do|has|have|was)\s+(.+?)\s+" + _SPEECH.pattern, _plain(text), re.I)
     return terms(m.group(1)) if m else []
 
 

@@ -52,10 +52,15 @@ def answers_question(question: Question, ranked: list[Scored], policy: Policy, c
         return False
     if _YES_NO.match(without_opening(question.text)) and best.coverage < policy.min_yes_no_coverage:
         return False  # 'Did they issue a joint statement?' needs the statement in the evidence
-    if question.speaker and question.answer_type == "quote":
+    if _asks_own_words(question):
         if not any(s.speaker >= policy.min_speaker for s in ranked[: policy.speaker_window]):
             return False
     return fits(question, best)
+
+
+def _asks_own_words(question: Question) -> bool:
+    """'What did Lee say …?': a named person's words are asked for."""
+    return bool(question.speaker) and question.answer_type == "quote"
 
 
 def _context(searcher: Searcher, ranked: list[Scored]) -> str | None:
@@ -136,7 +141,7 @@ def _leads(question: Question, candidate: Scored, intro: re.Pattern[str] | None,
     """Whether a candidate holds what the question asks for: the asked-for kind of answer;
     for a question about who someone is, that person's introduction; for a question about
     what someone said, their words."""
-    if question.speaker and question.answer_type == "quote" and candidate.speaker < policy.min_speaker:
+    if _asks_own_words(question) and candidate.speaker < policy.min_speaker:
         return False
     # a date leads before a time told from another ('on Jan 5' before 'days after')
     return holds_kind(question, candidate, relative=False) and (
@@ -148,12 +153,14 @@ def _names_in(question: Question, candidate: Scored, searcher: Searcher | None) 
     """The question's names a candidate sentence holds, with the two sentences before it when
     ``searcher`` is given ('A fort, named Fort Coligny, was built … The fort was destroyed in
     1560'); a capital stands for its country."""
-    text = candidate.sentence.text
-    if searcher is not None:
-        row = searcher.row_of_id[candidate.sentence.id]
-        before = [s for s in searcher.rows[max(0, row - 2) : row] if s.doc_id == candidate.sentence.doc_id]
-        text = " ".join([*(s.text for s in before), text])
-    return frozenset(question.names) & frozenset(terms(text) + metonym_terms(text))
+    wanted = frozenset(question.names)
+    if searcher is None:
+        text = candidate.sentence.text
+        return wanted & frozenset(terms(text) + metonym_terms(text))
+    row = searcher.row_of_id[candidate.sentence.id]
+    rows = [r for r in range(max(0, row - 2), row + 1) if searcher.rows[r].doc_id == candidate.sentence.doc_id]
+    # each row's terms, capitals' countries included, as the searcher holds them
+    return wanted & frozenset().union(*(searcher.row_terms[r] for r in rows))
 
 
 def fitting_first(
@@ -300,7 +307,7 @@ def _select(
 ) -> list[list[tuple[Sentence, float]]]:
     """The best sentences as statements; each statement also cites what other sources say
     alike. Asked what someone said, further statements are that person's words too."""
-    own_words = bool(question.speaker) and question.answer_type == "quote"
+    own_words = _asks_own_words(question)
     best = ranked[0].score
     scores = {s.sentence.id: s.score for s in ranked}
     used: set[int] = set()

@@ -36,69 +36,27 @@ _IRREGULAR = {
 
 # A noun naming an act matches its verb: "China's response" is how China responded, which
 # the stemmer leaves apart ("respons" / "respond").
+# fmt: off
 _ACTS = {
-    "respond": "response",
-    "decide": "decision",
-    "agree": "agreement",
-    "intervene": "intervention",
-    "occupy": "occupation",
-    "invade": "invasion",
-    "react": "reaction",
-    "depart": "departure",
-    "explain": "explanation",
-    "expand": "expansion",
-    "die": "death",
-    "grow": "growth",
-    "lose": "loss",
-    "speak": "speech",
-    "succeed": "success",
-    "fail": "failure",
-    "compare": "comparison",
-    "describe": "description",
-    "conclude": "conclusion",
-    "extend": "extension",
-    "destroy": "destruction",
-    "solve": "solution",
-    "marry": "marriage",
-    "persuade": "persuasion",
-    "collide": "collision",
-    "assume": "assumption",
-    "consume": "consumption",
-    "reduce": "reduction",
-    "detain": "detention",
-    "compete": "competition",
-    "oppose": "opposition",
-    "acquire": "acquisition",
-    "complain": "complaint",
-    "pursue": "pursuit",
-    "choose": "choice",
-    "argue": "argument",
-    "settle": "settlement",
-    "pay": "payment",
-    "treat": "treatment",
-    "judge": "judgment",
-    "fly": "flight",
-    "analyse": "analysis",
-    "emphasize": "emphasis",
-    "believe": "belief",
-    "include": "inclusion",
-    "prove": "proof",
-    "repeat": "repetition",
-    "enter": "entry",
+    "respond": "response", "decide": "decision", "agree": "agreement", "intervene": "intervention",
+    "occupy": "occupation", "invade": "invasion", "react": "reaction", "depart": "departure",
+    "explain": "explanation", "expand": "expansion", "die": "death", "grow": "growth", "lose": "loss",
+    "speak": "speech", "succeed": "success", "fail": "failure", "compare": "comparison",
+    "describe": "description", "conclude": "conclusion", "extend": "extension", "destroy": "destruction",
+    "solve": "solution", "marry": "marriage", "persuade": "persuasion", "collide": "collision",
+    "assume": "assumption", "consume": "consumption", "reduce": "reduction", "detain": "detention",
+    "compete": "competition", "oppose": "opposition", "acquire": "acquisition", "complain": "complaint",
+    "pursue": "pursuit", "choose": "choice", "argue": "argument", "settle": "settlement", "pay": "payment",
+    "treat": "treatment", "judge": "judgment", "fly": "flight", "analyse": "analysis", "emphasize": "emphasis",
+    "believe": "belief", "include": "inclusion", "prove": "proof", "repeat": "repetition", "enter": "entry",
 }
+# fmt: on
 _IRREGULAR.update({noun: verb for verb, noun in _ACTS.items()})
 _IRREGULAR.update({noun + ("es" if noun.endswith(("s", "ch")) else "s"): verb for verb, noun in _ACTS.items()})
-_IRREGULAR.update(
-    {
-        "analyses": "analyse",
-        "emphases": "emphasize",
-        "judgement": "judge",
-        "judgements": "judge",
-        "entries": "enter",
-        "defence": "defend",
-        "defense": "defend",
-    }
-)
+# fmt: off
+_IRREGULAR.update({"analyses": "analyse", "emphases": "emphasize", "judgement": "judge", "judgements": "judge",
+                   "entries": "enter", "defence": "defend", "defense": "defend"})
+# fmt: on
 
 # Function words and question words carry no evidence.
 STOPWORDS = frozenset(

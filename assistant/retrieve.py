@@ -66,11 +66,16 @@ class Searcher:
         self.passage_of_row = np.array([by_doc_pos[(s.doc_id, s.position)] for s in rows], dtype=np.int64)
         self.doc_index = {doc_id: i for i, doc_id in enumerate(sorted(data.sentences))}
         self.doc_of_row = np.array([self.doc_index[s.doc_id] for s in rows], dtype=np.int64)
-        # who published or credited each article: 'the CRBC article' names a source, not content
-        self.source_names = {
-            doc_id: [terms(name) for name in (doc.meta.publisher, doc.meta.credit) if name]
-            for doc_id, doc in data.documents.items()
-        }
+        # who published or credited each article ('CRBC News', or 'CRBC' alone): 'the CRBC
+        # article' names a source, not content
+        by_source: dict[tuple[str, ...], set[str]] = {}
+        for doc_id, doc in data.documents.items():
+            for name in (doc.meta.publisher, doc.meta.credit):
+                full = tuple(terms(name or ""))
+                for alias in {full, tuple(t for t in full if t not in _GENERIC)} - {()}:
+                    by_source.setdefault(alias, set()).add(doc_id)
+        self.docs_by_source = {alias: tuple(sorted(docs)) for alias, docs in by_source.items()}
+        self.n_documents = len(data.documents)
         self.starts = np.array([s.start for s in rows], dtype=np.int64)
         self.ends = np.array([s.end for s in rows], dtype=np.int64)
         # runs of body sentences that follow each other in their document, with nothing
@@ -228,19 +233,13 @@ class Searcher:
         or credit ('What does the CRBC article say about Trump?', 'What did CRBC News report
         …', 'according to CRBC'), that name taken out of what is searched and out of the
         speakers: a source is not a person quoted. A source every article shares keeps all."""
+        if not self.docs_by_source:
+            return question
         text = question.resolved
         for name in names_in(text):
             wanted = terms(name)
-            if not wanted or not _as_source(text, name, wanted, question.speaker):
-                continue
-            docs = tuple(
-                sorted(
-                    d
-                    for d, names in self.source_names.items()
-                    if any(wanted == n or wanted == [t for t in n if t not in _GENERIC] for n in names)
-                )
-            )
-            if not docs:
+            docs = self.docs_by_source.get(tuple(wanted), ())
+            if not docs or not _as_source(text, name, wanted, question.speaker):
                 continue
             dropped = set(wanted)
             quoted = bool(set(question.speaker) & dropped)
@@ -250,7 +249,7 @@ class Searcher:
                 names=tuple(t for t in question.names if t not in dropped),
                 speaker=() if quoted else question.speaker,
                 answer_type="none" if quoted and question.answer_type == "quote" else question.answer_type,
-                sources=docs if len(docs) < len(self.source_names) else (),
+                sources=docs if len(docs) < self.n_documents else (),
             )
         return question
 

@@ -28,11 +28,10 @@ _SPEECH = re.compile(
 )
 # A speaker stands within a few words of the speech verb, and not as a possessive.
 _SPEAKER_WINDOW = re.compile(r"((?:\S+\s+){0,6})(" + _SPEECH.pattern + r")((?:\s+\S+){0,6})", re.I)
-_PRONOUN_SPEAKER = re.compile(r"\b(?:he|she|they)\s+(?:said|says|told|added|noted|warned|stressed|argued)\b", re.I)
+_PRONOUN_SAID = r"(?:he|she|they)\s+(?:said|says|told|added|noted|warned|stressed|argued)\b"
+_PRONOUN_SPEAKER = re.compile(r"\b" + _PRONOUN_SAID, re.I)
 # '“…,” he said.': words whose speaker only the sentence before names
-PRONOUN_SPEAKER_AFTER = re.compile(
-    r"[,”\"]\s*(?:he|she|they)\s+(?:said|says|told|added|noted|warned|stressed|argued)\b"
-)
+PRONOUN_SPEAKER_AFTER = re.compile(r"[,”\"]\s*" + _PRONOUN_SAID)
 PRONOUN_START = re.compile(r"[\"“‘']?(?:It|Its|They|Their|Them|He|His|She|Her|This|These|Those|That|There)\b")
 _REASON = re.compile(
     r"\b(?:because|due to|in order to|so that|as a result|after|amid|triggered|since|aimed at|intended)\b", re.I
