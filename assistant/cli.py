@@ -235,14 +235,13 @@ def add(docs: Path, index: Path, model: str | None, max_file_mb: float, paths: t
     with _errors():
         config = _config(docs, index, model, max_file_bytes=int(max_file_mb * 1024 * 1024))
         assistant = _open(config)
-        bars = _Bars(enabled=True)
+        bars = _Bars(enabled=sys.stderr.isatty())  # off a terminal, the per-file lines tell the progress
         try:
             report = assistant.add(list(paths), progress=bars, notify=lambda m: click.echo(m, err=True))
         finally:
             bars.close()
-        for line in report.skipped:
-            click.echo(f"skipped {line}", err=True)
-        _report_skipped(report)
+        for outcome in report.files:  # one line per file: added, updated, skipped or refused with the reason
+            click.echo(str(outcome), err=True)
         click.echo(
             f"Added {len(report.added)}, updated {len(report.updated)}, skipped {len(report.skipped)}, "
             f"refused {len(report.errors)}; {len(assistant.documents())} documents in the index."

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import indexer, loaders, store
+from assistant import docs_folder, indexer, loaders, store
 from assistant.analyze import analyze
 from assistant.answer import compose
 from assistant.config import MAX_QUESTION_CHARS, Config
@@ -22,7 +19,7 @@ from assistant.indexer import SyncReport
 from assistant.lexical import terms
 from assistant.retrieve import Searcher
 from assistant.store import IndexData
-from assistant.types import Answer, Document, LoadedText, Sentence
+from assistant.types import Answer, Document, FileOutcome, LoadedText, Sentence
 
 History = Sequence["str | Mapping[str, object]"]
 # progress(stage, done, total): stage is "files" or "sentences"
@@ -176,43 +173,91 @@ class Assistant:
         self.last_report = report
         return report
 
-    def add(self, paths: Sequence[Path], progress: Progress | None = None, notify: Notify | None = None) -> SyncReport:
+    def add(
+        self,
+        paths: Sequence[Path],
+        progress: Progress | None = None,
+        notify: Notify | None = None,
+        names: Mapping[Path, str] | None = None,
+    ) -> SyncReport:
         """Copy readable articles into the docs folder and index them; bad files are listed, not raised.
 
         A file whose exact content is already indexed is skipped; nothing already in the
         docs folder is overwritten (a different file of the same name gets a new name).
+        Every file given (or found in a folder given) gets one ``FileOutcome`` in
+        ``report.files``; a file that fails in any way is refused alone.
+
+        Args:
+            paths: files and folders.
+            names: how the user knows a path (an upload's own file name), for messages.
         """
-        files, errors = loaders.discover(paths, exclude=[self.config.index_dir])
-        report = SyncReport(errors=list(errors))
-        restore: set[str] = set()
-        preloaded: dict[str, LoadedText] = {}  # by content hash: each file is parsed once
+        names = names or {}
+        files, errors = loaders.discover(paths, exclude=[self.config.index_dir], refuse_hidden=True)
+        refused = [_named(error, names) for error in errors]
         indexed: dict[str, str] = {}  # content hash -> doc id, looked up once per file
         for doc in self._state.data.documents.values():
             indexed.setdefault(doc.sha256, doc.doc_id)
+        skipped: list[FileOutcome] = []
+        placed: dict[str, str] = {}  # doc id -> the file's name for the user
+        preloaded: dict[str, LoadedText] = {}  # by content hash: each file is parsed once
         for n, path in enumerate(files, 1):
-            try:
-                loaded = loaders.load(path, max_bytes=self.config.max_file_bytes)
-                digest = loaded.sha256
-            except DocumentError as error:
-                report.errors.append(error)
-                continue
-            except OSError as error:
-                report.errors.append(DocumentError(str(path), f"cannot be read ({error.strerror})"))
-                continue
-            known = indexed.get(digest)
-            if known is not None:
-                report.skipped.append(f"{path} (already indexed as {known})")
-                continue
-            restore.add(_place_in_docs(path, self.config.docs_dir, digest))
-            preloaded[digest] = loaded
+            name = names.get(path, str(path))
+            staged = self._stage(path, name, indexed)
+            if isinstance(staged, DocumentError):
+                refused.append(staged)
+            elif isinstance(staged, FileOutcome):
+                skipped.append(staged)
+            else:
+                doc_id, loaded = staged
+                placed[doc_id] = name
+                preloaded[loaded.sha256] = loaded
             if progress:
                 progress("files", n, len(files))
-        update = self._sync(progress, notify, frozenset(restore), preloaded)
+        update = self._sync(progress, notify, frozenset(placed), preloaded)
+        return self._add_report(update, refused, skipped, placed)
+
+    def _stage(
+        self, path: Path, name: str, indexed: dict[str, str]
+    ) -> FileOutcome | DocumentError | tuple[str, LoadedText]:
+        """Read one file and copy it into the docs folder: its doc id and text, a skip, or why it is refused."""
+        try:
+            loaded = loaders.load(path, max_bytes=self.config.max_file_bytes)
+        except DocumentError as error:
+            return _named(error, names={path: name})
+        except OSError as error:
+            return DocumentError(name, f"cannot be read ({error.strerror or type(error).__name__})")
+        except Exception as error:  # whatever else goes wrong with one file costs that file alone
+            return DocumentError(name, f"could not be read ({type(error).__name__})")
+        known = indexed.get(loaded.sha256)
+        if known is not None:
+            return FileOutcome(name, "skipped", known)
+        try:
+            doc_id = docs_folder.place(path, self.config.docs_dir, loaded.sha256)
+        except OSError as error:
+            return DocumentError(name, f"could not be copied into the docs folder ({error.strerror or error})")
+        indexed[loaded.sha256] = doc_id  # the same content twice in one batch is indexed once
+        return doc_id, loaded
+
+    def _add_report(
+        self, update: SyncReport, refused: list[DocumentError], skipped: list[FileOutcome], placed: dict[str, str]
+    ) -> SyncReport:
         # What this call placed, not what a concurrent writer's sync also picked up.
         live = self._state.data.documents
-        update.added = sorted(d for d in restore if d in live and d not in update.updated)
-        update.errors[:0] = report.errors
-        update.skipped[:0] = report.skipped
+        update.added = sorted(d for d in placed if d in live and d not in update.updated)
+        others = list(update.errors)  # files already in the docs folder that the sync could not read
+        update.errors = [*refused, *others]
+        update.skipped[:0] = [f"{s.name} (already indexed as {s.detail})" for s in skipped]
+        outcomes = [FileOutcome(e.path, "refused", e.reason) for e in refused] + skipped
+        for doc_id, name in placed.items():
+            if doc_id in update.updated:
+                outcomes.append(FileOutcome(name, "updated", doc_id))
+            elif doc_id in live:
+                outcomes.append(FileOutcome(name, "added", doc_id))
+            else:
+                outcomes.append(FileOutcome(name, "refused", "it was not indexed"))
+                update.errors.append(DocumentError(name, "it was not indexed"))
+        outcomes += [FileOutcome(e.path, "refused", e.reason) for e in others]
+        update.files = outcomes
         self.last_report = update
         return update
 
@@ -234,33 +279,10 @@ class Assistant:
         return doc
 
 
-def _place_in_docs(path: Path, docs_dir: Path, digest: str) -> str:
-    """Copy ``path`` into the docs folder (unless it is already there); returns its doc id."""
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(docs_dir.resolve()).as_posix()
-    except ValueError:
-        pass
-    # Copy under a hidden temporary name (never listed as an article), then claim the
-    # article's name with a hard link, which fails rather than overwrite a concurrent add's file.
-    fd, tmp_name = tempfile.mkstemp(prefix=".add-", suffix=".part", dir=docs_dir)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        shutil.copyfile(path, tmp)
-        n = 1
-        while True:
-            target = docs_dir / (path.name if n == 1 else f"{path.stem}-{n}{path.suffix}")
-            if target.exists() and indexer.sha256_file(target) == digest:
-                return target.name
-            try:
-                os.link(tmp, target)
-                return target.name
-            except FileExistsError:
-                n += 1
-    finally:
-        tmp.unlink(missing_ok=True)
+def _named(error: DocumentError, names: Mapping[Path, str]) -> DocumentError:
+    """The error with the file named as the user knows it (not a temporary upload path)."""
+    name = names.get(Path(error.path))
+    return error if name is None else type(error)(name, error.reason)
 
 
 def validate_question(question: str) -> str:

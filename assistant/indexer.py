@@ -17,7 +17,7 @@ from assistant.embed import Embedder
 from assistant.errors import DocumentError, IndexMismatch, IndexStateError
 from assistant.segment import Span, segment
 from assistant.store import IndexData, PassageRow
-from assistant.types import Document, DocumentMeta, LoadedText, Sentence
+from assistant.types import Document, DocumentMeta, FileOutcome, LoadedText, Sentence
 
 Progress = Callable[[str, int, int], None]
 SIDECAR = "metadata.json"
@@ -34,6 +34,7 @@ class SyncReport:
     errors: list[DocumentError] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already indexed, with the reason
     sentences_embedded: int = 0
+    files: list[FileOutcome] = field(default_factory=list)  # Assistant.add: one per file it was given
 
     @property
     def changed(self) -> bool:

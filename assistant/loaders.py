@@ -8,6 +8,7 @@ line a user understands; bad input never surfaces as a traceback. Heavy parsers
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import stat
 from collections.abc import Iterable
@@ -32,6 +33,9 @@ _FORMATS: dict[str, Format] = {
 }
 
 _MIB = 1024 * 1024
+HIDDEN_REASON = "a hidden file (its name starts with a dot); rename it to add it"
+
+log = logging.getLogger(__name__)
 
 
 def read_text(path: Path) -> str:
@@ -59,7 +63,14 @@ def load(path: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadedText:
     path = Path(path)
     fmt = _format_of(path)
     data = _read_bytes(path, max_bytes)
-    return replace(_parse(path, fmt, data), sha256=hashlib.sha256(data).hexdigest())
+    try:
+        parsed = _parse(path, fmt, data)
+    except DocumentError:
+        raise
+    except Exception as error:  # untrusted bytes: any parser failure is this file's problem alone
+        log.warning("%s: the %s parser failed: %s: %s", path, fmt, type(error).__name__, error)
+        raise UnreadableDocument(str(path), f"the {fmt.upper()} reader failed on it ({type(error).__name__})") from None
+    return replace(parsed, sha256=hashlib.sha256(data).hexdigest())
 
 
 def _parse(path: Path, fmt: Format, data: bytes) -> LoadedText:
@@ -75,20 +86,28 @@ def _parse(path: Path, fmt: Format, data: bytes) -> LoadedText:
     return LoadedText(text=text, format=fmt, meta=meta, encoding=encoding)
 
 
-def discover(paths: Iterable[Path], *, exclude: Iterable[Path] = ()) -> tuple[list[Path], list[DocumentError]]:
+def discover(
+    paths: Iterable[Path], *, exclude: Iterable[Path] = (), refuse_hidden: bool = False
+) -> tuple[list[Path], list[DocumentError]]:
     """Supported files under the given files and folders, and errors for bad explicit paths.
 
-    Folders are walked recursively; hidden files and folders and anything under
-    ``exclude`` are skipped, as are files of other formats found inside folders.
+    Folders are walked recursively; hidden folders (``.git``) and anything under
+    ``exclude`` are passed over, as are files of other formats found inside folders.
     A missing path or an explicitly named file of another format is returned as an
-    error, not raised.
+    error, not raised. Hidden files are never taken: the docs folder ignores them, so
+    one copied there would never be indexed. With ``refuse_hidden`` each one of a
+    supported format is returned as an error, so that the user hears why.
     """
     excluded = {_resolved(p) for p in exclude}
     found: set[Path] = set()
     errors: list[DocumentError] = []
     for given in map(Path, paths):
         if given.is_dir():
-            found.update(_walk(given, excluded))
+            for path in _walk(given, excluded):
+                if not _is_hidden(path):
+                    found.add(path)
+                elif refuse_hidden:
+                    errors.append(UnreadableDocument(str(path), HIDDEN_REASON))
         elif given.is_file():
             if _is_excluded(given, excluded):
                 continue
@@ -97,7 +116,10 @@ def discover(paths: Iterable[Path], *, exclude: Iterable[Path] = ()) -> tuple[li
             except UnsupportedFormat as error:
                 errors.append(error)
             else:
-                found.add(given)
+                if _is_hidden(given):
+                    errors.append(UnreadableDocument(str(given), HIDDEN_REASON))
+                else:
+                    found.add(given)
         elif given.exists():
             errors.append(UnreadableDocument(str(given), "not a regular file"))
         else:
@@ -182,12 +204,17 @@ def _is_excluded(path: Path, excluded: set[Path]) -> bool:
     return any(resolved == e or resolved.is_relative_to(e) for e in excluded)
 
 
+def _is_hidden(path: Path) -> bool:
+    return path.name.startswith(".")
+
+
 def _walk(root: Path, excluded: set[Path]) -> Iterable[Path]:
+    """Files of a supported format under ``root``, hidden ones included; hidden folders are not entered."""
     if _is_excluded(root, excluded):
         return
     for folder, dirnames, filenames in os.walk(root):
         here = Path(folder)
         dirnames[:] = [d for d in dirnames if not d.startswith(".") and not _is_excluded(here / d, excluded)]
         for name in filenames:
-            if not name.startswith(".") and Path(name).suffix.lower() in _FORMATS:
+            if Path(name).suffix.lower() in _FORMATS:
                 yield here / name

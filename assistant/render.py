@@ -10,10 +10,12 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
+from assistant import display
 from assistant.check import LIMITS, MEANING, ClaimCheck, Thresholds
-from assistant.types import Answer, Citation, Document, PassageHit, Sentence
+from assistant.types import Answer, Citation, Document, FileOutcome, PassageHit, Sentence
 
 UNKNOWN = "unknown"
 NOT_FOUND = "The sources don't say."
@@ -43,7 +45,7 @@ def chip(citation_id: int, citation: Citation | None = None) -> str:
     title = ""
     if citation is not None:
         where = f", p. {citation.page}" if citation.page else ""
-        title = f' title="{esc(citation.title + where)}"'
+        title = f' title="{esc(display.title(citation.title) + where)}"'
     return f'<button type="button" class="cite-chip" data-cite="{citation_id}"{title}>[{citation_id}]</button>'
 
 
@@ -79,7 +81,9 @@ def _references(citations: Sequence[Citation]) -> str:
     for c in citations:
         by_doc.setdefault(c.doc_id, []).append(c)
     items = "".join(
-        f'<li><span class="ref-title">{esc(cits[0].title)}</span> ' + " ".join(chip(c.id, c) for c in cits) + "</li>"
+        f'<li><span class="ref-title">{esc(display.title(cits[0].title))}</span> '
+        + " ".join(chip(c.id, c) for c in cits)
+        + "</li>"
         for cits in by_doc.values()
     )
     return f'<ul class="refs">{items}</ul>' if items else ""
@@ -91,7 +95,7 @@ def render_passages(passages: Sequence[PassageHit], *, title: str = "Retrieved p
         return f'<p class="muted">{esc(title)}: none.</p>'
     items = "".join(
         f'<li class="passage"><span class="score" title="retrieval score">{_score(p.score)}</span> '
-        f'<span class="passage-doc">{esc(p.title)}'
+        f'<span class="passage-doc">{esc(display.title(p.title))}'
         + (f", p. {p.page}" if p.page else "")
         + f'</span><blockquote class="passage-text">{esc(p.text)}</blockquote></li>'
         for p in passages
@@ -162,12 +166,12 @@ def render_meta(doc: Document) -> str:
         for name, value in (("Section", meta.section), ("Author", meta.author), ("URL", meta.url))
         if value
     ]
-    rows += [("File", doc.doc_id)]
     cells = "".join(
         f'<div><dt>{name}</dt><dd class="{"" if value else "unknown"}">{esc(value or UNKNOWN)}</dd></div>'
         for name, value in rows
     )
-    return f'<header class="source-head"><h3>{esc(doc.title)}</h3><dl class="meta">{cells}</dl></header>'
+    cells += f"<div><dt>File</dt><dd>{file_name(doc.doc_id)}</dd></div>"
+    return f'<header class="source-head"><h3>{esc(display.title(doc.title))}</h3><dl class="meta">{cells}</dl></header>'
 
 
 @dataclass(frozen=True)
@@ -248,7 +252,7 @@ def render_documents(documents: Sequence[Document]) -> str:
         return '<p class="muted">No article is indexed.</p>'
     rows = "".join(
         "<tr>"
-        f"<td>{esc(d.title)}</td><td><code>{esc(d.doc_id)}</code></td>"
+        f"<td>{esc(display.title(d.title))}</td><td>{file_name(d.doc_id)}</td>"
         f"<td>{esc(d.meta.publisher or UNKNOWN)}</td><td>{esc(d.meta.published or UNKNOWN)}</td>"
         f"<td>{esc(d.meta.credit or UNKNOWN)}</td><td>{esc(d.format)}</td>"
         f'<td class="num">{d.n_sentences}</td><td>{esc(d.added_at[:19].replace("T", " "))}</td>'
@@ -308,7 +312,7 @@ def render_check(result: ClaimCheck) -> str:
         passages = f'<ol class="passage-list">{items}</ol>' if items else '<p class="muted">No close sentence.</p>'
         sources.append(
             f'<section class="check-source verdict-{src.verdict}" data-doc="{esc(src.doc_id)}">'
-            f'<h4>{esc(src.title)}</h4><p class="verdict-label">{esc(src.label)}</p>'
+            f'<h4>{esc(display.title(src.title))}</h4><p class="verdict-label">{esc(src.label)}</p>'
             f"{passages}</section>"
         )
     return (
@@ -324,15 +328,32 @@ def check_help(thresholds: Thresholds | None = None) -> str:
     return f'<div class="check-help"><p>{esc(meaning)}</p><p><strong>Limits.</strong> {esc(LIMITS)}</p></div>'
 
 
+def file_name(name: str) -> str:
+    """A file name as HTML: escaped, invisible characters written out, look-alikes flagged."""
+    shown = display.show(name)
+    html_name = f'<code class="file-name">{esc(shown.text)}</code>'
+    if shown.warning:
+        html_name += f' <span class="name-warning" title="{esc(shown.warning)}">⚠ {esc(shown.warning)}</span>'
+    return html_name
+
+
 def render_add_report(report: Any) -> str:
-    """What an upload did: added, updated, skipped (already indexed) and refused files."""
+    """What an upload did: a summary, then one line per file (added, updated, skipped or refused: why)."""
     parts = [
         f"<p>Added {len(report.added)}, updated {len(report.updated)}, "
         f"skipped {len(report.skipped)}, refused {len(report.errors)}.</p>"
     ]
-    items = [f"<li>added <code>{esc(d)}</code></li>" for d in report.added + report.updated]
-    items += [f'<li class="muted">skipped {esc(s)}</li>' for s in report.skipped]
-    items += [f'<li class="error-text">refused {esc(str(e))}</li>' for e in report.errors]
+    items = [_outcome(o) for o in report.files]
     if items:
         parts.append(f'<ul class="add-report">{"".join(items)}</ul>')
     return "".join(parts)
+
+
+def _outcome(outcome: FileOutcome) -> str:
+    name = file_name(outcome.name)
+    if outcome.status == "refused":
+        return f'<li class="error-text">refused {name}: {esc(outcome.detail)}</li>'
+    if outcome.status == "skipped":
+        return f'<li class="muted">skipped {name} (already indexed as {file_name(outcome.detail)})</li>'
+    renamed = f" as {file_name(outcome.detail)}" if outcome.detail != PurePath(outcome.name).name else ""
+    return f"<li>{outcome.status} {name}{renamed}</li>"

@@ -50,10 +50,10 @@ class Service:
             docs = list(self._documents().values())
         return check_claim(text, scored, docs)
 
-    def add(self, paths: Sequence[Path], progress: Any = None) -> str:
-        """Index uploaded files (the same code as ``assistant add``); an HTML report."""
+    def add(self, paths: Sequence[Path], progress: Any = None, names: Mapping[Path, str] | None = None) -> str:
+        """Index uploaded files (the same code as ``assistant add``); an HTML report naming them by ``names``."""
         with self._lock:
-            report = self.assistant.add(list(paths), progress=progress)
+            report = self.assistant.add(list(paths), progress=progress, names=names)
             self._docs, self._texts = None, {}
         return render.render_add_report(report)
 

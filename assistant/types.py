@@ -8,7 +8,10 @@ A document's text is addressed by character offsets into the decoded text of
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
 from typing import Any, Literal
+
+from assistant.display import plain
 
 Format = Literal["txt", "md", "html", "pdf"]
 
@@ -49,6 +52,25 @@ class LoadedText:
     pages: tuple[tuple[int, int], ...] = ()
     encoding: str = "utf-8"
     sha256: str = ""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What adding one file did. ``name`` is the file as the user knows it; ``detail``
+    is the doc id it was indexed or found under, or the reason it was refused."""
+
+    name: str
+    status: Literal["added", "updated", "skipped", "refused"]
+    detail: str = ""
+
+    def __str__(self) -> str:
+        name = plain(self.name)
+        if self.status == "refused":
+            return f"refused {name}: {self.detail}"
+        if self.status == "skipped":
+            return f"skipped {name} (already indexed as {plain(self.detail)})"
+        renamed = self.detail and self.detail != PurePath(self.name).name
+        return f"{self.status} {name}" + (f" as {plain(self.detail)}" if renamed else "")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
-from assistant import render
+from assistant import display, render
 from assistant.errors import AssistantError
 from assistant.service import Service
 from assistant.web_api import add_routes, parse_history
@@ -195,7 +195,7 @@ def _sources_tab(service: Service, demo: gr.Blocks) -> None:
 
     def listing() -> tuple[str, Any]:
         docs = service.documents()
-        choices = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in docs]
+        choices = [(f"{display.title(d.title)} ({display.plain(d.doc_id)})", d.doc_id) for d in docs]
         return render.render_documents(docs), gr.Dropdown(choices=choices, value=None)
 
     def show(doc_id: str | None) -> str:

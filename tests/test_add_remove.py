@@ -172,11 +172,17 @@ def test_adding_a_folder_takes_supported_files_recursively(opened: Assistant, tm
     (folder / "deep" / "notes.csv").write_text(
         "a,b\n1,2\n", encoding="utf-8"
     )  # other formats inside folders are ignored
-    (folder / ".hidden.txt").write_text("A hidden draft that must not be indexed.\n", encoding="utf-8")
+    hidden = folder / ".hidden.txt"
+    hidden.write_text("A hidden draft that must not be indexed.\n", encoding="utf-8")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "notes.txt").write_text("A tool's folder, passed over.\n", encoding="utf-8")
     report = opened.add([folder])
     assert sorted(report.added) == ["one.txt", "three.html", "two.md"]
-    assert not report.errors
+    assert [str(e) for e in report.errors] == [
+        f"{hidden}: a hidden file (its name starts with a dot); rename it to add it"
+    ]
     assert [d.doc_id for d in opened.documents()] == [SEED_A, SEED_B, "one.txt", "three.html", "two.md"]
+    assert not (opened.config.docs_dir / ".hidden.txt").exists()
 
 
 def test_a_changed_file_that_became_unreadable_leaves_the_index(opened: Assistant) -> None:

@@ -105,7 +105,7 @@ def test_a_bad_file_is_refused_in_one_line_and_nothing_changes(
     generation = store.current_generation(index)
     path = make_bad(tmp_path / "in", name)
     result = run("add", str(path))
-    assert_refused(result, index, generation, f"skipped {path}: {BAD[name][1]}")
+    assert_refused(result, index, generation, f"refused {path}: {BAD[name][1]}")
     assert result.stdout.strip() == "Added 0, updated 0, skipped 0, refused 1; 2 documents in the index."
     assert not (seeds_copy / name).exists()  # a refused file is not copied into the docs folder
 
@@ -114,7 +114,7 @@ def test_a_missing_path_is_refused(run, tmp_path: Path) -> None:  # type: ignore
     index = tmp_path / "index"
     missing = tmp_path / "nowhere" / "article.txt"
     assert_refused(
-        run("add", str(missing)), index, store.current_generation(index), f"skipped {missing}: no such file or folder"
+        run("add", str(missing)), index, store.current_generation(index), f"refused {missing}: no such file or folder"
     )
 
 
@@ -154,8 +154,10 @@ def test_a_folder_of_a_thousand_files_takes_the_good_and_lists_the_bad(run, seed
     result = run("add", str(folder))
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "Added 980, updated 0, skipped 0, refused 20; 982 documents in the index."
-    listed = sorted(line for line in result.stderr.splitlines() if line.startswith("skipped "))
-    assert listed == sorted(f"skipped {p}: {BAD[p.name][1]}" for p in bad)
+    listed = sorted(line for line in result.stderr.splitlines() if line.startswith("refused "))
+    assert listed == sorted(f"refused {p}: {BAD[p.name][1]}" for p in bad)
+    added = {line for line in result.stderr.splitlines() if line.startswith("added ")}
+    assert added == {f"added {p}" for p in good}  # every file has its own line
     assert "Traceback" not in result.output
     state = consistent_state(tmp_path / "index")
     assert {p.name for p in good} <= set(state) and not {p.name for p in bad} & set(state)
@@ -218,7 +220,7 @@ def test_an_unreadable_file_in_a_folder_is_listed_and_the_rest_added(
 ) -> None:
     proc = _add_in_a_real_process([secret.parent], seeds_copy, tmp_path / "index")
     assert proc.returncode == 0, proc.stderr
-    assert f"skipped {secret}: no permission to read the file\n" in proc.stderr and "Traceback" not in proc.stderr
+    assert f"refused {secret}: no permission to read the file\n" in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout.startswith("Added 1, updated 0, skipped 0, refused 1;")
     assert set(consistent_state(tmp_path / "index")) == {
         "000_c282072937a0cf8e.txt",
@@ -233,7 +235,7 @@ def test_an_unreadable_file_named_on_the_command_line_is_one_line(
     index = tmp_path / "index"
     generation = store.current_generation(index)
     proc = _add_in_a_real_process([secret], seeds_copy, index)
-    assert proc.returncode == 1 and proc.stderr == f"skipped {secret}: no permission to read the file\n", proc.stderr
+    assert proc.returncode == 1 and proc.stderr == f"refused {secret}: no permission to read the file\n", proc.stderr
     assert store.current_generation(index) == generation
 
 
