@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from assistant import render
 from assistant.check import ClaimCheck, check_claim, validate_claim
-from assistant.types import Answer, Document, Sentence
+from assistant.errors import DocumentError
+from assistant.indexer import SyncReport
+from assistant.types import Answer, Document, FileOutcome, Sentence
 
 if TYPE_CHECKING:
     from assistant.core import Assistant
@@ -50,11 +52,25 @@ class Service:
             docs = list(self._documents().values())
         return check_claim(text, scored, docs)
 
-    def add(self, paths: Sequence[Path], progress: Any = None, names: Mapping[Path, str] | None = None) -> str:
-        """Index uploaded files (the same code as ``assistant add``); an HTML report naming them by ``names``."""
-        with self._lock:
-            report = self.assistant.add(list(paths), progress=progress, names=names)
-            self._docs, self._texts = None, {}
+    def add(
+        self,
+        paths: Sequence[Path],
+        progress: Any = None,
+        names: Mapping[Path, str] | None = None,
+        refused: Sequence[DocumentError] = (),
+    ) -> str:
+        """Index uploaded files (the same code as ``assistant add``); an HTML report naming them by ``names``.
+
+        ``refused`` are uploads refused before reading (not the page's own uploads): they
+        are reported with the rest.
+        """
+        report = SyncReport()
+        if paths:
+            with self._lock:
+                report = self.assistant.add(list(paths), progress=progress, names=names)
+                self._docs, self._texts = None, {}
+        report.errors[:0] = refused
+        report.files[:0] = [FileOutcome(e.path, "refused", e.reason) for e in refused]
         return render.render_add_report(report)
 
     def remove(self, doc_id: str) -> str:

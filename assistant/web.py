@@ -11,14 +11,16 @@ for ``gradio_client``.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
-from assistant import display, render
+from assistant import display, render, uploads
 from assistant.errors import AssistantError
+from assistant.same_origin import SameOriginOnly
 from assistant.service import Service
 from assistant.web_api import add_routes, parse_history
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from assistant.core import Assistant
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 # Examples for the seed articles; shown only over an index that answers them all.
 EXAMPLES = (
     "What did Lee tell NHK?",
@@ -51,6 +54,14 @@ PANEL_EMPTY = (
 # ---------------------------------------------------------------------------- Gradio page
 
 
+def _refusal(endpoint: str, exc: AssistantError) -> Exception:
+    """The client's error for bad input: one line in the server log, not a traceback."""
+    import gradio as gr
+
+    log.info("/%s refused: %s", endpoint, exc)
+    return gr.Error(str(exc), print_exception=False)
+
+
 def _api_functions(service: Service) -> None:
     """The endpoints for gradio_client: same JSON as the HTTP routes."""
     import gradio as gr
@@ -60,14 +71,14 @@ def _api_functions(service: Service) -> None:
         try:
             return service.ask(question, parse_history(history)).to_dict()
         except AssistantError as exc:
-            raise gr.Error(str(exc)) from None
+            raise _refusal("ask", exc) from None
 
     def check(claim: str) -> dict[str, Any]:
         """Check a claim against each source."""
         try:
             return service.check(claim).to_dict()
         except AssistantError as exc:
-            raise gr.Error(str(exc)) from None
+            raise _refusal("check", exc) from None
 
     def noop(question: str) -> dict[str, Any]:
         """Does nothing: the cost of a Gradio round trip, for benchmarks."""
@@ -170,6 +181,7 @@ def _check_tab(service: Service, examples_fit: bool) -> None:
 
 def _sources_tab(service: Service, demo: gr.Blocks) -> None:
     import gradio as gr
+    from gradio import utils as gradio_utils
 
     table = gr.HTML("", js_on_load=None)
     with gr.Row():
@@ -201,18 +213,22 @@ def _sources_tab(service: Service, demo: gr.Blocks) -> None:
     def show(doc_id: str | None) -> str:
         return service.source(doc_id) if doc_id else ""
 
-    def upload(uploaded: list[Any] | None, progress: Any = gr.Progress()) -> str:  # noqa: B008 (Gradio's idiom)
-        paths = [Path(getattr(f, "name", f)) for f in uploaded or []]
-        if not paths:
-            return '<p class="error-text">Choose one or more files first.</p>'
+    def upload(uploaded: list[Any] | None, progress: Any = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 (Gradio's idiom)
+        if not uploaded:
+            return '<p class="error-text">Choose one or more files first.</p>', gr.skip()
+        upload_dir = Path(gradio_utils.get_upload_folder())
+        paths, refused = uploads.screen(uploaded, upload_dir)
 
         def report(stage: str, done: int, total: int) -> None:
             progress((done, max(total, 1)), desc=f"{stage}: {done} of {total}")
 
         try:
-            return service.add(paths, progress=report)
+            # Gradio keeps an upload under its own name in a folder per content: that name is the user's.
+            return service.add(paths, progress=report, names={p: p.name for p in paths}, refused=refused), None
         except AssistantError as exc:
-            return f'<p class="error-text">{render.esc(str(exc))}</p>'
+            return f'<p class="error-text">{render.esc(str(exc))}</p>', None
+        finally:
+            uploads.discard(paths, upload_dir)  # added or refused, the temporary copy has served
 
     def remove(doc_id: str | None) -> str:
         if not doc_id:
@@ -225,7 +241,7 @@ def _sources_tab(service: Service, demo: gr.Blocks) -> None:
     demo.load(listing, None, [table, pick], api_visibility="private")
     reload.click(listing, None, [table, pick], api_visibility="private")
     pick.change(show, [pick], [view], api_visibility="private")
-    add.click(upload, [files], [status], api_visibility="private").then(
+    add.click(upload, [files], [status, files], api_visibility="private").then(
         listing, None, [table, pick], api_visibility="private"
     )
     drop.click(remove, [pick], [status], api_visibility="private").then(
@@ -279,11 +295,14 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     service = Service(assistant)
     app = FastAPI(title="News sources assistant", docs_url=None, redoc_url=None)
+    app.add_middleware(SameOriginOnly)
     add_routes(app, service)
-    return gr.mount_gradio_app(
+    blocks = build_blocks(service)
+    app = gr.mount_gradio_app(
         app,
-        build_blocks(service),
+        blocks,
         path="/",
+        max_file_size=assistant.config.max_file_bytes,  # refused while uploading, not after
         footer_links=["api"],
         theme=theme(),
         css=(STATIC / "app.css").read_text(encoding="utf-8"),
@@ -292,6 +311,11 @@ def create_app(assistant: Assistant) -> FastAPI:
         mcp_server=False,
         pwa=False,
     )
+    # Gradio checks that a file given to an event lies in its upload folder (before copying
+    # it into its cache, where it would be served) only for an app that has "launched";
+    # mount_gradio_app never sets that, so this app says it: any other path is refused.
+    blocks.has_launched = True
+    return app
 
 
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> None:

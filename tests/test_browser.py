@@ -154,3 +154,18 @@ def test_check_a_claim_tab(page):
     page.wait_for_selector("#check-result .verdict-banner")
     assert page.locator("#check-result .verdict-banner").text_content() == "nothing in the sources"
     assert "negation" in page.locator(".check-help").text_content()
+
+
+def test_upload_in_the_sources_tab_adds_the_article_under_its_own_name(page, served, tmp_path):
+    from playwright.sync_api import expect
+
+    article = tmp_path / "otters.txt"
+    article.write_text("Otters in Nara\n\nA family of otters was seen swimming in the Saho River in Nara.\n")
+    page.get_by_role("tab", name="Sources").click()
+    page.locator("input[type=file]").set_input_files(str(article))
+    expect(page.get_by_text("otters.txt").first).to_be_visible()
+    page.locator("#add-articles").click()
+    status = page.locator("#sources-status")
+    expect(status).to_contain_text("Added 1, updated 0, skipped 0, refused 0.")
+    expect(status.locator("li")).to_have_text("added otters.txt")  # the user's name, not a temporary path
+    assert "otters.txt" in {d["doc_id"] for d in httpx.get(served.url + "api/docs").json()["documents"]}
