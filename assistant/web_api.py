@@ -1,12 +1,15 @@
 """Plain JSON routes for scripts: ``POST /api/ask``, ``POST /api/check``, ``GET /api/docs``.
 
 Errors are JSON ``{"error": {"code", "message"}}`` with a fitting status: 422 for a bad
-question or claim, 413 for a body over ``MAX_BODY_BYTES``, 400 for broken JSON.
+question or claim, 413 for a body over ``MAX_BODY_BYTES``, 400 for broken JSON (including
+text that is not Unicode, such as a lone surrogate ``"\\ud800"``, and nesting deeper than
+``MAX_DEPTH``). Nothing a client sends gives a plain-text 500.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -19,6 +22,10 @@ from assistant.errors import AssistantError, IndexStateError, InvalidQuestion
 from assistant.service import Service
 
 MAX_BODY_BYTES = 64 * 1024
+# Far more than a question with its history needs, far less than what exhausts a recursive walk.
+MAX_DEPTH = 16
+
+log = logging.getLogger(__name__)
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -44,11 +51,40 @@ async def _read_json(request: Request) -> dict[str, Any]:
             raise too_big
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep for the parser itself
         raise _BadRequest(400, "invalid_json", "The request body is not valid JSON.") from None
+    _check_text_and_depth(data)
     if not isinstance(data, dict):
         raise _BadRequest(422, "invalid_request", "The request body must be a JSON object.")
     return data
+
+
+def _check_text_and_depth(data: object) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and strings that are not Unicode text.
+
+    JSON lets ``\\ud800`` stand alone, but such a string cannot be encoded again (the
+    answer echoes the question); and every later step walks the structure. Iterative,
+    so that no depth can exhaust the stack here.
+    """
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not _is_unicode(value):
+                raise _BadRequest(400, "invalid_json", "The request body holds text that is not valid Unicode.")
+        elif isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise _BadRequest(400, "invalid_json", f"The request body is nested deeper than {MAX_DEPTH} levels.")
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
 
 
 def parse_history(value: object) -> list[str | Mapping[str, object]]:
@@ -76,6 +112,9 @@ def add_routes(app: FastAPI, service: Service) -> None:
             return _error(503, "index_unavailable", str(exc))
         except AssistantError as exc:
             return _error(500, "assistant_error", str(exc))
+        except Exception as exc:  # a bug, not the client's input: still JSON, and one line in the log
+            log.error("%s failed: %s: %s", request.url.path, type(exc).__name__, exc)
+            return _error(500, "internal_error", "The server failed to answer; see its log.")
 
     @app.post("/api/ask")
     async def api_ask(request: Request) -> JSONResponse:
