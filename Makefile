@@ -7,17 +7,25 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup chromium run index test lint bench eval
+.PHONY: setup lock chromium run index test lint bench eval
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[test]'
+	# Exact versions from requirements.lock (a known-good environment); pyproject keeps ranges.
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Refresh requirements.lock from the current .venv once `make test` passes in it.
+# torch's local build tag (+cpu) is dropped so that the lock matches the pin above.
+lock:
+	{ echo "# Constraints for 'pip install -c requirements.lock ...': made by 'make lock' (pip freeze)."; \
+	  $(PY) -m pip freeze --exclude-editable | grep -iv '^news-assistant' | sed -E 's/^(torch==[^+]+)\+.*/\1/'; \
+	} > requirements.lock
 
 # Headless Chromium for the browser tests (Debian packages; never a downloaded browser).
 chromium:
