@@ -174,3 +174,13 @@ def test_deceptive_names_are_escaped_and_flagged_in_messages_and_the_sources_tab
 def test_file_names_in_html_are_always_escaped() -> None:
     html = render.file_name("<img src=x onerror=alert(1)>.txt")
     assert html == '<code class="file-name">&lt;img src=x onerror=alert(1)&gt;.txt</code>'
+
+
+def test_the_runtime_fixtures_of_every_format_are_added(run) -> None:  # type: ignore[no-untyped-def]
+    """The files .ci/run adds with a runtime-only install: one per format, all readable."""
+    folder = Path(__file__).parent / "data" / "runtime"
+    files = sorted(folder.iterdir())
+    assert {p.suffix for p in files} == {".txt", ".md", ".html", ".pdf"}
+    result = run("add", *map(str, files))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "Added 4, updated 0, skipped 0, refused 0; 6 documents in the index."
