@@ -14,7 +14,7 @@ from assistant.analyze import analyze
 from assistant.answer import compose
 from assistant.config import MAX_QUESTION_CHARS, Config
 from assistant.embed import Embedder, load_embedder
-from assistant.errors import DocumentError, InvalidQuestion, NoDocuments, UnknownDocument
+from assistant.errors import DocumentError, IndexFormatChanged, InvalidQuestion, NoDocuments, UnknownDocument
 from assistant.indexer import SyncReport
 from assistant.lexical import terms
 from assistant.retrieve import Searcher
@@ -76,7 +76,14 @@ class Assistant:
         if update and not config.docs_dir.is_dir():
             raise NoDocuments(f"The docs folder {config.docs_dir} does not exist.")
         embedder = embedder or load_embedder(config.model, cache_dir=str(config.cache_dir))
-        data = None if rebuild else _load_or_none(config)
+        try:
+            data = None if rebuild else _load_or_none(config)
+        except IndexFormatChanged:
+            if not update:
+                raise
+            if notify:
+                notify(f"The index at {config.index_dir} was written by another version; rebuilding it.")
+            data, rebuild = None, True
         report = SyncReport()
         if data is not None:
             indexer.check_compatible(data, embedder, config)

@@ -9,6 +9,7 @@ AssistantError
 ├── UnknownDocument       no indexed document has that id
 └── IndexStateError       missing, corrupt or incompatible index
     ├── IndexMismatch     built with another model or format
+    │   └── IndexFormatChanged  written by another version: rebuilt when opened for update
     └── IndexLocked       another writer holds the lock
 """
 
@@ -54,6 +55,10 @@ class IndexStateError(AssistantError):
 
 class IndexMismatch(IndexStateError):
     """The index was built with another model, dimension or format."""
+
+
+class IndexFormatChanged(IndexMismatch):
+    """The index was written in another format version; a rebuild makes it current."""
 
 
 class IndexLocked(IndexStateError):

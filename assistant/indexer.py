@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import loaders, store
+from assistant import loaders, published, store
 from assistant.config import Config
 from assistant.embed import Embedder
 from assistant.errors import DocumentError, IndexMismatch, IndexStateError
@@ -195,6 +195,7 @@ def ingest(
             n_sentences=len(sentences),
             added_at=now,
             pages=loaded.pages,
+            dating=published.date_document(loaded.meta, loaded.format, text, sentences, sidecar.get(item.doc_id)),
         )
         data.texts[item.doc_id] = text
         data.sentences[item.doc_id] = sentences
@@ -204,6 +205,7 @@ def ingest(
     _add(data.sentence_vectors, sentence_vectors, sentence_ids)
     passage_vectors = _mean_vectors(sentence_vectors, passage_rows, embedder.dim)
     _add(data.passage_vectors, passage_vectors, passage_ids)
+    published.date_twins(data, [item.doc_id for item, _ in items])
     return len(sentence_texts)
 
 
@@ -316,6 +318,11 @@ def _refresh_locations(data: IndexData, config: Config, sidecar: dict[str, dict[
         path = config.docs_dir / doc_id
         source = str(path.resolve())
         meta = _merge_meta(doc.meta, sidecar.get(doc_id))
+        if meta.published != doc.meta.published:  # the sidecar's date changed: so do the text's dates
+            dating = published.date_document(
+                meta, doc.format, data.texts[doc_id], data.sentences[doc_id], sidecar.get(doc_id)
+            )
+            doc = data.documents[doc_id] = replace(doc, dating=dating)
         if doc.source != source and path.is_file():
             file = source if doc.file == doc.source else doc.file
             data.documents[doc_id] = replace(doc, source=source, file=file, meta=meta)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.errors import IndexMismatch, IndexStateError
+from assistant.errors import IndexFormatChanged, IndexStateError
 from assistant.generations import (  # noqa: F401  (WriterLock and collect_leftovers: re-exported for writers)
     WriterLock,
     atomic_write_bytes,
@@ -37,9 +37,10 @@ from assistant.generations import (  # noqa: F401  (WriterLock and collect_lefto
     fsync,
     next_generation_name,
 )
-from assistant.types import Document, DocumentMeta, Sentence
+from assistant.types import Dating, Document, DocumentMeta, Sentence
 
-FORMAT_VERSION = 1
+# 2: documents carry their dating (publication date, its source, the dates in their text)
+FORMAT_VERSION = 2
 _LOAD_ATTEMPTS = 3
 
 
@@ -135,7 +136,7 @@ def _load_generation(index_dir: Path, name: str) -> IndexData:
     try:
         manifest = _read_json(folder / "manifest.json")
         if manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexMismatch(
+            raise IndexFormatChanged(
                 f"The index at {index_dir} has format {manifest.get('format_version')}, "
                 f"this version reads {FORMAT_VERSION}. Rebuild it with 'assistant index --rebuild'."
             )
@@ -272,6 +273,18 @@ def _document(d: dict[str, Any]) -> Document:
         n_sentences=int(d["n_sentences"]),
         added_at=d["added_at"],
         pages=tuple(tuple(p) for p in d.get("pages", [])),
+        dating=_dating(d.get("dating") or {}),
+    )
+
+
+def _dating(d: dict[str, Any]) -> Dating:
+    evidence = d.get("evidence")
+    return Dating(
+        published=d.get("published"),
+        source=d.get("source"),
+        inferred=bool(d.get("inferred")),
+        evidence=tuple(evidence) if evidence else None,  # type: ignore[arg-type]
+        mentions=tuple(tuple(m) for m in d.get("mentions", [])),  # type: ignore[misc]
     )
 
 

@@ -86,6 +86,7 @@ class Document:
     n_sentences: int
     added_at: str  # ISO 8601, UTC
     pages: tuple[tuple[int, int], ...] = ()
+    dating: Dating = field(default_factory=lambda: Dating())
 
     @property
     def title(self) -> str:
@@ -130,6 +131,11 @@ class Citation:
     text: str
     score: float
     page: int | None = None
+    published: str | None = None  # the article's date, ISO 8601 (see Dating)
+    published_from: str | None = None  # metadata | html | pdf | text
+    published_inferred: bool = False
+    published_evidence: TextSpan | None = None  # the sentence an inferred or dateline date came from
+    dates: tuple[DateSpan, ...] = ()  # dates told inside the cited text, resolved
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,62 @@ class Answer:
     passages: tuple[PassageHit, ...]
     statements: tuple[Statement, ...] = ()
     resolved_question: str | None = None
+    as_of: str | None = None  # the day time words in the question were counted from
+    time_window: TimeWindow | None = None  # what the question's time words asked for
+    time_note: str | None = None  # when no source is from that time: said apart from the quoted statements
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# --- time: when articles were published and the dates they tell --------------------------
+
+PublishedFrom = Literal["metadata", "html", "pdf", "text"]
+
+
+@dataclass(frozen=True)
+class Dating:
+    """When an article was published, how that is known, and the dates told in its text.
+
+    ``published`` is an ISO day or None. ``inferred``: the text only implies it (the year
+    a weekday and a day fit, or the same report in a dated article); ``evidence`` is then,
+    or for a dateline, the (start, end) of the sentence it came from. ``mentions`` are the
+    date expressions of the text as (start, end, value), values as in ``assistant.dates``.
+    """
+
+    published: str | None = None
+    source: PublishedFrom | None = None
+    inferred: bool = False
+    evidence: tuple[int, int] | None = None
+    mentions: tuple[tuple[int, int, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """A stretch of a cited file: ``file[start:end] == text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """A date told in a cited sentence: ``file[start:end] == text``, resolved to ``value``
+    ('2026-01-13', '2026-01', '2025', or 'first/last'); ``label`` reads 'Tue 13 Jan 2026'."""
+
+    start: int
+    end: int
+    text: str
+    value: str | None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """The days a question's time words ask about ('this week' as of a day)."""
+
+    start: str
+    end: str
+    label: str  # 'the week of 5 Jan 2026'
+    words: str  # the question's words: 'this week'
