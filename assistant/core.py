@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from assistant import docs_folder, indexer, loaders, store
+from assistant import docs_folder, indexer, loaders, store, timeframe
 from assistant.analyze import analyze
 from assistant.answer import compose
 from assistant.config import MAX_QUESTION_CHARS, Config
@@ -95,18 +96,29 @@ class Assistant:
         assistant.last_report = report
         return assistant
 
-    def ask(self, question: str, history: History = (), *, k: int | None = None) -> Answer:
+    def ask(
+        self, question: str, history: History = (), *, k: int | None = None, as_of: date | str | None = None
+    ) -> Answer:
         """Answer from the sources only, every statement cited; history holds earlier questions.
 
+        Time words in the question ('this week', 'on Tuesday', 'When will …') are counted
+        from ``as_of`` (a date or 'YYYY-MM-DD'; today when None).
+
         Raises:
-            InvalidQuestion: empty, whitespace-only, without a word, or longer than 2,000 characters.
+            InvalidQuestion: empty, whitespace-only, without a word, or longer than 2,000
+                characters; or ``as_of`` is not a date.
         """
         text = validate_question(question)
+        day = timeframe.as_of_day(as_of)
         state = self._state
         store.single_threaded()
         q = state.searcher.scoped(analyze(text, history))
         ranked = state.searcher.rank(q)
-        return compose(q, ranked, state.searcher, k=k or self.config.k)
+        window, inside = timeframe.asked_window(text, day), None
+        if window is not None:
+            ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day)
+        answer = compose(q, ranked, state.searcher, k=k or self.config.k)
+        return timeframe.annotate(answer, state.searcher, day, window, inside)
 
     def closest(self, text: str, *, per_doc: int = 3) -> list[ScoredSentence]:
         """The searchable sentences closest to ``text``, up to ``per_doc`` per document."""

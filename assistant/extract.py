@@ -159,12 +159,20 @@ def _pdf_meta(reader) -> DocumentMeta:
     try:
         info = reader.metadata or {}
         title, author = info.get("/Title"), info.get("/Author")
+        created = info.get("/CreationDate")
     except Exception:  # metadata is a nicety; a broken info dict must not cost the text
         return DocumentMeta()
     return DocumentMeta(
         title=str(title).strip() or None if title else None,
         author=str(author).strip() or None if author else None,
+        published=_pdf_date(created),
     )
+
+
+def _pdf_date(value: object) -> str | None:
+    """The day of a PDF date string ('D:20260113083000+00'00''), as ISO 8601."""
+    match = re.match(r"(?:D:)?((?:19|20)\d\d)([01]\d)([0-3]\d)", str(value or ""))
+    return "-".join(match.groups()) if match else None
 
 
 def _clean(text: str) -> str:
