@@ -161,14 +161,33 @@ def index(docs: Path, index: Path, model: str | None, rebuild: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.option("--jsonl", is_flag=True, help="Batch: one question per line on stdin, one JSON answer per line.")
 @click.option("-k", "k", type=click.IntRange(1, 50), default=5, show_default=True, help="Passages listed.")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The day time words ('this week', 'on Tuesday') are counted from (default: today).",
+)
 @click.argument("question", required=False)
-def ask(docs: Path, index: Path, model: str | None, as_json: bool, jsonl: bool, k: int, question: str | None) -> None:
+def ask(
+    docs: Path,
+    index: Path,
+    model: str | None,
+    as_json: bool,
+    jsonl: bool,
+    k: int,
+    as_of: str | None,
+    question: str | None,
+) -> None:
     """Answer QUESTION from the articles, with citations."""
     _offline()
     with _errors():
+        from assistant.timeframe import as_of_day
+
+        day = as_of_day(as_of)  # a bad date fails before the model loads
         if jsonl:
             assistant = _open(_config(docs, index, model, k=k))
-            _ask_lines(assistant, k)
+            _ask_lines(assistant, k, day)
             return
         if question is None:
             raise click.UsageError("Give a QUESTION, or --jsonl to read questions from stdin.")
@@ -176,28 +195,34 @@ def ask(docs: Path, index: Path, model: str | None, as_json: bool, jsonl: bool, 
 
         validate_question(question)  # a bad question fails before the model loads
         assistant = _open(_config(docs, index, model, k=k))
-        answer = assistant.ask(question, k=k)
+        answer = assistant.ask(question, k=k, as_of=day)
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         else:
             click.echo(_plain(answer))
 
 
-def _ask_lines(assistant, k: int) -> None:  # type: ignore[no-untyped-def]
-    """One JSON answer per input line; a bad line gets an error object, not an exit."""
+def _ask_lines(assistant, k: int, as_of) -> None:  # type: ignore[no-untyped-def]
+    """One JSON answer per input line; a bad line gets an error object, not an exit.
+
+    A line starting with '{' is a JSON object {"question", "as_of", "history"} (as_of
+    and history optional); any other line is a question, asked as of ``as_of``.
+    """
     for line in sys.stdin:
         line = line.rstrip("\n")
         if not line.strip():
             continue
-        question, history = line, []
+        question, history, day = line, [], as_of
         if line.lstrip().startswith("{"):
             try:
                 item = json.loads(line)
-                question, history = item.get("question", ""), item.get("history", [])
             except ValueError:
-                pass
+                item = None
+            if isinstance(item, dict):
+                question, history = item.get("question", ""), item.get("history") or []
+                day = item.get("as_of") or as_of
         try:
-            out = assistant.ask(question, history, k=k).to_dict()
+            out = assistant.ask(question, history, k=k, as_of=day).to_dict()
         except AssistantError as error:
             out = {"question": question, "error": str(error)}
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
@@ -205,11 +230,13 @@ def _ask_lines(assistant, k: int) -> None:  # type: ignore[no-untyped-def]
 
 
 def _plain(answer) -> str:  # type: ignore[no-untyped-def]
-    lines = [answer.answer, ""]
+    lines = ([answer.time_note] if answer.time_note else []) + [answer.answer, ""]
     if answer.citations:
         for c in answer.citations:
             page = f", p. {c.page}" if c.page else ""
-            lines.append(f"[{c.id}] {c.title} ({c.doc_id}{page}, chars {c.start}-{c.end})")
+            when = f", published {c.published}{' (inferred)' if c.published_inferred else ''}" if c.published else ""
+            told = "".join(f"; {d.text} = {d.label}" for d in c.dates if d.label)
+            lines.append(f"[{c.id}] {c.title} ({c.doc_id}{page}, chars {c.start}-{c.end}{when}){told}")
     else:
         lines.append("Closest passages:")
         for p in answer.passages:

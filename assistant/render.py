@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from assistant import display
+from assistant import display, render_dates
 from assistant.check import LIMITS, MEANING, ClaimCheck, Thresholds
 from assistant.types import Answer, Citation, Document, FileOutcome, PassageHit, Sentence
 
@@ -54,7 +54,8 @@ def render_answer(answer: Answer) -> str:
     if not answer.found:
         return (
             '<div class="answer not-found">'
-            f'<p class="not-found-text">{esc(NOT_FOUND)}</p>'
+            + render_dates.time_note(answer)
+            + f'<p class="not-found-text">{esc(NOT_FOUND)}</p>'
             + render_passages(answer.passages, title="Closest passages (not an answer)", open_=True)
             + "</div>"
         )
@@ -72,7 +73,8 @@ def render_answer(answer: Answer) -> str:
             lambda m: chip(int(m[1]), by_id.get(int(m[1]))) if int(m[1]) in by_id else m[0],
             esc(answer.answer),
         )
-    return f'<div class="answer found"><p>{body}</p>{_references(answer.citations)}</div>'
+    note = render_dates.time_note(answer)
+    return f'<div class="answer found">{note}<p>{body}</p>{_references(answer.citations)}</div>'
 
 
 def _references(citations: Sequence[Citation]) -> str:
@@ -83,6 +85,7 @@ def _references(citations: Sequence[Citation]) -> str:
     items = "".join(
         f'<li><span class="ref-title">{esc(display.title(cits[0].title))}</span> '
         + " ".join(chip(c.id, c) for c in cits)
+        + "".join(render_dates.citation_dates(c) for c in cits)
         + "</li>"
         for cits in by_doc.values()
     )
@@ -158,7 +161,7 @@ def render_meta(doc: Document) -> str:
     meta = doc.meta
     rows = [
         ("Publisher", meta.publisher),
-        ("Published", meta.published),
+        ("Published", render_dates.published_text(doc.dating) or meta.published),
         ("Credit", meta.credit),
     ]
     rows += [
@@ -253,7 +256,7 @@ def render_documents(documents: Sequence[Document]) -> str:
     rows = "".join(
         "<tr>"
         f"<td>{esc(display.title(d.title))}</td><td>{file_name(d.doc_id)}</td>"
-        f"<td>{esc(d.meta.publisher or UNKNOWN)}</td><td>{esc(d.meta.published or UNKNOWN)}</td>"
+        f"<td>{esc(d.meta.publisher or UNKNOWN)}</td><td>{esc(render_dates.published_text(d.dating) or d.meta.published or UNKNOWN)}</td>"
         f"<td>{esc(d.meta.credit or UNKNOWN)}</td><td>{esc(d.format)}</td>"
         f'<td class="num">{d.n_sentences}</td><td>{esc(d.added_at[:19].replace("T", " "))}</td>'
         "</tr>"

@@ -39,10 +39,12 @@ class Service:
             if self.assistant.refresh():
                 self._docs, self._texts = None, {}
 
-    def ask(self, question: str, history: Sequence[str | Mapping[str, object]] = ()) -> Answer:
+    def ask(
+        self, question: str, history: Sequence[str | Mapping[str, object]] = (), as_of: str | None = None
+    ) -> Answer:
         with self._lock:
             self._refresh()
-            return self.assistant.ask(question, list(history)[-MAX_HISTORY:])
+            return self.assistant.ask(question, list(history)[-MAX_HISTORY:], as_of=as_of)
 
     def check(self, claim: object) -> ClaimCheck:
         text = validate_claim(claim)

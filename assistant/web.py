@@ -22,7 +22,7 @@ from assistant import display, render, uploads
 from assistant.errors import AssistantError
 from assistant.same_origin import SameOriginOnly
 from assistant.service import Service
-from assistant.web_api import add_routes, parse_history
+from assistant.web_api import add_routes, parse_as_of, parse_history
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -66,10 +66,11 @@ def _api_functions(service: Service) -> None:
     """The endpoints for gradio_client: same JSON as the HTTP routes."""
     import gradio as gr
 
-    def ask(question: str, history: list[Any] | None = None) -> dict[str, Any]:
-        """Answer a question from the sources; history holds earlier questions."""
+    def ask(question: str, history: list[Any] | None = None, as_of: str | None = None) -> dict[str, Any]:
+        """Answer a question from the sources; history holds earlier questions; time words
+        ('this week') are counted from as_of, YYYY-MM-DD (today when empty)."""
         try:
-            return service.ask(question, parse_history(history)).to_dict()
+            return service.ask(question, parse_history(history), as_of=parse_as_of(as_of)).to_dict()
         except AssistantError as exc:
             raise _refusal("ask", exc) from None
 
@@ -109,6 +110,14 @@ def _ask_tab(service: Service, examples_fit: bool) -> None:
                 )
                 ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
             with gr.Row():
+                as_of = gr.Textbox(
+                    label="As of (YYYY-MM-DD)",
+                    placeholder="today",
+                    info="'this week', 'on Tuesday' and 'When will …' are counted from this day.",
+                    max_lines=1,
+                    elem_id="as-of",
+                )
+            with gr.Row():
                 shown = EXAMPLES if examples_fit else ()
                 examples = [gr.Button(e, size="sm", variant="secondary") for e in shown]
             clear = gr.Button("New conversation", size="sm", variant="secondary")
@@ -125,11 +134,11 @@ def _ask_tab(service: Service, examples_fit: bool) -> None:
         )
         return question, "", render.render_transcript([*done, waiting])
 
-    def answer(question: str, done: list[str], asked: list[str]) -> tuple[Any, ...]:
+    def answer(question: str, done: list[str], asked: list[str], day: str | None = None) -> tuple[Any, ...]:
         if not question:
             return gr.skip(), gr.skip(), gr.skip()
         try:
-            result = service.ask(question, asked)
+            result = service.ask(question, asked, as_of=(day or "").strip() or None)
         except AssistantError as exc:
             done = [*done, render.render_error(question, str(exc))]
             return render.render_transcript(done), done, asked
@@ -146,7 +155,7 @@ def _ask_tab(service: Service, examples_fit: bool) -> None:
         # The question shows at once as a pending turn; the answer replaces it.
         trigger(take, [*source, turns], [pending, box, transcript], queue=False, **private).then(
             None, js=show_last, **private
-        ).then(answer, [pending, turns, questions], [transcript, turns, questions], **private).then(
+        ).then(answer, [pending, turns, questions, as_of], [transcript, turns, questions], **private).then(
             None, js=open_first, **private
         )
     clear.click(

@@ -99,6 +99,13 @@ def parse_history(value: object) -> list[str | Mapping[str, object]]:
     return value  # type: ignore[return-value]
 
 
+def parse_as_of(value: object) -> str | None:
+    """The as-of day of a request: 'YYYY-MM-DD', or null/absent for today (checked by the core)."""
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidQuestion("as_of must be a date written YYYY-MM-DD, such as 2026-01-13.")
+
+
 def add_routes(app: FastAPI, service: Service) -> None:
     async def call(request: Request, work: Any) -> JSONResponse:
         try:
@@ -118,13 +125,14 @@ def add_routes(app: FastAPI, service: Service) -> None:
 
     @app.post("/api/ask")
     async def api_ask(request: Request) -> JSONResponse:
-        """Answer a question: {"question": str, "history": [str]} -> the answer JSON."""
+        """Answer a question: {"question": str, "history": [str], "as_of": "YYYY-MM-DD"} -> the answer JSON."""
 
         def work(data: dict[str, Any]) -> dict[str, Any]:
             question = data.get("question")
             if not isinstance(question, str):
                 raise InvalidQuestion("'question' must be a string.")
-            return service.ask(question, parse_history(data.get("history"))).to_dict()
+            history = parse_history(data.get("history"))
+            return service.ask(question, history, as_of=parse_as_of(data.get("as_of"))).to_dict()
 
         return await call(request, work)
 
