@@ -332,17 +332,25 @@ def docs_(docs: Path, index: Path, model: str | None, as_json: bool) -> None:
     help="Gold questions (tests/data/gold_seeds.jsonl) or squad2-dev questions.jsonl.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
-def eval_(docs: Path, index: Path, model: str | None, questions: Path, as_json: bool) -> None:
+@click.option("--no-as-of", "no_as_of", is_flag=True, help="Ask every question as of today, ignoring its 'as_of'.")
+def eval_(docs: Path, index: Path, model: str | None, questions: Path, as_json: bool, no_as_of: bool) -> None:
     """Measure answer quality on a file of questions."""
     _offline()
     from assistant import evaluate
 
     with _errors():
-        items = evaluate.load_questions(questions)
+        every = evaluate.load_questions(questions)
+        items = evaluate.for_docs(every, docs)
+        if len(items) < len(every):
+            click.echo(f"{len(items)} of {len(every)} questions are over {docs}; the others are left out.", err=True)
         assistant = _open(_config(docs, index, model))
         kind = evaluate.detect_kind(items)
-        run = evaluate.evaluate_gold if kind == "gold" else evaluate.evaluate_squad
-        result = run(items, lambda q, h: assistant.ask(q, h))
+        if kind == "gold":
+            result = evaluate.evaluate_gold(
+                items, lambda q, h, as_of=None: assistant.ask(q, h, as_of=as_of), use_as_of=not no_as_of
+            )
+        else:
+            result = evaluate.evaluate_squad(items, lambda q, h, as_of=None: assistant.ask(q, h, as_of=as_of))
         click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else evaluate.format_report(result))
 
 

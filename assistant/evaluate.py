@@ -3,7 +3,10 @@
 Two question sets are understood:
 
 - ``gold``: ``tests/data/gold_seeds.jsonl``, questions over the seeds whose evidence is
-  whole sentences (``{"id", "question", "history", "answerable", "category", "evidence"}``).
+  whole sentences (``{"id", "question", "history", "answerable", "category", "evidence"}``);
+  ``tests/data/gold_time.jsonl`` adds ``as_of`` (the day the question is asked) and
+  ``docs`` (the folder its articles are in). Questions with time words ('this week',
+  'When will …') are also scored on their own.
 - ``squad``: ``squad2-dev/questions.jsonl``, whose answers are short spans
   (``{"id", "question", "doc", "answerable", "answers"}``).
 
@@ -20,7 +23,8 @@ from typing import Any, Literal, NamedTuple
 
 from assistant.types import Answer
 
-Ask = Callable[[str, list[str]], Answer]
+# ask(question, history) or, for a question with an as-of day, ask(question, history, as_of)
+Ask = Callable[..., Answer]
 Progress = Callable[[int, int], None]
 AnswerLike = Answer | Mapping[str, Any]
 
@@ -88,10 +92,16 @@ class _Integrity:
         return _share(self.intact, self.checked)
 
 
-def _ask_all(questions: Sequence[Mapping[str, Any]], ask: Ask, progress: Progress | None) -> list[Mapping[str, Any]]:
+def _ask_all(
+    questions: Sequence[Mapping[str, Any]], ask: Ask, progress: Progress | None, use_as_of: bool = True
+) -> list[Mapping[str, Any]]:
     answers = []
     for n, q in enumerate(questions, 1):
-        answers.append(_as_dict(ask(q["question"], list(q.get("history") or []))))
+        history = list(q.get("history") or [])
+        if use_as_of and q.get("as_of"):
+            answers.append(_as_dict(ask(q["question"], history, q["as_of"])))
+        else:
+            answers.append(_as_dict(ask(q["question"], history)))
         if progress:
             progress(n, len(questions))
     return answers
@@ -112,6 +122,7 @@ class _GoldRow(NamedTuple):
     refused: bool
     rank: int | None  # of the first citation overlapping evidence
     passage_rank: int | None  # of the first listed passage overlapping evidence
+    time_worded: bool = False  # the question has time words ('this week', 'When will …')
 
 
 def _top_text(answer: Mapping[str, Any]) -> str:
@@ -136,7 +147,16 @@ def _gold_failure(q: Mapping[str, Any], answer: Mapping[str, Any], rank: int | N
     }
 
 
-def evaluate_gold(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress: Progress | None = None) -> dict:
+def for_docs(questions: Sequence[Mapping[str, Any]], docs: Path) -> list[Mapping[str, Any]]:
+    """The questions over the articles of ``docs``: those without a ``docs`` field, and
+    those whose ``docs`` folder is that one (relative paths from the current folder)."""
+    here = Path(docs).resolve()
+    return [q for q in questions if not q.get("docs") or Path(q["docs"]).resolve() == here]
+
+
+def evaluate_gold(
+    questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress: Progress | None = None, use_as_of: bool = True
+) -> dict:
     """Ask every gold question (with its history) and score the citations.
 
     Evidence@k and MRR are over answerable questions and look at citations whether or
@@ -147,7 +167,9 @@ def evaluate_gold(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress:
     Returns:
         A dict of metrics, ``by_category`` and ``failures`` (id, question, reason, top citation).
     """
-    answers = _ask_all(questions, ask, progress)
+    from assistant.timeframe import as_of_day, has_time_words
+
+    answers = _ask_all(questions, ask, progress, use_as_of)
     integrity = _Integrity()
     rows: list[_GoldRow] = []
     failures = []
@@ -157,7 +179,9 @@ def evaluate_gold(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress:
         if q["answerable"]:
             rank = evidence_rank(answer["citations"], q["evidence"])
             passage_rank = evidence_rank(answer.get("passages") or [], q["evidence"])
-        rows.append(_GoldRow(q.get("category", "-"), q["answerable"], not answer["found"], rank, passage_rank))
+        asked_on = as_of_day(q.get("as_of") if use_as_of else None)
+        worded = has_time_words(q["question"], asked_on)
+        rows.append(_GoldRow(q.get("category", "-"), q["answerable"], not answer["found"], rank, passage_rank, worded))
         failure = _gold_failure(q, answer, rank)
         if failure:
             failures.append(failure)
@@ -170,6 +194,8 @@ def evaluate_gold(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress:
         "by_category": {
             name: _gold_category([r for r in rows if r.category == name]) for name in sorted({r.category for r in rows})
         },
+        "time_worded": _gold_category([r for r in rows if r.time_worded]),
+        "without_time_words": _gold_category([r for r in rows if not r.time_worded]),
         "failures": failures,
     }
 
@@ -296,7 +322,7 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
 
 def format_report(result: Mapping[str, Any], *, max_failures: int = 30) -> str:
     """A markdown report of ``evaluate_gold`` or ``evaluate_squad`` output."""
-    name = "Gold questions over the seeds" if result["kind"] == "gold" else "squad2-dev"
+    name = "Gold questions" if result["kind"] == "gold" else "squad2-dev"
     lines = [
         f"## {name}: {result['questions']} questions"
         + f" ({result['answerable']} answerable, {result['unanswerable']} unanswerable)",
@@ -308,6 +334,13 @@ def format_report(result: Mapping[str, Any], *, max_failures: int = 30) -> str:
         lines += ["", "### By category", ""]
         rows = [(c, v["questions"], v["evidence@1"], v["refused_share"]) for c, v in result["by_category"].items()]
         lines += _table(("category", "questions", "evidence@1", "refused"), rows)
+    if result.get("time_worded"):
+        lines += ["", "### Questions with time words and without", ""]
+        rows = [
+            (name, v["questions"], v["evidence@1"], v["refused_share"])
+            for name, v in (("time words", result["time_worded"]), ("none", result["without_time_words"]))
+        ]
+        lines += _table(("questions", "n", "evidence@1", "refused"), rows)
     failures = result.get("failures") or []
     if failures:
         lines += ["", f"### Failures ({len(failures)})", ""]
