@@ -203,3 +203,25 @@ def test_server_picks_up_articles_added_and_removed_by_another_process(served, h
     assert answer["found"] and answer["citations"][0]["doc_id"] == "otters.txt"
     other.remove("otters.txt")
     wait_until(lambda: "otters.txt" not in listed())
+
+
+TUESDAY = "Who did Takaichi meet on Tuesday?"
+
+
+def test_as_of_via_http_and_gradio_client(served, client, http):
+    result = client.predict(TUESDAY, [], "2026-03-10", api_name="/ask")
+    assert result == _json(served.assistant.ask(TUESDAY, as_of="2026-03-10"))
+    assert result["as_of"] == "2026-03-10" and result["time_note"].startswith("Nothing in the sources is from")
+    response = http.post("/api/ask", json={"question": TUESDAY, "as_of": "2026-01-14"})
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["as_of"] == "2026-01-14" and answer["time_note"] is None
+    assert all(c["published"] == "2026-01-13" for c in answer["citations"])
+    _assert_checkable(answer)
+
+
+@pytest.mark.parametrize("as_of", ["14/01/2026", "2026-02-30", 20260114, ["2026-01-14"]])
+def test_a_bad_as_of_is_a_422(http, as_of):
+    response = http.post("/api/ask", json={"question": TUESDAY, "as_of": as_of})
+    assert response.status_code == 422
+    assert "YYYY-MM-DD" in response.json()["error"]["message"]
