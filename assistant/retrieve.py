@@ -47,6 +47,7 @@ class Searcher:
         # The cost only has a meaning on the scale of the weights it was fitted with.
         self.window_cost = window_cost if window_cost is not None else learned_window_cost() if weights is None else 0.0
         self._weight_vector = self.weights.vector()  # per question: features @ weights
+        self._last_query: tuple[str, np.ndarray] | None = None
         self.data = data
         rows = [s for doc in sorted(data.sentences) for s in data.sentences[doc] if s.searchable]
         self.rows = rows
@@ -123,7 +124,14 @@ class Searcher:
         self.length = np.array([np.log1p(len(s.text)) / np.log1p(250) for s in rows], dtype=np.float32)
 
     def embed(self, text: str) -> np.ndarray:
-        return embed_query(self.embedder, text)
+        # The last query's vector is kept: a time question ranks twice (all articles, then
+        # those dated in its window) and would otherwise encode the same text twice.
+        last = self._last_query
+        if last is not None and last[0] == text:
+            return last[1]
+        vector = embed_query(self.embedder, text)
+        self._last_query = (text, vector)
+        return vector
 
     def rank(self, question: Question, vector: np.ndarray | None = None, limit: int = 20) -> list[Scored]:
         """Candidate sentences, best evidence first."""
