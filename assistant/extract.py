@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from assistant.errors import UnreadableDocument
@@ -32,6 +33,13 @@ def load_html(path: Path, data: bytes) -> LoadedText:
                 include_tables=True,
                 include_images=False,
                 favor_recall=True,
+                # Only dates the page states (meta tags, structured data, its URL): htmldate's
+                # extensive search takes 'Copyright 2026' in a footer for 1 Jan 2026.
+                date_extraction_params={
+                    "original_date": True,
+                    "extensive_search": False,
+                    "max_date": date.today().isoformat(),
+                },
             )
         except Exception:  # a parser failure on hostile markup is still bad input
             doc = None

@@ -102,3 +102,10 @@ def test_dateline_forms_from_news_sites() -> None:
 def test_a_pdf_creation_date_is_its_date() -> None:
     assert _pdf_date("D:20260113083000+00'00'") == "2026-01-13"
     assert _pdf_date(None) is None
+
+
+def test_a_copyright_year_in_a_page_footer_is_no_publication_date() -> None:
+    from assistant import loaders
+
+    page = Path(__file__).parent / "data" / "runtime" / "buses.html"  # '<footer>Copyright 2026 …'
+    assert loaders.load(page).meta.published is None
