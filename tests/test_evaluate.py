@@ -276,7 +276,7 @@ def test_the_gold_file_is_detected_as_gold():
 
 def test_format_report_gold(gold_run):
     report = format_report(gold_run[0])
-    assert report.startswith("## Gold questions over the seeds: 6 questions")
+    assert report.startswith("## Gold questions: 6 questions")
     assert "| metric | value | meaning |" in report
     assert "| evidence@1 | 0.250 |" in report
     assert "### By category" in report
