@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.analyze import Question, names_in, quantity_pattern, without_opening
 from assistant.lexical import metonym_terms, terms
 from assistant.retrieve import Scored, Searcher
 from assistant.sentence_features import PRONOUN_SPEAKER_AFTER
-from assistant.types import Answer, Citation, PassageHit, Sentence, Statement
+from assistant.types import Answer, AnswerSpan, Citation, PassageHit, Sentence, Statement
 
 NOT_FOUND = "The sources don't say. The closest passages are listed below; none of them answers the question."
+
+
+# Hand-written rules of answer composition. The speaker rules are not among them: asked what
+# someone said, the answer is their words; that is what the question means, not tuning.
+RULES = {
+    "coverage": "refuse when the best sentence is far from the question (similarity, terms, names)",
+    "numbers": "refuse when a number the question gives ('in 1998') is not around the evidence",
+    "yes_no": "refuse a yes/no question whose terms the evidence mostly lacks",
+    "kind": "refuse when the best sentence lacks the asked-for kind (a date for 'when', a quantity, the future)",
+    "kind_lead": "lead with a sentence holding the asked-for kind (a date, a quantity) if nearly as likely",
+    "intro_lead": "lead 'Who is X?' with the sentence introducing X",
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,15 @@ class Policy:
     fit_window: int = 5  # how far down the best sentence holding the asked-for kind of answer may be
     fit_ratio: float = 0.3  # … and how much less likely than the best sentence it may be
     window: int = 3  # at most this many consecutive sentences make the first citation
+    # The reader's calibration (``reader.json``); None: the linear ranker's scores are used as they are.
+    threshold: float | None = None  # reader logit the best candidate must reach, or the sources don't say
+    window_cost: float | None = None  # probability per character a neighbouring sentence must pay for
+    # the hand-written rules in force besides the reader (see ``RULES``)
+    rules: frozenset[str] = frozenset(RULES)
+
+    @classmethod
+    def from_reader(cls, threshold: float, margin: float, window_cost: float, rules: Iterable[str]) -> Policy:
+        return cls(threshold=threshold, margin=margin, window_cost=window_cost, rules=frozenset(rules))
 
 
 def answers_question(question: Question, ranked: list[Scored], policy: Policy, context: str | None = None) -> bool:
@@ -46,16 +67,23 @@ def answers_question(question: Question, ranked: list[Scored], policy: Policy, c
     if not ranked:
         return False
     best = ranked[0]
-    if best.dense < policy.min_dense or best.coverage < policy.min_coverage or best.names < policy.min_names:
+    if policy.threshold is not None and best.score < policy.threshold:
         return False
-    if context is not None and not all(_has_number(context, n) for n in given_numbers(question.text)):
-        return False
-    if _YES_NO.match(without_opening(question.text)) and best.coverage < policy.min_yes_no_coverage:
-        return False  # 'Did they issue a joint statement?' needs the statement in the evidence
     if _asks_own_words(question):
         if not any(s.speaker >= policy.min_speaker for s in ranked[: policy.speaker_window]):
             return False
-    return fits(question, best)
+    rules = policy.rules
+    if "coverage" in rules and (
+        best.dense < policy.min_dense or best.coverage < policy.min_coverage or best.names < policy.min_names
+    ):
+        return False
+    if "numbers" in rules and context is not None:
+        if not all(_has_number(context, n) for n in given_numbers(question.text)):
+            return False
+    if "yes_no" in rules and _YES_NO.match(without_opening(question.text)):
+        if best.coverage < policy.min_yes_no_coverage:
+            return False  # 'Did they issue a joint statement?' needs the statement in the evidence
+    return "kind" not in rules or fits(question, best)
 
 
 def _asks_own_words(question: Question) -> bool:
@@ -144,9 +172,8 @@ def _leads(question: Question, candidate: Scored, intro: re.Pattern[str] | None,
     if _asks_own_words(question) and candidate.speaker < policy.min_speaker:
         return False
     # a date leads before a time told from another ('on Jan 5' before 'days after')
-    return holds_kind(question, candidate, relative=False) and (
-        intro is None or bool(intro.search(candidate.sentence.text))
-    )
+    kind = "kind_lead" not in policy.rules or holds_kind(question, candidate, relative=False)
+    return kind and (intro is None or bool(intro.search(candidate.sentence.text)))
 
 
 def _names_in(question: Question, candidate: Scored, searcher: Searcher | None) -> frozenset[str]:
@@ -172,7 +199,9 @@ def fitting_first(
     the best (an introduction needs no such share: it is what the question asks for) and
     holding, with the sentences just before it, every name of the question the best one
     holds; else as they were."""
-    intro = introduced(question)
+    intro = introduced(question) if "intro_lead" in policy.rules else None
+    if intro is None and "kind_lead" not in policy.rules:
+        return _speaker_first(question, ranked, policy)
     ratio = 0.0 if intro is not None else policy.fit_ratio
     best_names: frozenset[str] | None = None
     for i, candidate in enumerate(ranked[: policy.fit_window]):
@@ -184,6 +213,17 @@ def fitting_first(
             if best_names - _names_in(question, candidate, searcher):
                 continue  # 'When did Lee visit Beijing?' is not led by a date of his visit to Japan
             # it leads the answer, so it counts as the strongest evidence
+            return [replace(candidate, score=ranked[0].score), *ranked[:i], *ranked[i + 1 :]]
+    return ranked
+
+
+def _speaker_first(question: Question, ranked: list[Scored], policy: Policy) -> list[Scored]:
+    """Asked what someone said, their best-scored words lead (among the first
+    ``policy.speaker_window``): the answer is theirs, not what others said of them."""
+    if not _asks_own_words(question) or not ranked or ranked[0].speaker >= policy.min_speaker:
+        return ranked
+    for i, candidate in enumerate(ranked[: policy.speaker_window]):
+        if candidate.speaker >= policy.min_speaker:
             return [replace(candidate, score=ranked[0].score), *ranked[:i], *ranked[i + 1 :]]
     return ranked
 
@@ -236,7 +276,17 @@ def compose(
         Statement(_shown(group), tuple(sorted(number[sentence.id] for sentence, _ in group))) for group in groups
     ]
     text = " ".join(f"{s.text} " + "".join(f"[{i}]" for i in s.citations) for s in statements)
-    return Answer(question.text, True, text, tuple(citations), passages, tuple(statements), question.resolved)
+    span = _answer_span(ranked[0], number)
+    return Answer(question.text, True, text, tuple(citations), passages, tuple(statements), question.resolved, span)
+
+
+def _answer_span(lead: Scored, number: Mapping[int, int]) -> AnswerSpan | None:
+    """The reader's answer words inside the leading citation, as offsets into its file."""
+    if lead.words is None or lead.sentence.id not in number:
+        return None
+    a, b = lead.words
+    start = lead.sentence.start + a
+    return AnswerSpan(number[lead.sentence.id], start, lead.sentence.start + b, lead.sentence.text[a:b])
 
 
 def _shown(group: list[tuple[Sentence, float]]) -> str:
@@ -267,9 +317,8 @@ def evidence_window(
         if follow is not None:
             theirs.add(searcher.row_of_id[follow.id])
         prob = {row: p for row, p in prob.items() if row in theirs}
-    first, last = best_window(
-        top, prob, searcher.run_of_row, searcher.starts, searcher.ends, searcher.window_cost, policy.window
-    )
+    cost = searcher.window_cost if policy.window_cost is None else policy.window_cost
+    first, last = best_window(top, prob, searcher.run_of_row, searcher.starts, searcher.ends, cost, policy.window)
     if own_words and not all(row in theirs for row in range(first, last + 1)):
         first, last = top, top
     members = searcher.rows[first : last + 1]

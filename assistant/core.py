@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,12 +13,13 @@ import numpy as np
 
 from assistant import docs_folder, indexer, loaders, store, timeframe
 from assistant.analyze import analyze
-from assistant.answer import compose
+from assistant.answer import Policy, compose
 from assistant.config import MAX_QUESTION_CHARS, Config
 from assistant.embed import Embedder, load_embedder
 from assistant.errors import DocumentError, IndexFormatChanged, InvalidQuestion, NoDocuments, UnknownDocument
 from assistant.indexer import SyncReport
 from assistant.lexical import terms
+from assistant.reader import Reader, default_reader
 from assistant.retrieve import Searcher
 from assistant.store import IndexData
 from assistant.types import Answer, Document, FileOutcome, LoadedText, Sentence
@@ -96,6 +98,16 @@ class Assistant:
         assistant.last_report = report
         return assistant
 
+    @functools.cached_property
+    def reader(self) -> Reader:
+        """The shipped reader, opened at the first question (its SHA-256 checked)."""
+        return default_reader()
+
+    @functools.cached_property
+    def policy(self) -> Policy:
+        spec = self.reader.spec
+        return Policy.from_reader(spec.threshold, spec.margin, spec.window_cost, spec.rules)
+
     def ask(
         self, question: str, history: History = (), *, k: int | None = None, as_of: date | str | None = None
     ) -> Answer:
@@ -113,11 +125,14 @@ class Assistant:
         state = self._state
         store.single_threaded()
         q = state.searcher.scoped(analyze(text, history))
-        ranked = state.searcher.rank(q)
+        ranked = state.searcher.rank(q, limit=max(20, self.reader.spec.candidates))
         window, inside = timeframe.asked_window(text, day), None
-        if window is not None:
+        if window is not None:  # the articles of the asked time reach the reader too
             ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day)
-        answer = compose(q, ranked, state.searcher, k=k or self.config.k)
+        ranked = self.reader.rerank(q.resolved, ranked, state.searcher)
+        if window is not None:  # … and, read, what is from then leads
+            ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day, widen=False)
+        answer = compose(q, ranked, state.searcher, k=k or self.config.k, policy=self.policy)
         return timeframe.annotate(answer, state.searcher, day, window, inside)
 
     def closest(self, text: str, *, per_doc: int = 3) -> list[ScoredSentence]:

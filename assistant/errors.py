@@ -7,6 +7,7 @@ AssistantError
 │   └── UnreadableDocument  missing, unreadable, binary, empty, too large, no text layer
 ├── NoDocuments           a docs folder with no readable article
 ├── UnknownDocument       no indexed document has that id
+├── ReaderError           the shipped reader model is missing or not the recorded file
 └── IndexStateError       missing, corrupt or incompatible index
     ├── IndexMismatch     built with another model or format
     │   └── IndexFormatChanged  written by another version: rebuilt when opened for update
@@ -47,6 +48,10 @@ class NoDocuments(AssistantError):
 
 class UnknownDocument(AssistantError):
     """No indexed document has the given id."""
+
+
+class ReaderError(AssistantError):
+    """The reader's weights are missing or not the ones recorded."""
 
 
 class IndexStateError(AssistantError):

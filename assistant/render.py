@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant import display, render_dates
 from assistant.check import LIMITS, MEANING, ClaimCheck, Thresholds
-from assistant.types import Answer, Citation, Document, FileOutcome, PassageHit, Sentence
+from assistant.types import Answer, AnswerSpan, Citation, Document, FileOutcome, PassageHit, Sentence
 
 UNKNOWN = "unknown"
 NOT_FOUND = "The sources don't say."
@@ -62,10 +62,10 @@ def render_answer(answer: Answer) -> str:
     by_id = {c.id: c for c in answer.citations}
     if answer.statements:
         parts = [
-            f'<span class="statement">{esc(s.text)}'
-            + "".join(" " + chip(n, by_id.get(n)) for n in s.citations)
+            f'<span class="statement">{_with_words(s.text, answer.answer_span if n == 0 else None)}'
+            + "".join(" " + chip(c, by_id.get(c)) for c in s.citations)
             + "</span>"
-            for s in answer.statements
+            for n, s in enumerate(answer.statements)
         ]
         body = " ".join(parts)
     else:  # no statement structure: turn the [n] markers of the plain text into chips
@@ -75,6 +75,15 @@ def render_answer(answer: Answer) -> str:
         )
     note = render_dates.time_note(answer)
     return f'<div class="answer found">{note}<p>{body}</p>{_references(answer.citations)}</div>'
+
+
+def _with_words(text: str, span: AnswerSpan | None) -> str:
+    """``text`` escaped, its first occurrence of the reader's answer words in bold."""
+    at = text.find(span.text) if span is not None and span.text else -1
+    if at < 0:
+        return esc(text)
+    end = at + len(span.text)
+    return f'{esc(text[:at])}<strong class="answer-words">{esc(text[at:end])}</strong>{esc(text[end:])}'
 
 
 def _references(citations: Sequence[Citation]) -> str:
@@ -215,18 +224,21 @@ def render_source(
     citations: Sequence[Citation] = (),
     *,
     active: int | None = None,
+    words: AnswerSpan | None = None,
 ) -> str:
     """The full article, cited sentences marked at their exact offsets.
 
     Each cited range becomes one ``<mark class="cite" data-cids data-start data-end>``
     whose text is exactly ``text[start:end]``; the one holding citation ``active`` also
-    has the class ``cite-active``. Boilerplate sentences are shown muted, not hidden.
+    has the class ``cite-active``, and the reader's answer ``words`` inside a cited range
+    are a ``<strong class="answer-words">`` at their offsets. Boilerplate sentences are
+    shown muted, not hidden.
     """
     out: list[str] = []
     pos = 0
     for span in _spans(sentences, citations, len(text)):
         out.append(esc(text[pos : span.start]))
-        piece = esc(text[span.start : span.end])
+        piece = _piece(text, span, words)
         content = span.kind in ("body", "headline")
         kind_class = f"kind-{esc(span.kind)}" + ("" if content else " boilerplate")
         where = f'data-start="{span.start}" data-end="{span.end}"'
@@ -246,6 +258,19 @@ def render_source(
     return (
         f'<article class="source-doc" data-doc="{esc(doc.doc_id)}">{render_meta(doc)}'
         f'<div class="source-text">{"".join(out)}</div></article>'
+    )
+
+
+def _piece(text: str, span: _Span, words: AnswerSpan | None) -> str:
+    """A marked range's text, escaped, with the answer words in it in bold."""
+    if words is None or words.citation not in span.cids or not span.start <= words.start < words.end <= span.end:
+        return esc(text[span.start : span.end])
+    return (
+        esc(text[span.start : words.start])
+        + f'<strong class="answer-words" data-start="{words.start}" data-end="{words.end}">'
+        + esc(text[words.start : words.end])
+        + "</strong>"
+        + esc(text[words.end : span.end])
     )
 
 

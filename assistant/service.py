@@ -12,7 +12,7 @@ from assistant import render
 from assistant.check import ClaimCheck, check_claim, validate_claim
 from assistant.errors import DocumentError
 from assistant.indexer import SyncReport
-from assistant.types import Answer, Document, FileOutcome, Sentence
+from assistant.types import Answer, AnswerSpan, Document, FileOutcome, Sentence
 
 if TYPE_CHECKING:
     from assistant.core import Assistant
@@ -92,7 +92,9 @@ class Service:
             self._docs = {d.doc_id: d for d in self.assistant.documents()}
         return self._docs
 
-    def source(self, doc_id: str, citations: Sequence[Any] = (), active: int | None = None) -> str:
+    def source(
+        self, doc_id: str, citations: Sequence[Any] = (), active: int | None = None, words: AnswerSpan | None = None
+    ) -> str:
         """The article rendered with ``citations`` marked; '' for an unknown document."""
         with self._lock:
             doc = self._documents().get(doc_id)
@@ -101,10 +103,10 @@ class Service:
             if doc_id not in self._texts:
                 self._texts[doc_id] = (self.assistant.text(doc_id), self.assistant.sentences(doc_id))
             text, sentences = self._texts[doc_id]
-        return render.render_source(doc, text, sentences, citations, active=active)
+        return render.render_source(doc, text, sentences, citations, active=active, words=words)
 
     def cited_sources(self, answer: Answer) -> dict[str, str]:
         by_doc: dict[str, list[Any]] = {}
         for c in answer.citations:
             by_doc.setdefault(c.doc_id, []).append(c)
-        return {doc_id: self.source(doc_id, cits) for doc_id, cits in by_doc.items()}
+        return {doc_id: self.source(doc_id, cits, words=answer.answer_span) for doc_id, cits in by_doc.items()}

@@ -211,13 +211,20 @@ def _ordinal(value: str | None) -> int:
 
 
 def prefer(
-    question: Question, window: TimeWindow, ranked: list[Scored], searcher: Searcher, as_of: date
+    question: Question,
+    window: TimeWindow,
+    ranked: list[Scored],
+    searcher: Searcher,
+    as_of: date,
+    *,
+    widen: bool = True,
 ) -> tuple[list[Scored], np.ndarray]:
     """``ranked`` with the sentences dated inside the window first when they fit the
-    question, and the rows inside it. The best sentences of the articles inside the
-    window join the candidates even where the question's words alone did not reach them.
-    An article published after ``as_of`` did not exist then: it is never inside, and
-    ranks below the rest."""
+    question, and the rows inside it. With ``widen``, the best sentences of the articles
+    inside the window join the candidates even where the question's words alone did not
+    reach them, and ``prob`` is the softmax of the new scores; without it (on the reader's
+    scores) the candidates and the reader's probabilities stay as they are. An article
+    published after ``as_of`` did not exist then: it is never inside, and ranks below the rest."""
     dates = row_dates(searcher)
     first, last = (date.fromisoformat(window.start).toordinal(), date.fromisoformat(window.end).toordinal())
     later = dates.published > as_of.toordinal()
@@ -226,7 +233,7 @@ def prefer(
         return ranked, inside
     row_of = searcher.row_of_id
     pool = {s.sentence.id: s for s in ranked}
-    if inside.any():
+    if widen and inside.any():
         docs = tuple(sorted({searcher.rows[r].doc_id for r in np.flatnonzero(inside)}))
         for s in searcher.rank(replace(question, sources=docs)):
             if s.sentence.id not in pool or pool[s.sentence.id].score < s.score:
@@ -238,6 +245,8 @@ def prefer(
     probs = np.exp(scores - scores.max())
     probs /= probs.sum()
     order = np.argsort(-scores, kind="stable")
+    if not widen:
+        return [replace(candidates[i], score=float(scores[i])) for i in order], inside
     return [replace(candidates[i], score=float(scores[i]), prob=float(probs[i])) for i in order], inside
 
 

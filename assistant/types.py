@@ -161,6 +161,16 @@ class Statement:
 
 
 @dataclass(frozen=True)
+class AnswerSpan:
+    """The answer words the reader found inside a citation: offsets into the same file."""
+
+    citation: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer whose every statement is a verbatim, cited passage."""
 
@@ -174,6 +184,7 @@ class Answer:
     as_of: str | None = None  # the day time words in the question were counted from
     time_window: TimeWindow | None = None  # what the question's time words asked for
     time_note: str | None = None  # when no source is from that time: said apart from the quoted statements
+    answer_span: AnswerSpan | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

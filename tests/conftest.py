@@ -95,6 +95,12 @@ def assert_verifiable(answer: Mapping[str, Any] | Any) -> None:
             markers = "".join(f"[{i}]" for i in statement["citations"])
             assert f"{statement['text']} {markers}" in d["answer"]
         assert sorted(i for s in d["statements"] for i in s["citations"]) == sorted(by_id)
+        span = d.get("answer_span")
+        if span is not None:  # the reader's answer words: a slice of the same file, inside their citation
+            cited = by_id[span["citation"]]
+            assert cited["start"] <= span["start"] < span["end"] <= cited["end"]
+            assert Path(cited["file"]).read_bytes().decode("utf-8")[span["start"] : span["end"]] == span["text"]
     else:
+        assert d.get("answer_span") is None
         assert not d["citations"]
         assert "don't say" in d["answer"]

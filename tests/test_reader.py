@@ -1,0 +1,79 @@
+"""The shipped reader: loads offline from the package, is the recorded file, reads deterministically."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.errors import ReaderError
+from assistant.reader import MANIFEST, Reader, ReaderSpec, default_reader, sha256_of
+
+FIXTURE = Path(__file__).parent / "data" / "reader_fixture.json"
+
+
+def test_the_shipped_weights_are_the_recorded_file() -> None:
+    spec = ReaderSpec.load()
+    assert spec.file.parent == MANIFEST.parent
+    assert sha256_of(spec.file) == spec.sha256
+    assert spec.file.stat().st_size <= 30 * 1024 * 1024
+
+
+def _copy(tmp_path: Path) -> Path:
+    manifest = tmp_path / "reader.json"
+    shutil.copy(MANIFEST, manifest)
+    shutil.copy(ReaderSpec.load().file, tmp_path / ReaderSpec.load().file.name)
+    return manifest
+
+
+def test_a_changed_weights_file_is_refused(tmp_path: Path) -> None:
+    manifest = _copy(tmp_path)
+    weights = tmp_path / ReaderSpec.load().file.name
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ReaderError, match="not the recorded one"):
+        Reader.load(manifest)
+
+
+def test_a_missing_weights_file_is_a_clear_error(tmp_path: Path) -> None:
+    manifest = _copy(tmp_path)
+    (tmp_path / ReaderSpec.load().file.name).unlink()
+    with pytest.raises(ReaderError, match="missing"):
+        Reader.load(manifest)
+    (tmp_path / "reader.json").write_text("{", encoding="utf-8")
+    with pytest.raises(ReaderError, match="cannot be read"):
+        Reader.load(manifest)
+
+
+def test_the_reader_output_on_the_fixture_is_the_recorded_one() -> None:
+    """Same input, same logits, on every run and machine of this build (int8 ONNX, CPU)."""
+    fixture = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    reader = default_reader()
+    assert fixture["model_sha256"] == reader.spec.sha256, "re-record with training/reader_fixture.py"
+    for case in fixture["cases"]:
+        candidates = [tuple(c) for c in case["candidates"]]
+        first = reader.logits(case["question"], candidates)
+        again = reader.logits(case["question"], candidates)
+        assert np.array_equal(first, again)
+        np.testing.assert_allclose(first, case["logits"], atol=1e-3)
+        # the answering sentence is read as the answer
+        assert int(np.argmax(first)) == case["answer"]
+
+
+def test_the_reader_finds_answer_words_inside_the_sentence() -> None:
+    reader = default_reader()
+    sentence = "The Constitutional Court removed Yoon Suk Yeol from office in April 2025."
+    logits, words = reader.read("Who removed Yoon from office?", [(sentence, "", "South Korea")])
+    assert logits.shape == (1,)
+    assert words[0] is not None
+    start, end = words[0]
+    assert "Constitutional Court" in sentence[start:end]
+
+
+def test_an_empty_candidate_list_reads_nothing() -> None:
+    logits, words = default_reader().read("Who?", [])
+    assert logits.shape == (0,) and words == []

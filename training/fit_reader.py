@@ -1,0 +1,240 @@
+"""Fit the reader's answering thresholds on validation articles, never on test data.
+
+The whole pipeline (retrieval, reader, answer composition) runs over the squad2-train
+articles held out of the reader's training (``reader_data.VALIDATION_SQUAD``). From its
+answers this picks:
+
+- ``window_cost``: the cost per character a neighbouring sentence's probability must pay
+  to join the first citation, the one with the best top-citation accuracy whose mean first
+  citation stays within ``--max-chars``;
+- ``threshold``: the reader logit below which the answer is "The sources don't say", the
+  one that refuses the most unanswerable questions while refusing at most ``--max-refused``
+  of the answerable ones;
+- which hand-written rules of ``answer.RULES`` still pay on top of the reader (forward
+  selection; each rule's worth is printed).
+
+It writes them with the model's SHA-256 into ``assistant/data/reader.json``.
+
+    .venv/bin/python training/fit_reader.py --model assistant/data/reader.onnx --write
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "training"))
+
+from reader_data import DATA, VALIDATION_SQUAD  # noqa: E402
+
+CANDIDATES = 16
+WINDOW_COSTS = (0.0, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.008)
+MARGIN = 3.0
+MIXES = (0.0, 0.25, 0.5, 1.0)
+MIN_GAIN = 0.002  # a rule must earn at least this much of the objective on validation to stay
+
+
+def questions_of(docs: tuple[str, ...]) -> list[dict]:
+    lines = (DATA / "squad2-train" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    return [q for q in map(json.loads, lines) if q["doc"] in docs]
+
+
+def read_all(model: Path, docs: tuple[str, ...], work: Path, candidates: int) -> tuple[object, list[tuple]]:
+    """Every validation question with its analysed form and reader-ranked candidates."""
+    from assistant import Assistant, Config
+    from assistant.analyze import analyze
+    from assistant.reader import Reader, ReaderSpec, _candidate, _session
+
+    folder = work / "docs"
+    folder.mkdir()
+    for name in docs:
+        shutil.copy(DATA / "squad2-train" / "docs" / name, folder / name)
+    assistant = Assistant.open(Config(docs_dir=folder, index_dir=work / "index"))
+    searcher = assistant._state.searcher
+    reader = Reader(_session(model), ReaderSpec(model, "", -99.0, 0.0, MARGIN, candidates))
+    out = []
+    for q in questions_of(docs):
+        question = searcher.scoped(analyze(q["question"]))
+        ranked = searcher.rank(question, limit=max(20, candidates))
+        logits, words = reader.read(question.resolved, [_candidate(searcher, s) for s in ranked[:candidates]])
+        out.append((q, question, ranked, logits, words))
+    return searcher, out
+
+
+def mixed(read: list[tuple], mix: float) -> list[tuple]:
+    """(question, analysed question, reader-ranked candidates) with retrieval weighted by ``mix``."""
+    from assistant.reader import ReaderSpec, combine
+
+    spec = ReaderSpec(Path(), "", -99.0, 0.0, MARGIN, CANDIDATES, mix)
+    return [(q, question, combine(ranked, logits, words, spec)) for q, question, ranked, logits, words in read]
+
+
+def answers(searcher, read: list[tuple], window_cost: float, rules: frozenset[str]) -> list[dict]:  # type: ignore[no-untyped-def]
+    from assistant.answer import Policy, compose
+
+    policy = Policy.from_reader(-99.0, MARGIN, window_cost, rules)
+    rows = []
+    for q, question, ranked in read:
+        answer = compose(question, ranked, searcher, k=3, policy=policy)
+        top = answer.citations[0] if answer.citations else None
+        hit = bool(
+            top
+            and top.doc_id == q["doc"]
+            and any(top.start <= a["start"] and a["end"] <= top.end for a in q["answers"])
+        )
+        rows.append(
+            {
+                "answerable": q["answerable"],
+                "found": answer.found,
+                "hit": hit,
+                "chars": len(top.text) if top else 0,
+                "best": ranked[0].score if ranked else -99.0,
+            }
+        )
+    return rows
+
+
+def at_threshold(rows: list[dict], t: float) -> dict:
+    ans = [r for r in rows if r["answerable"]]
+    una = [r for r in rows if not r["answerable"]]
+    said = [r for r in ans if r["found"] and r["best"] >= t]
+    return {
+        "answer@1": sum(r["hit"] for r in said) / len(ans),
+        "answerable_refused": 1 - len(said) / len(ans),
+        "unanswerable_refused": sum(not (r["found"] and r["best"] >= t) for r in una) / len(una),
+        "chars": float(np.mean([r["chars"] for r in said])) if said else 0.0,
+    }
+
+
+def pick_threshold(rows: list[dict], max_refused: float) -> float:
+    ts = sorted({r["best"] for r in rows if r["answerable"]})
+    best = ts[0] - 1e-3
+    for t in ts:
+        if at_threshold(rows, t)["answerable_refused"] <= max_refused:
+            best = t
+    return best
+
+
+def objective(m: dict) -> float:
+    """Top-citation accuracy, and a quarter point for each point of unanswerable questions refused."""
+    return m["answer@1"] + 0.25 * m["unanswerable_refused"]
+
+
+def scored(searcher, read: list[tuple], cost: float, rules: frozenset[str], args) -> tuple[float, dict]:  # type: ignore[no-untyped-def]
+    rows = answers(searcher, read, cost, rules)
+    t = pick_threshold(rows, args.max_refused)
+    return t, at_threshold(rows, t)
+
+
+def pick_mix(searcher, raw: list[tuple], args) -> float:  # type: ignore[no-untyped-def]
+    """The weight of retrieval's score beside the reader's logit with the best objective."""
+    print("| retrieval weight | threshold | answer@1 | answerable refused | unanswerable refused | chars |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    best = None
+    for mix in MIXES:
+        t, m = scored(searcher, mixed(raw, mix), 0.0, frozenset(), args)
+        print(
+            f"| {mix} | {t:.3f} | {m['answer@1']:.3f} | {m['answerable_refused']:.3f} "
+            f"| {m['unanswerable_refused']:.3f} | {m['chars']:.0f} |",
+            flush=True,
+        )
+        if best is None or objective(m) > best[0]:
+            best = (objective(m), mix)
+    assert best is not None
+    return best[1]
+
+
+def pick_window_cost(searcher, read: list[tuple], args) -> float:  # type: ignore[no-untyped-def]
+    """The cheapest window cost whose mean first citation stays within ``--max-chars``, the reader alone."""
+    print("| window cost | threshold | answer@1 | answerable refused | unanswerable refused | chars |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    chosen = None
+    for cost in WINDOW_COSTS:
+        t, m = scored(searcher, read, cost, frozenset(), args)
+        print(
+            f"| {cost} | {t:.3f} | {m['answer@1']:.3f} | {m['answerable_refused']:.3f} "
+            f"| {m['unanswerable_refused']:.3f} | {m['chars']:.0f} |",
+            flush=True,
+        )
+        if chosen is None and m["chars"] <= args.max_chars:
+            chosen = cost
+    return chosen if chosen is not None else WINDOW_COSTS[-1]
+
+
+def select_rules(searcher, read: list[tuple], cost: float, args) -> tuple[frozenset[str], tuple[float, dict]]:  # type: ignore[no-untyped-def]
+    """Forward selection: starting from the reader alone, add the hand rule that raises the
+    objective most, while one raises it by at least ``MIN_GAIN``. Prints each rule's worth."""
+    from assistant.answer import RULES
+
+    rules: frozenset[str] = frozenset()
+    current = scored(searcher, read, cost, rules, args)
+    print(f"reader alone: {current[1]}")
+    print("| rules in force | rule tried | answer@1 | answerable refused | unanswerable refused | objective change |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    while True:
+        trials = {}
+        for rule in sorted(set(RULES) - rules):
+            trial = scored(searcher, read, cost, rules | {rule}, args)
+            trials[rule] = trial
+            m = trial[1]
+            gain = objective(m) - objective(current[1])
+            print(
+                f"| {', '.join(sorted(rules)) or '-'} | {rule} | {m['answer@1']:.3f} | {m['answerable_refused']:.3f} "
+                f"| {m['unanswerable_refused']:.3f} | {gain:+.4f} |",
+                flush=True,
+            )
+        if not trials:
+            return rules, current
+        best = max(trials, key=lambda r: objective(trials[r][1]))
+        if objective(trials[best][1]) - objective(current[1]) < MIN_GAIN:
+            return rules, current
+        rules, current = rules | {best}, trials[best]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "assistant" / "data" / "reader.onnx")
+    parser.add_argument("--max-chars", type=float, default=200.0)
+    parser.add_argument("--max-refused", type=float, default=0.025)
+    parser.add_argument("--candidates", type=int, default=CANDIDATES)
+    parser.add_argument("--write", action="store_true", help="record the choice in assistant/data/reader.json")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        searcher, raw = read_all(args.model, VALIDATION_SQUAD, Path(tmp), args.candidates)
+        print(f"{len(raw)} validation questions on {len(VALIDATION_SQUAD)} articles")
+        mix = pick_mix(searcher, raw, args)
+        read = mixed(raw, mix)
+        cost = pick_window_cost(searcher, read, args)
+        rules, (t, m) = select_rules(searcher, read, cost, args)
+    print(f"chosen: mix={mix} rules={sorted(rules)} window_cost={cost} threshold={t:.3f}: {m}")
+    if args.write:
+        from assistant.reader import MANIFEST, sha256_of
+
+        meta = json.loads(MANIFEST.read_text(encoding="utf-8")) if MANIFEST.exists() else {}
+        meta.update(
+            {
+                "file": args.model.name,
+                "sha256": sha256_of(args.model),
+                "threshold": round(t, 4),
+                "window_cost": cost,
+                "margin": MARGIN,
+                "candidates": args.candidates,
+                "mix": mix,
+                "rules": sorted(rules),
+                "validation": {k: round(v, 4) for k, v in m.items()},
+            }
+        )
+        MANIFEST.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {MANIFEST}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""Build the reader's training and validation data from ``../shared/data``.
+
+Every question becomes a group: the candidate sentences our own hybrid retrieval finds for
+it (the hard negatives the reader meets in use), each labelled by whether it holds a gold
+answer span. SQuAD 2.0 unanswerable questions keep their candidates, all negative: they
+teach the reader when no sentence answers.
+
+Sources (each split by article, never by question):
+
+- ``squad2-train``: 19 Wikipedia articles, half of the questions unanswerable (CC BY-SA 4.0).
+- ``squadshifts``: new Wikipedia, Reddit, Amazon reviews, all answerable (CC BY 4.0).
+- ``selqa``: answer sentence selection over Wikipedia sections; candidates as given (Apache-2.0).
+
+``squad2-dev`` is never read here: it is kept out for the held-out figures.
+
+    .venv/bin/python training/reader_data.py --out training/build
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT))
+
+SEED = 13
+CANDIDATES = 24  # the reader re-scores this many of the retrieval's best candidates
+# validation articles: model selection and the answerability threshold, never training
+VALIDATION_SQUAD = ("Geology.txt", "Jacksonville,_Florida.txt", "Black_Death.txt", "Victoria_(Australia).txt")
+VALIDATION_SHARE = 0.12  # of squadshifts articles
+
+
+def squad2_train() -> tuple[Path, list[dict]]:
+    folder = DATA / "squad2-train"
+    questions = [json.loads(line) for line in (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    return folder / "docs", questions
+
+
+def squadshifts(work: Path, per_part: int, rng: random.Random) -> tuple[Path, list[dict]]:
+    """SQuADShifts as documents in the squad2 layout (title, blank line, paragraphs), with
+    answer offsets moved into them. Reddit posts (one 'article') are grouped ten to a document."""
+    docs = work / "squadshifts-docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    questions: list[dict] = []
+    for part in ("new_wiki", "reddit", "amazon_reviews"):
+        data = json.loads((DATA / "squadshifts" / f"{part}_v1.0.json").read_text(encoding="utf-8"))["data"]
+        articles = []
+        for art in data:
+            paras = art["paragraphs"]
+            for n in range(0, len(paras), 10):
+                articles.append((f"{art['title']}_{n // 10}" if len(paras) > 10 else art["title"], paras[n : n + 10]))
+        rng.shuffle(articles)
+        taken = 0
+        for title, paras in articles:
+            if taken >= per_part:
+                break
+            name = f"{part}__{_safe(title)}.txt"
+            text = title.replace("_", " ") + "\n\n"
+            for para in paras:
+                base = len(text)
+                context = para["context"]
+                for qa in para["qas"]:
+                    answers = [
+                        {
+                            "text": a["text"],
+                            "start": base + a["answer_start"],
+                            "end": base + a["answer_start"] + len(a["text"]),
+                        }
+                        for a in qa["answers"]
+                        if context[a["answer_start"] : a["answer_start"] + len(a["text"])] == a["text"]
+                    ]
+                    if answers:
+                        questions.append(
+                            {
+                                "id": qa["id"],
+                                "question": qa["question"],
+                                "doc": name,
+                                "answerable": True,
+                                "answers": answers,
+                            }
+                        )
+                        taken += 1
+                text += context + "\n\n"
+            (docs / name).write_text(text, encoding="utf-8")
+    return docs, questions
+
+
+def _safe(title: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in title)[:80]
+
+
+def retrieval_groups(docs: Path, questions: list[dict], index_dir: Path, source: str) -> list[dict]:
+    """Each question's top candidates from our own retrieval, labelled."""
+    from assistant import Assistant, Config
+    from assistant.analyze import analyze
+
+    assistant = Assistant.open(Config(docs_dir=docs, index_dir=index_dir))
+    searcher = assistant._state.searcher
+    titles = {doc_id: doc.title for doc_id, doc in searcher.data.documents.items()}
+    groups = []
+    for n, q in enumerate(questions):
+        ranked = searcher.rank(analyze(q["question"]), limit=CANDIDATES)
+        spans = [(a["start"], a["end"]) for a in q["answers"]]
+        cands = []
+        for rank, s in enumerate(ranked):
+            row = searcher.row_of_id[s.sentence.id]
+            prev = searcher.rows[row - 1].text if row > 0 and searcher.rows[row - 1].doc_id == s.sentence.doc_id else ""
+            inside = [
+                (a, b)
+                for a, b in spans
+                if s.sentence.doc_id == q["doc"] and s.sentence.start <= a and b <= s.sentence.end
+            ]
+            label = bool(inside)
+            # the shortest gold answer inside the sentence, in the sentence's own offsets: the span target
+            answer = min(inside, key=lambda ab: ab[1] - ab[0]) if inside else None
+            cands.append(
+                {
+                    "text": s.sentence.text,
+                    "prev": prev,
+                    "title": titles[s.sentence.doc_id],
+                    "label": int(label),
+                    "rank": rank,
+                    "score": round(s.score, 4),
+                    "answer": [answer[0] - s.sentence.start, answer[1] - s.sentence.start] if answer else None,
+                }
+            )
+        groups.append(
+            {
+                "source": source,
+                "article": q["doc"],
+                "question": q["question"],
+                "answerable": bool(q["answerable"]),
+                "candidates": cands,
+            }
+        )
+        if n % 500 == 0:
+            print(f"{source}: {n}/{len(questions)}", flush=True)
+    return groups
+
+
+def selqa_groups() -> list[dict]:
+    groups = []
+    for split in ("dev", "test"):
+        for q in json.loads((DATA / "selqa" / f"ass_selqa-ass-{split}.json").read_text(encoding="utf-8")):
+            cands = [
+                {
+                    "text": text,
+                    "prev": q["candidates"][i - 1] if i else "",
+                    "title": q["article"],
+                    "label": int(i in q["answers"]),
+                    "rank": i,
+                    "score": 0.0,
+                    "answer": None,  # SelQA marks whole sentences, not answer words
+                }
+                for i, text in enumerate(q["candidates"])
+            ]
+            groups.append(
+                {
+                    "source": "selqa",
+                    "article": f"{q['article']}#{q['section']}",
+                    "question": q["question"],
+                    "answerable": True,
+                    "candidates": cands,
+                }
+            )
+    return groups
+
+
+def split(groups: list[dict], rng: random.Random) -> tuple[list[dict], list[dict]]:
+    """By article: the validation articles' questions go to validation, every one of them."""
+    articles = sorted({g["article"] for g in groups if g["source"] != "squad2-train"})
+    rng.shuffle(articles)
+    held = set(articles[: int(len(articles) * VALIDATION_SHARE)]) | set(VALIDATION_SQUAD)
+    train = [g for g in groups if g["article"] not in held]
+    valid = [g for g in groups if g["article"] in held]
+    return train, valid
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "training" / "build")
+    parser.add_argument("--shifts-per-part", type=int, default=2200, help="SQuADShifts questions taken per part")
+    args = parser.parse_args()
+    rng = random.Random(SEED)
+    np.random.seed(SEED)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        docs, questions = squad2_train()
+        groups = retrieval_groups(docs, questions, work / "idx-squad", "squad2-train")
+        docs, questions = squadshifts(work, args.shifts_per_part, rng)
+        groups += retrieval_groups(docs, questions, work / "idx-shifts", "squadshifts")
+    groups += selqa_groups()
+    train, valid = split(groups, rng)
+    for name, part in (("train", train), ("valid", valid)):
+        with (args.out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
+            for g in part:
+                f.write(json.dumps(g, ensure_ascii=False) + "\n")
+        found = [g for g in part if g["answerable"] and any(c["label"] for c in g["candidates"])]
+        print(f"{name}: {len(part)} questions, answerable with a positive candidate: {len(found)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+"""Train the evidence reader: a cross-encoder over (question, candidate sentence in context).
+
+Starts from the packaged all-MiniLM-L6-v2 weights (6-layer BERT) with a fresh linear head on
+the [CLS] state. Each question is one group of candidates from our own retrieval (see
+``reader_data.py``); the loss is pointwise (binary cross-entropy: does this sentence hold
+the answer?) plus listwise with a "no answer" option (softmax over the group's logits and a
+fixed null logit of 0): answerable questions put their mass on the answering sentences,
+unanswerable ones on the null option. One model thus ranks evidence and says whether any
+sentence answers.
+
+Runs on CPU with a fixed seed, checkpointing every ``--save-every`` steps; a killed run
+resumes from its checkpoint. ``--export`` writes the ONNX file, dynamically quantised to
+int8, that the product ships (``assistant/data/reader.onnx``).
+
+    .venv/bin/python training/reader_data.py --out training/build
+    nohup nice .venv/bin/python training/train_reader.py --out training/build > training/build/train.log &
+    .venv/bin/python training/train_reader.py --out training/build --export assistant/data/reader.onnx
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.reader_input import encode_pairs, load_tokenizer, pair_text, span_targets  # noqa: E402
+
+SEED = 13
+GROUP = 8  # candidates per question in a training step
+MAX_POSITIVES = 2
+
+
+def load_groups(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def sample_group(group: dict, rng: random.Random) -> list[dict] | None:
+    """Up to ``MAX_POSITIVES`` answering candidates and the retrieval's hardest negatives,
+    one of them drawn from further down; None for an answerable question whose answer the
+    candidates miss (nothing to learn from it)."""
+    cands = group["candidates"]
+    pos = [c for c in cands if c["label"]]
+    neg = [c for c in cands if not c["label"]]
+    if group["answerable"] and not pos:
+        return None
+    rng.shuffle(pos)
+    pos = pos[:MAX_POSITIVES]
+    room = GROUP - len(pos)
+    hard = neg[: room - 1] if len(neg) > room else neg
+    rest = neg[len(hard) :]
+    if rest:
+        hard = [*hard, rng.choice(rest)]
+    chosen = pos + hard
+    rng.shuffle(chosen)
+    return chosen
+
+
+def build_model(model_dir: str):  # type: ignore[no-untyped-def]
+    import torch
+    from transformers import AutoModel
+
+    class Reader(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(model_dir, attn_implementation="eager", local_files_only=True)
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
+            self.span = torch.nn.Linear(self.encoder.config.hidden_size, 2)
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            states = out.last_hidden_state
+            ends = self.span(states).masked_fill((attention_mask == 0).unsqueeze(-1), -1e4)
+            return self.head(states[:, 0]).squeeze(-1), ends[..., 0], ends[..., 1]
+
+    return Reader()
+
+
+def tensors(tokenizer, questions: list[str], texts: list[str]):  # type: ignore[no-untyped-def]
+    import torch
+
+    ids, mask, types, encodings = encode_pairs(tokenizer, questions, texts)
+    return torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(types), encodings
+
+
+def loss_of(outputs, labels, sizes, answerable, spans):  # type: ignore[no-untyped-def]
+    """Pointwise + listwise (with a null option) on the sentence logits, plus the answer
+    words' start and end over the answering sentences' tokens."""
+    import torch
+    import torch.nn.functional as F
+
+    logits, starts, ends = outputs
+    span_loss = logits.new_zeros(())
+    if (spans[:, 0] >= 0).any():
+        span_loss = F.cross_entropy(starts, spans[:, 0], ignore_index=-100) + F.cross_entropy(
+            ends, spans[:, 1], ignore_index=-100
+        )
+    pointwise = F.binary_cross_entropy_with_logits(logits, labels)
+    listwise = []
+    at = 0
+    for size, has in zip(sizes, answerable, strict=True):
+        z = torch.cat([logits[at : at + size], logits.new_zeros(1)])  # the null option's logit is 0
+        y = labels[at : at + size]
+        total = torch.logsumexp(z, 0)
+        if has and y.sum() > 0:
+            listwise.append(total - torch.logsumexp(z[:-1][y > 0], 0))
+        else:
+            listwise.append(total)  # -log p(null)
+        at += size
+    return pointwise + torch.stack(listwise).mean() + 0.5 * span_loss
+
+
+def train(args: argparse.Namespace) -> None:
+    import torch
+
+    from assistant.embed import default_model_path
+
+    torch.manual_seed(SEED)
+    torch.set_num_threads(args.threads)
+    rng = random.Random(SEED)
+    groups = load_groups(args.out / "train.jsonl")
+    rng.shuffle(groups)
+    if args.max_questions:
+        groups = groups[: args.max_questions]
+    batches = [groups[i : i + args.batch] for i in range(0, len(groups), args.batch)]
+    total = len(batches) * args.epochs
+    model_dir = str(Path(default_model_path()))
+    model = build_model(model_dir)
+    tokenizer = load_tokenizer()
+    # the word embeddings stay as pretrained: a third of the weights, and the slowest to update
+    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optim = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    warmup = max(1, total // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        optim, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
+    )
+    ckpt = args.out / "checkpoint.pt"
+    step = 0
+    if ckpt.exists():
+        state = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(state["model"])
+        optim.load_state_dict(state["optim"])
+        sched.load_state_dict(state["sched"])
+        step = state["step"]
+        rng.setstate(state["rng"])
+        print(f"resumed at step {step}/{total}", flush=True)
+    model.train()
+    started, seen, running = time.time(), 0, []
+    while step < total:
+        batch = batches[step % len(batches)]
+        questions, texts, labels, sizes, answerable, answers = [], [], [], [], [], []
+        for g in batch:
+            chosen = sample_group(g, rng)
+            if not chosen:
+                continue
+            for c in chosen:
+                questions.append(g["question"])
+                texts.append(pair_text(c["text"], c["prev"], c["title"]))
+                labels.append(float(c["label"]))
+                answers.append((len(c["text"]), c.get("answer")))
+            sizes.append(len(chosen))
+            answerable.append(g["answerable"])
+        if not sizes:
+            step += 1
+            continue
+        ids, mask, types, encodings = tensors(tokenizer, questions, texts)
+        spans = torch.tensor(
+            [span_targets(e, n, *a) if a else (-100, -100) for e, (n, a) in zip(encodings, answers, strict=True)]
+        )
+        loss = loss_of(model(ids, mask, types), torch.tensor(labels), sizes, answerable, spans)
+        optim.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optim.step()
+        sched.step()
+        step += 1
+        seen += len(questions)
+        running.append(loss.item())
+        if step % args.log_every == 0:
+            rate = seen / (time.time() - started)
+            print(
+                f"step {step}/{total} loss {np.mean(running[-args.log_every :]):.4f} "
+                f"{rate:.1f} pairs/s lr {sched.get_last_lr()[0]:.2e} elapsed {(time.time() - started) / 60:.1f} min",
+                flush=True,
+            )
+        if step % args.save_every == 0 or step == total:
+            state = {
+                "model": model.state_dict(),
+                "optim": optim.state_dict(),
+                "sched": sched.state_dict(),
+                "step": step,
+                "rng": rng.getstate(),
+            }
+            torch.save(state, args.out / "checkpoint.tmp")
+            (args.out / "checkpoint.tmp").replace(ckpt)
+    print(f"done: {step} steps, {(time.time() - started) / 60:.1f} min this run", flush=True)
+
+
+def export(args: argparse.Namespace) -> None:
+    """The checkpoint's model as ONNX, int8-quantised, with its logits checked against torch."""
+    import shutil
+    import tempfile
+    import warnings
+
+    import onnxruntime as ort
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from assistant.embed import default_model_path
+
+    model = build_model(str(Path(default_model_path())))
+    model.load_state_dict(torch.load(args.out / "checkpoint.pt", weights_only=False)["model"])
+    model.eval()
+    tokenizer = load_tokenizer()
+    probe_q = ["Who removed Yoon from office?", "What did the leaders eat at dinner?"]
+    probe_t = [
+        pair_text("The Constitutional Court removed Yoon from office in April.", "", "Korea"),
+        pair_text("Mr Lee and Ms Takaichi will have dinner on Jan 13.", "They met in Nara.", "Summit"),
+    ]
+    ids, mask, types, _ = tensors(tokenizer, probe_q, probe_t)
+    with torch.no_grad():
+        expected = model(ids, mask, types)[0].numpy()
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "reader.onnx"
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                model,
+                (ids, mask, types),
+                str(raw),
+                input_names=names,
+                output_names=["logits", "start_logits", "end_logits"],
+                dynamic_axes={n: {0: "batch", 1: "sequence"} for n in [*names, "start_logits", "end_logits"]}
+                | {"logits": {0: "batch"}},
+                opset_version=17,
+                dynamo=False,
+            )
+        if args.fp32:
+            shutil.copy(raw, args.export)
+        else:
+            quantize_dynamic(str(raw), str(args.export), weight_type=QuantType.QInt8, per_channel=args.per_channel)
+    session = ort.InferenceSession(str(args.export), providers=["CPUExecutionProvider"])
+    got = session.run(
+        None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy(), "token_type_ids": types.numpy()}
+    )[0]
+    print("torch logits", expected.round(3), "onnx int8 logits", got.round(3))
+    size = args.export.stat().st_size / 1e6
+    print(f"wrote {args.export} ({size:.1f} MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "training" / "build")
+    parser.add_argument("--batch", type=int, default=4, help="questions per step")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--lr", type=float, default=4e-5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--max-questions", type=int, default=0, help="train on the first N shuffled questions only")
+    parser.add_argument("--log-every", type=int, default=25)
+    parser.add_argument("--save-every", type=int, default=200)
+    parser.add_argument("--export", type=Path, help="write the int8 ONNX file from the checkpoint and stop")
+    parser.add_argument("--fp32", action="store_true", help="with --export: no quantisation (for comparison)")
+    parser.add_argument(
+        "--per-tensor", dest="per_channel", action="store_false", help="with --export: one int8 scale per tensor"
+    )
+    args = parser.parse_args()
+    if args.export:
+        export(args)
+    else:
+        train(args)
+
+
+if __name__ == "__main__":
+    main()
