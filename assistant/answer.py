@@ -47,12 +47,16 @@ class Policy:
     # The reader's calibration (``reader.json``); None: the linear ranker's scores are used as they are.
     threshold: float | None = None  # reader logit the best candidate must reach, or the sources don't say
     window_cost: float | None = None  # probability per character a neighbouring sentence must pay for
+    min_further_prob: float = 0.5  # the reader's probability a further statement needs
+    trust: float = 2.0  # the refusal rules apply only while the reader's probability is below this
     # the hand-written rules in force besides the reader (see ``RULES``)
     rules: frozenset[str] = frozenset(RULES)
 
     @classmethod
-    def from_reader(cls, threshold: float, margin: float, window_cost: float, rules: Iterable[str]) -> Policy:
-        return cls(threshold=threshold, margin=margin, window_cost=window_cost, rules=frozenset(rules))
+    def from_reader(
+        cls, threshold: float, margin: float, window_cost: float, rules: Iterable[str], trust: float = 2.0
+    ) -> Policy:
+        return cls(threshold=threshold, margin=margin, window_cost=window_cost, rules=frozenset(rules), trust=trust)
 
 
 def answers_question(question: Question, ranked: list[Scored], policy: Policy, context: str | None = None) -> bool:
@@ -73,6 +77,8 @@ def answers_question(question: Question, ranked: list[Scored], policy: Policy, c
         if not any(s.speaker >= policy.min_speaker for s in ranked[: policy.speaker_window]):
             return False
     rules = policy.rules
+    if best.prob >= policy.trust:
+        return True  # the reader is sure: the refusal rules would only second-guess it
     if "coverage" in rules and (
         best.dense < policy.min_dense or best.coverage < policy.min_coverage or best.names < policy.min_names
     ):
@@ -368,6 +374,8 @@ def _select(
             continue
         if groups and own_words and cand.speaker < policy.min_speaker:
             continue
+        if groups and policy.threshold is not None and cand.prob < policy.min_further_prob:
+            continue  # cited besides the best only if the reader believes it answers too
         cited, members = (
             evidence_window(searcher, ranked, policy, own_words) if not groups else (cand.sentence, [cand.sentence])
         )

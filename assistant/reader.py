@@ -41,6 +41,7 @@ class ReaderSpec:
     candidates: int  # how many of retrieval's best are read
     mix: float = 0.0  # weight of retrieval's score beside the reader's logit
     rules: tuple[str, ...] = ()  # the hand-written rules of ``answer.RULES`` that still paid on validation
+    trust: float = 2.0  # the reader's probability above which its answer stands whatever the refusal rules say
 
     @classmethod
     def load(cls, manifest: Path = MANIFEST) -> ReaderSpec:
@@ -57,6 +58,7 @@ class ReaderSpec:
             int(meta["candidates"]),
             float(meta.get("mix", 0.0)),
             tuple(meta.get("rules", ())),
+            float(meta.get("trust", 2.0)),
         )
 
 

@@ -38,7 +38,8 @@ from reader_data import DATA, VALIDATION_SQUAD  # noqa: E402
 CANDIDATES = 16
 WINDOW_COSTS = (0.0, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.008)
 MARGIN = 3.0
-MIXES = (0.0, 0.25, 0.5, 1.0)
+MIXES = (0.0, 0.25, 0.5, 1.0, 2.0)
+TRUSTS = (2.0, 0.9, 0.7, 0.5)
 MIN_GAIN = 0.002  # a rule must earn at least this much of the objective on validation to stay
 
 
@@ -77,10 +78,10 @@ def mixed(read: list[tuple], mix: float) -> list[tuple]:
     return [(q, question, combine(ranked, logits, words, spec)) for q, question, ranked, logits, words in read]
 
 
-def answers(searcher, read: list[tuple], window_cost: float, rules: frozenset[str]) -> list[dict]:  # type: ignore[no-untyped-def]
+def answers(searcher, read: list[tuple], window_cost: float, rules: frozenset[str], trust: float = 2.0) -> list[dict]:  # type: ignore[no-untyped-def]
     from assistant.answer import Policy, compose
 
-    policy = Policy.from_reader(-99.0, MARGIN, window_cost, rules)
+    policy = Policy.from_reader(-99.0, MARGIN, window_cost, rules, trust)
     rows = []
     for q, question, ranked in read:
         answer = compose(question, ranked, searcher, k=3, policy=policy)
@@ -128,10 +129,26 @@ def objective(m: dict) -> float:
     return m["answer@1"] + 0.25 * m["unanswerable_refused"]
 
 
-def scored(searcher, read: list[tuple], cost: float, rules: frozenset[str], args) -> tuple[float, dict]:  # type: ignore[no-untyped-def]
-    rows = answers(searcher, read, cost, rules)
+def scored(
+    searcher, read: list[tuple], cost: float, rules: frozenset[str], args, trust: float = 2.0
+) -> tuple[float, dict]:  # type: ignore[no-untyped-def]
+    rows = answers(searcher, read, cost, rules, trust)
     t = pick_threshold(rows, args.max_refused)
     return t, at_threshold(rows, t)
+
+
+def pick_rules(searcher, read: list[tuple], cost: float, args):  # type: ignore[no-untyped-def]
+    """For each trust level (the reader's probability above which the refusal rules stand
+    aside; 2.0: never), the rules forward selection keeps; the level and rules with the best
+    objective, the plainest (no rules, rules always) winning ties."""
+    best = None
+    for trust in TRUSTS:
+        print(f"### refusal rules apply below reader probability {trust}")
+        rules, current = select_rules(searcher, read, cost, args, trust)
+        if best is None or objective(current[1]) > best[0] + MIN_GAIN:
+            best = (objective(current[1]), trust, rules, current)
+    assert best is not None
+    return best[1], best[2], best[3]
 
 
 def pick_mix(searcher, raw: list[tuple], args) -> float:  # type: ignore[no-untyped-def]
@@ -169,20 +186,22 @@ def pick_window_cost(searcher, read: list[tuple], args) -> float:  # type: ignor
     return chosen if chosen is not None else WINDOW_COSTS[-1]
 
 
-def select_rules(searcher, read: list[tuple], cost: float, args) -> tuple[frozenset[str], tuple[float, dict]]:  # type: ignore[no-untyped-def]
+def select_rules(
+    searcher, read: list[tuple], cost: float, args, trust: float
+) -> tuple[frozenset[str], tuple[float, dict]]:  # type: ignore[no-untyped-def]
     """Forward selection: starting from the reader alone, add the hand rule that raises the
     objective most, while one raises it by at least ``MIN_GAIN``. Prints each rule's worth."""
     from assistant.answer import RULES
 
     rules: frozenset[str] = frozenset()
-    current = scored(searcher, read, cost, rules, args)
+    current = scored(searcher, read, cost, rules, args, trust)
     print(f"reader alone: {current[1]}")
     print("| rules in force | rule tried | answer@1 | answerable refused | unanswerable refused | objective change |")
     print("| --- | --- | --- | --- | --- | --- |")
     while True:
         trials = {}
         for rule in sorted(set(RULES) - rules):
-            trial = scored(searcher, read, cost, rules | {rule}, args)
+            trial = scored(searcher, read, cost, rules | {rule}, args, trust)
             trials[rule] = trial
             m = trial[1]
             gain = objective(m) - objective(current[1])
@@ -213,8 +232,8 @@ def main() -> None:
         mix = pick_mix(searcher, raw, args)
         read = mixed(raw, mix)
         cost = pick_window_cost(searcher, read, args)
-        rules, (t, m) = select_rules(searcher, read, cost, args)
-    print(f"chosen: mix={mix} rules={sorted(rules)} window_cost={cost} threshold={t:.3f}: {m}")
+        trust, rules, (t, m) = pick_rules(searcher, read, cost, args)
+    print(f"chosen: mix={mix} rules={sorted(rules)} trust={trust} window_cost={cost} threshold={t:.3f}: {m}")
     if args.write:
         from assistant.reader import MANIFEST, sha256_of
 
@@ -228,6 +247,7 @@ def main() -> None:
                 "margin": MARGIN,
                 "candidates": args.candidates,
                 "mix": mix,
+                "trust": trust,
                 "rules": sorted(rules),
                 "validation": {k: round(v, 4) for k, v in m.items()},
             }

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 TITLE = "Japanese Prime Minister Sanae Takaichi met South Korea's President Lee Jae Myung in Nara"
 CASES = [
     {
-        "question": "Where did Takaichi and Lee meet?",
+        "question": "Which region of Japan is Ms Takaichi's home?",
         "answer": 1,
         "candidates": [
             [
