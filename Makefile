@@ -41,8 +41,8 @@ test: setup chromium
 	$(PY) -m pytest -q
 
 lint: setup
-	$(VENV)/bin/ruff check assistant tests benchmarks
-	$(VENV)/bin/ruff format --check assistant tests benchmarks
+	$(VENV)/bin/ruff check assistant tests benchmarks training
+	$(VENV)/bin/ruff format --check assistant tests benchmarks training
 
 eval: setup
 	$(VENV)/bin/assistant eval --docs seeds --index index --questions tests/data/gold_seeds.jsonl

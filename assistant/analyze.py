@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
 from assistant.lexical import terms
@@ -129,31 +128,6 @@ def answer_type(text: str) -> AnswerType:
     return "none"
 
 
-_NUM = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|several|a few)"
-_MONEY_UNITS = (
-    r"dollars|yen|won|euros|pounds|yuan|renminbi|rupees|rubles|roubles|francs|kron[aeo]r|krona|krone|"
-    r"dinars|dirhams|riyals|pesos|reais|rand|baht|ringgit|lira|shekels|"
-    r"tonnes|tons|barrels|ounces|acres|hectares|percent|per cent"
-)
-_UNITS = {
-    "how old": r",\s\d{2},\s|\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\bage of \d{1,3}\b",
-    "how long": _NUM + r"\s+(?:\w+\s+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
-    "how much": r"[$€£¥₩₹₽]\s?\d|\b(?:US|HK|A|C|NZ|S)\$\s?\d|\b"
-    + _NUM
-    + r"\s+(?:\w+\s+)?(?:"
-    + _MONEY_UNITS
-    + r")\b|%",
-    "what share": r"%|\bper ?cent\b|\b(?:half|a third|a quarter|two-thirds|most|majority)\b",
-    "what percentage": r"%|\bper ?cent\b",
-    "what proportion": r"%|\bper ?cent\b|\b(?:half|a third|a quarter|two-thirds)\b",
-}
-
-
-_ORDINAL = (
-    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|twentieth|"
-    r"\d+(?:st|nd|rd|th))\b"
-)
-
 # 'What is the population of Nara?' asks for a number as surely as 'How many people …'.
 _MEASURE = re.compile(
     r"what(?:'s| is| was| are| were| will be)? (?:the (?:current |total |estimated |approximate )?"
@@ -161,28 +135,6 @@ _MEASURE = re.compile(
     r"|(?:[\w.-]+\s){0,3}?[\w.-]+['’]s? (?:current |total |estimated )?"  # 'What is Lee's age?'
     r"(?:population|death toll|turnout|price|cost|budget|salary|height|length|area|size|age)\b)"
 )
-
-
-@lru_cache(maxsize=1024)
-def quantity_pattern(text: str) -> re.Pattern[str] | None:
-    """For questions asking for a quantity, the pattern that evidence must contain to answer it."""
-    t = without_opening(text).strip().lower()
-    for opening, pattern in _UNITS.items():
-        if t.startswith(opening):
-            return re.compile(pattern, re.I)
-    if _MEASURE.match(t):
-        if re.search(r"\bage\b", t):
-            return re.compile(_UNITS["how old"], re.I)
-        # a figure, not 'the two leaders'
-        return re.compile(r"\d|\b(?:hundreds?|thousands?|millions?|billions?|trillions?|dozens?)\b", re.I)
-    if re.match(r"how many times\b", t):
-        # 'his second visit', 'twice', 'three times'
-        return re.compile(_NUM + r"\s+times\b|\b(?:once|twice|thrice)\b|\b" + _ORDINAL, re.I)
-    m = re.match(r"how many\s+(\w+)", t)
-    if m:
-        noun = re.escape(m.group(1)[:4])  # 'people' ~ 'peop…', 'countries' ~ 'coun…'
-        return re.compile(_NUM + r"\s+(?:[\w-]+\s+){0,2}" + noun, re.I)
-    return None
 
 
 def names_in(text: str) -> list[str]:

@@ -36,7 +36,7 @@ EXAMPLES = (
     "What did Lee tell NHK?",
     "Where did Takaichi host Lee?",
     "Who is Benoit Hardy-Chartrand?",
-    "Do both articles report the martial law detail?",
+    "What triggered the row between Japan and China?",
 )
 CLAIM_EXAMPLES = (  # one per verdict over the seeds: supported, related, nothing
     "Mr Lee said in an interview with Japanese public broadcaster NHK aired on Jan 12 that it "

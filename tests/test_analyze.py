@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.analyze import analyze, answer_type, names_in, quantity_pattern, resolve, speaker_of
+from assistant.analyze import analyze, answer_type, names_in, resolve, speaker_of
 
 
 @pytest.mark.parametrize(
@@ -39,43 +39,9 @@ def test_answer_type_follows_the_question_opening(question: str, expected: str) 
     assert answer_type(question) == expected
 
 
-@pytest.mark.parametrize(
-    ("question", "evidence", "answers"),
-    [
-        ("How much did the deal cost?", "The deal was worth 40 billion kroner.", True),
-        ("How much did the deal cost?", "It cost ₩3 trillion to build.", True),
-        ("How much did the deal cost?", "The two sides paid 3 trillion rupees.", True),
-        ("How much did the deal cost?", "The deal was expensive.", False),
-        ("How old is Lee?", "Lee, 61, took office in June.", True),
-        ("How old is Lee?", "Lee took office in June.", False),
-        ("How many people attended?", "Some 3,000 people attended the rally.", True),
-        ("How many people attended?", "Many people attended the rally.", False),
-        ("What percentage voted?", "Turnout was 77.1%.", True),
-    ],
-)
-def test_quantity_questions_need_that_quantity_in_the_evidence(question: str, evidence: str, answers: bool) -> None:
-    pattern = quantity_pattern(question)
-    assert pattern is not None
-    assert bool(pattern.search(evidence)) is answers
-
-
-def test_how_many_times_is_answered_by_a_count_or_an_ordinal() -> None:
-    pattern = quantity_pattern("How many times has Lee visited Japan?")
-    assert pattern is not None
-    for text in ("It is Mr Lee’s second visit", "he went there twice", "three times", "his 3rd trip"):
-        assert pattern.search(text), text
-    assert not pattern.search("Lee visited Japan in August 2025")
-
-
 def test_a_possessive_measure_asks_for_a_figure() -> None:
     assert answer_type("What is Lee's age?") == "number"
-    age = quantity_pattern("What is Lee's age?")
-    assert age is not None and age.search("Lee, 61, said") and not age.search("since August 2025")
     assert answer_type("What is Lee's position?") == "none"
-
-
-def test_questions_that_ask_for_no_quantity_have_no_pattern() -> None:
-    assert quantity_pattern("Who is hosting the summit?") is None
 
 
 def test_speaker_and_names() -> None:
@@ -167,13 +133,6 @@ def test_a_follow_up_opening_with_and_keeps_its_speaker() -> None:
     assert {"hardi", "chartrand"} <= set(question.speaker)
     assert analyze("Andrew said what?").speaker == ()
     assert analyze("What did Hardy-Chartrand say about Trump?").speaker == ("hardi", "chartrand")
-
-
-def test_a_measure_question_wants_a_figure() -> None:
-    wanted = quantity_pattern("What is the population of Nara?")
-    assert wanted is not None
-    assert wanted.search("Nara has 1.3 million residents")
-    assert not wanted.search("The two leaders are in Nara")
 
 
 def test_a_name_is_asked_about_as_a_source_only_in_source_words() -> None:
