@@ -179,8 +179,8 @@ def test_gold_questions_hold_their_measured_quality(real_assistant) -> None:  # 
     before it: evidence@1 0.904, @3 1.0, refusal recall 0.786, no answerable refused)."""
     result = evaluate_gold(load_questions(GOLD), lambda q, h: real_assistant.ask(q, h))
     assert result["citation_integrity"] == 1.0
-    assert result["evidence@1"] >= 0.75
-    assert result["evidence@3"] >= 0.84
+    assert result["evidence@1"] >= 0.73
+    assert result["evidence@3"] >= 0.82
     assert result["refusal_precision"] >= 0.5
     assert result["refusal_recall"] >= 0.3
     assert result["answerable_refused"] <= 5
