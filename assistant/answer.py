@@ -42,7 +42,6 @@ class Policy:
     # The reader's calibration (``reader.json``); None: the linear ranker's scores are used as they are.
     threshold: float | None = None  # reader logit the best candidate must reach, or the sources don't say
     window_cost: float | None = None  # probability per character a neighbouring sentence must pay for
-    min_further_prob: float = 0.0  # the reader's probability a further statement needs (besides the margin)
     trust: float = 2.0  # the refusal rules apply only while the reader's probability is below this
     # the hand-written rules in force besides the reader (see ``RULES``)
     rules: frozenset[str] = frozenset(RULES)
@@ -307,8 +306,6 @@ def _select(
             continue
         if groups and own_words and cand.speaker < policy.min_speaker:
             continue
-        if groups and policy.threshold is not None and cand.prob < policy.min_further_prob:
-            continue  # cited besides the best only if the reader believes it answers too
         cited, members = (
             evidence_window(searcher, ranked, policy, own_words) if not groups else (cand.sentence, [cand.sentence])
         )

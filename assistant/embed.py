@@ -149,7 +149,7 @@ class OnnxEmbedder:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
         if meta.get("format") != EXPORT_FORMAT:
             raise ValueError(f"cache format {meta.get('format')}, expected {EXPORT_FORMAT}")
-        embedder = cls(_session(onnx_file), _tokenizer(spec), model_name(path), int(meta["dim"]))
+        embedder = cls(onnx_session(onnx_file), _tokenizer(spec), model_name(path), int(meta["dim"]))
         want = np.asarray(meta["vectors"], dtype=np.float32)
         got = embedder.encode(list(meta["probes"]))
         single = embedder.encode_query(meta["probes"][0])[None, :]
@@ -222,12 +222,12 @@ def _tokenizer(spec: dict[str, Any]) -> Any:
     return tokenizer
 
 
-def _session(onnx_file: Path) -> Any:
+def onnx_session(onnx_file: Path, threads: int = 1) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = 1
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     return ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
@@ -307,7 +307,7 @@ def _export(path: str, spec: dict[str, Any], onnx_file: Path, sidecar: Path) -> 
                 opset_version=17,
                 dynamo=False,
             )
-        probe = OnnxEmbedder(_session(Path(tmp)), tokenizer, "probe", int(expected.shape[1]))
+        probe = OnnxEmbedder(onnx_session(Path(tmp)), tokenizer, "probe", int(expected.shape[1]))
         got = probe.encode(list(PROBES))
         if _min_cosine(got, expected) < MIN_COSINE:
             raise ValueError("ONNX export disagrees with sentence-transformers")

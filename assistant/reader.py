@@ -10,7 +10,6 @@ checked on load, so a damaged or swapped file is an error, not quietly different
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Sequence
@@ -21,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from assistant.embed import onnx_session
 from assistant.errors import ReaderError
+from assistant.indexer import sha256_file
 from assistant.reader_input import encode_pairs, load_tokenizer, pair_text, sentence_tokens
 from assistant.retrieve import Scored, Searcher
 
@@ -62,14 +63,6 @@ class ReaderSpec:
         )
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class Reader:
     """Scores (question, candidate sentence) pairs; higher logits hold the answer more surely."""
 
@@ -88,9 +81,15 @@ class Reader:
         spec = ReaderSpec.load(manifest)
         if not spec.file.is_file():
             raise ReaderError(f"The reader model {spec.file} is missing; reinstall the package.")
-        if sha256_of(spec.file) != spec.sha256:
+        if sha256_file(spec.file) != spec.sha256:
             raise ReaderError(f"The reader model {spec.file} is not the recorded one (SHA-256 differs); reinstall.")
-        return cls(_session(spec.file), spec)
+        return cls.from_file(spec.file, spec)
+
+    @classmethod
+    def from_file(cls, path: Path, spec: ReaderSpec) -> Reader:
+        """A reader over any exported model file, unchecked: for training and fitting."""
+        # most laptops have two cores or more to spare for one question
+        return cls(onnx_session(path, threads=2), spec)
 
     def logits(self, question: str, candidates: Sequence[tuple[str, str, str]]) -> np.ndarray:
         """One logit per (sentence, previous sentence, title)."""
@@ -178,17 +177,6 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
-
-
-def _session(path: Path) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = 2  # most laptops have two cores or more to spare for one question
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 @lru_cache(maxsize=1)

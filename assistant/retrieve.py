@@ -33,7 +33,7 @@ class Scored:
     type_match: float
     speaker: float  # 1: the asked-for speaker's words; 0.7: attributed nearby; 0: not theirs
     passage: PassageRow
-    prob: float = 0.0  # softmax of the score over all candidates: the ranker's belief that it holds the answer
+    prob: float = 0.0  # belief that it holds the answer: the ranker's softmax, then the reader's probability
     words: tuple[int, int] | None = None  # the reader's answer words, as offsets into the sentence's text
 
 

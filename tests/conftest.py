@@ -6,6 +6,8 @@ import atexit
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from click.testing import CliRunner, Result
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -66,6 +69,42 @@ def seeds_copy(tmp_path: Path) -> Path:
     target = tmp_path / "docs"
     shutil.copytree(SEEDS, target)
     return target
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, seeds_copy: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """``assistant ARGS --docs <seeds copy> --index <tmp>`` in-process with the fake embedder; index built."""
+    from assistant.cli import cli
+
+    monkeypatch.setattr("assistant.core.load_embedder", lambda model=None, **_: FakeEmbedder())
+    where = ["--docs", str(seeds_copy), "--index", str(tmp_path / "index")]
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli, [*args, *where])
+
+    assert invoke("index").exit_code == 0
+    return invoke
+
+
+def run_cli(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m assistant ARGS`` as a user runs it: a process of its own, the real model, offline."""
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding a copy of the seeds, shared by a module's CLI tests."""
+    base = tmp_path_factory.mktemp("cli")
+    shutil.copytree(SEEDS, base / "seeds")
+    return base
 
 
 @pytest.fixture(scope="session")

@@ -14,10 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from assistant import loaders, render
-from assistant.cli import cli
 from assistant.config import Config
 from assistant.core import Assistant
 from assistant.service import Service
@@ -45,19 +43,6 @@ def batch(folder: Path) -> dict[str, Path]:
 
 def exploding_html(path: Path, data: bytes):  # type: ignore[no-untyped-def]
     raise RuntimeError("the parser fell over")
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, seeds_copy: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """``assistant ARGS --docs <seeds copy> --index <tmp>`` in-process with the fake embedder."""
-    monkeypatch.setattr("assistant.core.load_embedder", lambda model=None, **_: FakeEmbedder())
-    where = ["--docs", str(seeds_copy), "--index", str(tmp_path / "index")]
-
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(cli, [*args, *where])
-
-    assert invoke("index").exit_code == 0
-    return invoke
 
 
 @pytest.fixture

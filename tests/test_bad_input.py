@@ -74,19 +74,6 @@ def make_bad(folder: Path, name: str) -> Path:
     return path
 
 
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, seeds_copy: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """``assistant ARGS --docs <seeds copy> --index <tmp>`` in-process with the fake embedder; index built."""
-    monkeypatch.setattr("assistant.core.load_embedder", lambda model=None, **_: FakeEmbedder())
-    where = ["--docs", str(seeds_copy), "--index", str(tmp_path / "index")]
-
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(cli, [*args, *where])
-
-    assert invoke("index").exit_code == 0
-    return invoke
-
-
 def assert_refused(result: Result, index: Path, generation: str, reason: str) -> None:
     """Exit 1, exactly one line on stderr naming the reason, no traceback, same generation."""
     assert result.exit_code == 1, result.output

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from assistant.evaluate import evaluate_gold, load_questions
-from tests.conftest import GOLD, SEEDS, assert_verifiable
+from tests.conftest import GOLD, assert_verifiable, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -186,28 +182,8 @@ def test_gold_questions_hold_their_measured_quality(real_assistant) -> None:  # 
     assert result["answerable_refused"] <= 5
 
 
-def _cli(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-
-
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("cli")
-    shutil.copytree(SEEDS, base / "seeds")
-    return base
-
-
 def test_cli_ask_json_builds_the_index_then_answers(workdir: Path) -> None:
-    done = _cli("ask", "--json", "What did Lee tell NHK?", cwd=workdir)
+    done = run_cli("ask", "--json", "What did Lee tell NHK?", cwd=workdir)
     assert done.returncode == 0, done.stderr
     assert "Building the index" in done.stderr
     assert "Traceback" not in done.stderr
@@ -227,7 +203,7 @@ def test_cli_jsonl_answers_one_line_per_question(workdir: Path) -> None:
             "What did Xi Jinping tell Lee in Beijing?",
         ]
     )
-    done = _cli("ask", "--jsonl", cwd=workdir, stdin=lines + "\n")
+    done = run_cli("ask", "--jsonl", cwd=workdir, stdin=lines + "\n")
     assert done.returncode == 0, done.stderr
     answers = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(answers) == 3
@@ -239,7 +215,7 @@ def test_cli_jsonl_answers_one_line_per_question(workdir: Path) -> None:
 
 
 def test_cli_eval_reports_the_metrics_as_json(workdir: Path) -> None:
-    done = _cli("eval", "--json", "--questions", str(GOLD), cwd=workdir)
+    done = run_cli("eval", "--json", "--questions", str(GOLD), cwd=workdir)
     assert done.returncode == 0, done.stderr
     metrics = json.loads(done.stdout)
     for key in ("evidence@1", "evidence@3", "mrr", "refusal_precision", "refusal_recall", "citation_integrity"):

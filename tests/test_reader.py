@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from assistant.errors import ReaderError
-from assistant.reader import MANIFEST, Reader, ReaderSpec, default_reader, sha256_of
+from assistant.indexer import sha256_file
+from assistant.reader import MANIFEST, Reader, ReaderSpec, default_reader
 
 FIXTURE = Path(__file__).parent / "data" / "reader_fixture.json"
 
@@ -18,7 +19,7 @@ FIXTURE = Path(__file__).parent / "data" / "reader_fixture.json"
 def test_the_shipped_weights_are_the_recorded_file() -> None:
     spec = ReaderSpec.load()
     assert spec.file.parent == MANIFEST.parent
-    assert sha256_of(spec.file) == spec.sha256
+    assert sha256_file(spec.file) == spec.sha256
     assert spec.file.stat().st_size <= 30 * 1024 * 1024
 
 

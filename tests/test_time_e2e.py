@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import GOLD, ROOT, SEEDS, assert_verifiable
+from conftest import GOLD, ROOT, assert_verifiable, run_cli
 
 from assistant import Assistant, Config
 from assistant.evaluate import evaluate_gold, for_docs, load_questions
@@ -94,26 +92,8 @@ def test_a_newer_report_leads_the_same_statement(dated_assistant) -> None:  # ty
     assert_verifiable(answer)
 
 
-def _cli(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("cli_time")
-    shutil.copytree(SEEDS, base / "seeds")
-    return base
-
-
 def test_cli_as_of_and_jsonl_objects_with_as_of(workdir: Path) -> None:
-    done = _cli("ask", "--json", "--as-of", "2026-03-10", "Who did Takaichi meet on Tuesday?", cwd=workdir)
+    done = run_cli("ask", "--json", "--as-of", "2026-03-10", "Who did Takaichi meet on Tuesday?", cwd=workdir)
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["as_of"] == "2026-03-10" and answer["time_note"].startswith("Nothing in the sources is from")
@@ -122,7 +102,7 @@ def test_cli_as_of_and_jsonl_objects_with_as_of(workdir: Path) -> None:
         "What did Lee tell NHK?",
         json.dumps({"question": "Who did Takaichi meet?", "as_of": "13/01/2026"}),
     ]
-    done = _cli("ask", "--jsonl", "--as-of", "2026-01-14", cwd=workdir, stdin="\n".join(lines) + "\n")
+    done = run_cli("ask", "--jsonl", "--as-of", "2026-01-14", cwd=workdir, stdin="\n".join(lines) + "\n")
     assert done.returncode == 0, done.stderr
     first, second, third = (json.loads(line) for line in done.stdout.splitlines())
     assert first["as_of"] == "2026-01-13" and first["time_window"]["label"] == "12 Jan 2026"
@@ -132,7 +112,7 @@ def test_cli_as_of_and_jsonl_objects_with_as_of(workdir: Path) -> None:
 
 
 def test_cli_a_bad_as_of_is_one_line_on_stderr(workdir: Path) -> None:
-    done = _cli("ask", "--as-of", "next Tuesday", "Who did Takaichi meet?", cwd=workdir)
+    done = run_cli("ask", "--as-of", "next Tuesday", "Who did Takaichi meet?", cwd=workdir)
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "YYYY-MM-DD" in done.stderr

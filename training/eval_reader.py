@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
-    from assistant.reader import Reader, ReaderSpec, _session
+    from assistant.reader import Reader, ReaderSpec
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / "assistant" / "data" / "reader.onnx")
@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=16)
     parser.add_argument("--limit", type=int, default=0, help="only the first N validation questions")
     args = parser.parse_args()
-    reader = Reader(_session(args.model), ReaderSpec(args.model, "", 0.0, 0.0, 0.0, args.candidates))
+    reader = Reader.from_file(args.model, ReaderSpec(args.model, "", 0.0, 0.0, 0.0, args.candidates))
     hits: dict[str, list[tuple[int, int]]] = defaultdict(list)
     started, pairs = time.time(), 0
     lines = args.groups.read_text(encoding="utf-8").splitlines()

@@ -53,7 +53,7 @@ def read_all(model: Path, docs: tuple[str, ...], work: Path, candidates: int) ->
     """Every validation question with its analysed form and reader-ranked candidates."""
     from assistant import Assistant, Config
     from assistant.analyze import analyze
-    from assistant.reader import Reader, ReaderSpec, _candidate, _session
+    from assistant.reader import Reader, ReaderSpec, _candidate
 
     folder = work / "docs"
     folder.mkdir()
@@ -61,7 +61,7 @@ def read_all(model: Path, docs: tuple[str, ...], work: Path, candidates: int) ->
         shutil.copy(DATA / "squad2-train" / "docs" / name, folder / name)
     assistant = Assistant.open(Config(docs_dir=folder, index_dir=work / "index"))
     searcher = assistant._state.searcher
-    reader = Reader(_session(model), ReaderSpec(model, "", -99.0, 0.0, MARGIN, candidates))
+    reader = Reader.from_file(model, ReaderSpec(model, "", -99.0, 0.0, MARGIN, candidates))
     out = []
     for q in questions_of(docs):
         question = searcher.scoped(analyze(q["question"]))
@@ -238,13 +238,14 @@ def main() -> None:
         trust, rules, (t, m) = pick_rules(searcher, read, cost, args)
     print(f"chosen: mix={mix} rules={sorted(rules)} trust={trust} window_cost={cost} threshold={t:.3f}: {m}")
     if args.write:
-        from assistant.reader import MANIFEST, sha256_of
+        from assistant.indexer import sha256_file
+        from assistant.reader import MANIFEST
 
         meta = json.loads(MANIFEST.read_text(encoding="utf-8")) if MANIFEST.exists() else {}
         meta.update(
             {
                 "file": args.model.name,
-                "sha256": sha256_of(args.model),
+                "sha256": sha256_file(args.model),
                 "threshold": round(t, 4),
                 "window_cost": cost,
                 "margin": MARGIN,
