@@ -1,4 +1,4 @@
-"""Train the evidence ranker's weights on squad2-dev and report held-out figures.
+"""Train the evidence ranker's weights on squad2-train and report held-out figures.
 
 The ranker is linear over the features of ``assistant.weights.FEATURES``. Weights are
 fitted with a listwise softmax loss: for each answerable question, the candidate
@@ -9,13 +9,15 @@ neighbouring sentences (``assistant.answer.best_window``): probability mass unde
 ranker's softmax, less a cost per character. That cost is fitted here too, as the lowest
 whose mean first citation stays within ``TARGET_CHARS`` on the training articles.
 
-Honest evaluation: the eight squad2-dev articles are split into two folds by article;
-each fold is scored with weights trained on the other fold only, and those held-out
-figures are what we report. The shipped weights are then fitted on all eight articles,
-so squad2-dev figures measured with the shipped weights are NOT held-out and must not be
-reported as such. The seeds' gold questions are never used for training.
+Honest evaluation: the training articles are squad2-train's, less the four the reader
+keeps for validation (``training/reader_data.VALIDATION_SQUAD``: the reader's thresholds
+are fitted there, on candidates from these weights). They are split into two folds by
+article; each fold is scored with weights trained on the other fold only, and those
+held-out figures are printed. The shipped weights are then fitted on all training
+articles. squad2-dev and the seeds' gold questions are never used: figures on them stay
+held out.
 
-Needs ../shared/data/squad2-dev (not part of a user's clone):
+Needs ../shared/data/squad2-train (not part of a user's clone):
 
     .venv/bin/python benchmarks/train_ranker.py [--write]
 """
@@ -32,9 +34,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev"
+SQUAD = ROOT.parent / "shared" / "data" / "squad2-train"
 WEIGHTS = ROOT / "assistant" / "data" / "ranker.json"
 sys.path.insert(0, str(ROOT))
+
+from training.reader_data import VALIDATION_SQUAD  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,23 @@ class Layout:
     run: np.ndarray
 
 
+def training_docs(folder: Path) -> Path:
+    """squad2-train's articles less the reader's validation ones, copied into ``folder``."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted((SQUAD / "docs").iterdir()):
+        if path.name not in VALIDATION_SQUAD and not (folder / path.name).exists():
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
 def collect(index_dir: Path) -> tuple[list[Item], Layout]:
     from assistant import Assistant, Config
     from assistant.analyze import analyze
 
-    assistant = Assistant.open(Config(docs_dir=SQUAD / "docs", index_dir=index_dir))
+    docs = training_docs(index_dir.parent / "ranker-docs")
+    assistant = Assistant.open(Config(docs_dir=docs, index_dir=index_dir))
     searcher = assistant._state.searcher
     layout = Layout(
         [r.doc_id for r in searcher.rows],
@@ -73,7 +89,7 @@ def collect(index_dir: Path) -> tuple[list[Item], Layout]:
     items = []
     for line in (SQUAD / "questions.jsonl").read_text(encoding="utf-8").splitlines():
         q = json.loads(line)
-        if not q["answerable"]:
+        if not q["answerable"] or q["doc"] in VALIDATION_SQUAD:
             continue
         rows, features, _ = searcher.features_for(analyze(q["question"]))
         answers = tuple((a["start"], a["end"]) for a in q["answers"])
@@ -159,14 +175,16 @@ LAYOUT: Layout
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--index", type=Path, default=None, help="index folder for squad2-dev (default: temporary)")
+    parser.add_argument(
+        "--index", type=Path, default=None, help="index folder for the training articles (default: temporary)"
+    )
     parser.add_argument(
         "--cache", type=Path, default=None, help="pickle of the collected features, reused when present"
     )
     parser.add_argument("--write", action="store_true", help=f"write the weights fitted on all articles to {WEIGHTS}")
     args = parser.parse_args()
     if not SQUAD.is_dir():
-        print(f"squad2-dev not found at {SQUAD}: it is only beside the project in development. Nothing to train.")
+        print(f"squad2-train not found at {SQUAD}: it is only beside the project in development. Nothing to train.")
         return
     from assistant.weights import FEATURES, Weights
 
@@ -202,7 +220,7 @@ def main() -> None:
                     "features": list(FEATURES),
                     "weights": [round(float(x), 5) for x in w_all],
                     "window_cost_per_char": cost_all,
-                    "trained_on": "squad2-dev (SQuAD 2.0 dev, 8 articles, answerable questions), listwise softmax",
+                    "trained_on": "squad2-train less the reader's 4 validation articles (SQuAD 2.0, 15 articles, answerable questions), listwise softmax",
                     "held_out_answer@1": {str(k): round(a1, 4) for k, _, (a1, _), _, _ in rows},
                     "held_out_window_answer@1": {str(k): round(a2, 4) for k, _, _, _, (a2, _) in rows},
                 },
