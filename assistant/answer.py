@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from assistant.analyze import Question, names_in, without_opening
 from assistant.lexical import metonym_terms, terms
 from assistant.retrieve import Scored, Searcher
@@ -351,17 +353,19 @@ def _twins(
 ) -> list[tuple[Sentence, float]]:
     """Sentences of other documents (of ``sources`` only, if given) that say the same as ``sentence``."""
     row = searcher.row_of_id[sentence.id]
-    index = searcher.data.sentence_vectors
-    # the FAISS index already holds these vectors: an 8-nearest search, not a pass over all rows
-    sims, ids = index.search(searcher.vectors[row : row + 1], min(_TWIN_CANDIDATES, index.ntotal))
+    # the passages nearest to the sentence hold its twins: their sentences are compared, not all rows
+    vector = searcher.sentence_vectors(np.array([row]))
+    others = [r for r in searcher.near_rows(vector, _TWIN_PASSAGES) if searcher.rows[r].doc_id != sentence.doc_id]
+    if sources:
+        others = [r for r in others if searcher.rows[r].doc_id in sources]
+    if not others:
+        return []
+    sims = (searcher.sentence_vectors(np.array(others)) @ vector[0]).tolist()
     out = []
     seen_docs = {sentence.doc_id}
-    for sim, sid in zip(sims[0], ids[0], strict=True):
-        if sid < 0:  # FAISS pads with -1
-            continue
-        r = searcher.row_of_id[int(sid)]
+    for sim, r in sorted(zip(sims, others, strict=True), key=lambda pair: -pair[0])[:_TWIN_CANDIDATES]:
         other = searcher.rows[r]
-        if other.doc_id in seen_docs or (sources and other.doc_id not in sources):
+        if other.doc_id in seen_docs:
             continue
         if sim >= policy.same_as or _jaccard(searcher, row, r) >= policy.same_terms:
             out.append((other, float(max(sim, 0.0))))
@@ -369,12 +373,14 @@ def _twins(
     return out
 
 
-_TWIN_CANDIDATES = 8
+_TWIN_CANDIDATES = 8  # the sentences most similar to the cited one that may be its twins
+_TWIN_PASSAGES = 8  # the passages searched for them
 
 
 def _same(searcher: Searcher, a: Sentence, b: Sentence, policy: Policy) -> bool:
     ra, rb = searcher.row_of_id[a.id], searcher.row_of_id[b.id]
-    cos = float(searcher.vectors[ra] @ searcher.vectors[rb])
+    va, vb = searcher.sentence_vectors(np.array([ra, rb]))
+    cos = float(va @ vb)
     return cos >= policy.same_as or _jaccard(searcher, ra, rb) >= policy.same_terms
 
 

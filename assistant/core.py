@@ -80,7 +80,7 @@ class Assistant:
             raise NoDocuments(f"The docs folder {config.docs_dir} does not exist.")
         embedder = embedder or load_embedder(config.model, cache_dir=str(config.cache_dir))
         try:
-            data = None if rebuild else _load_or_none(config)
+            data = None if rebuild else _load_or_none(config, mapped=True)
         except IndexFormatChanged:
             if not update:
                 raise
@@ -136,25 +136,28 @@ class Assistant:
         return timeframe.annotate(answer, state.searcher, day, window, inside)
 
     def closest(self, text: str, *, per_doc: int = 3) -> list[ScoredSentence]:
-        """The searchable sentences closest to ``text``, up to ``per_doc`` per document."""
+        """The searchable sentences closest to ``text``, up to ``per_doc`` per document, among
+        the sentences of the passages nearest to it (every passage of a small index)."""
         text = validate_question(text)
         searcher = self._state.searcher
         store.single_threaded()
         if not searcher.rows:
             return []
-        dense = searcher.vectors @ searcher.embed(text)  # one query vector, via the fast path
+        query = searcher.embed(text)  # one query vector, via the fast path
+        # the sentences of the nearest passages (of every passage, in a small index)
+        rows = np.array(searcher.near_rows(query.reshape(1, -1), _CLOSEST_PASSAGES), dtype=np.int64)
+        dense = searcher.sentence_vectors(rows) @ query
         wanted = set(terms(text))
         per: dict[str, int] = {}
         out = []
-        for r in np.argsort(-dense):
-            s = searcher.rows[int(r)]
+        for i in np.argsort(-dense, kind="stable"):
+            r = int(rows[i])
+            s = searcher.rows[r]
             if per.get(s.doc_id, 0) >= per_doc:
                 continue
             per[s.doc_id] = per.get(s.doc_id, 0) + 1
-            lexical = len(wanted & searcher.row_terms[int(r)]) / len(wanted) if wanted else 0.0
-            out.append(ScoredSentence(s, float(dense[r]), lexical))
-            if len(per) == len(searcher.data.documents) and all(v >= per_doc for v in per.values()):
-                break
+            lexical = len(wanted & searcher.row_terms[r]) / len(wanted) if wanted else 0.0
+            out.append(ScoredSentence(s, float(dense[i]), lexical))
         return out
 
     def documents(self) -> list[Document]:
@@ -181,7 +184,7 @@ class Assistant:
         with self._reload_lock:
             if store.current_generation(self.config.index_dir) == self._state.data.generation:
                 return False
-            data = store.load(self.config.index_dir)
+            data = store.load(self.config.index_dir, mapped=True)
             indexer.check_compatible(data, self.embedder, self.config)
             self._state = _State(data, Searcher(data, self.embedder))
         return True
@@ -319,6 +322,9 @@ def _named(error: DocumentError, names: Mapping[Path, str]) -> DocumentError:
     return error if name is None else type(error)(name, error.reason)
 
 
+_CLOSEST_PASSAGES = 200  # passages whose sentences a claim is compared with
+
+
 def validate_question(question: str) -> str:
     if not isinstance(question, str) or not question.strip():
         raise InvalidQuestion("The question is empty. Ask something about the articles.")
@@ -331,10 +337,10 @@ def validate_question(question: str) -> str:
     return question.strip()
 
 
-def _load_or_none(config: Config) -> IndexData | None:
+def _load_or_none(config: Config, *, mapped: bool = False) -> IndexData | None:
     if store.current_generation(config.index_dir) is None:
         return None
-    return store.load(config.index_dir)
+    return store.load(config.index_dir, mapped=mapped)
 
 
 def _update(

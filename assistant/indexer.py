@@ -15,6 +15,7 @@ from assistant import loaders, published, store
 from assistant.config import Config
 from assistant.embed import Embedder
 from assistant.errors import DocumentError, IndexMismatch, IndexStateError
+from assistant.lexical import row_terms
 from assistant.segment import Span, segment
 from assistant.store import IndexData, PassageRow
 from assistant.types import Document, DocumentMeta, FileOutcome, LoadedText, Sentence
@@ -156,7 +157,9 @@ def ingest(
     progress: Progress | None = None,
 ) -> int:
     """Segment, embed and add documents (replacing any with the same id); returns sentences embedded."""
+    _writable(data)
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    data.lexical = data.passage_lexical = None  # built again from the terms when saved
     sentence_texts: list[str] = []
     sentence_ids: list[int] = []
     passage_ids: list[int] = []
@@ -199,6 +202,7 @@ def ingest(
         )
         data.texts[item.doc_id] = text
         data.sentences[item.doc_id] = sentences
+        data.terms[item.doc_id] = [row_terms(s.text) for s in sentences if s.searchable]
         data.passages[item.doc_id] = passages
         data.removed.pop(item.doc_id, None)
     sentence_vectors = _encode(sentence_texts, embedder, progress, "sentences")
@@ -211,6 +215,7 @@ def ingest(
 
 def drop(data: IndexData, doc_id: str) -> bool:
     """Remove a document's rows and vectors; True when it was there."""
+    _writable(data)
     if doc_id not in data.documents:
         return False
     sids = np.array([s.id for s in data.sentences[doc_id]], dtype=np.int64)
@@ -219,9 +224,16 @@ def drop(data: IndexData, doc_id: str) -> bool:
         data.sentence_vectors.remove_ids(sids)
     if pids.size:
         data.passage_vectors.remove_ids(pids)
-    for table in (data.documents, data.texts, data.sentences, data.passages):
+    for table in (data.documents, data.texts, data.sentences, data.passages, data.terms):
         table.pop(doc_id, None)
+    data.lexical = data.passage_lexical = None  # built again from the terms when saved
     return True
+
+
+def _writable(data: IndexData) -> None:
+    # FAISS aborts the process on a write to a read-only mapped index: refuse before that
+    if data.mapped:
+        raise RuntimeError("This index was opened read-only for searching; a writer loads it with store.load().")
 
 
 def _passages(data: IndexData, doc_id: str, sentences: list[Sentence]) -> list[PassageRow]:

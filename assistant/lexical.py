@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -154,27 +156,37 @@ def with_countries(text: str) -> str:
 
 
 class LexicalIndex:
-    """BM25 over rows of terms (``terms`` of each text), addressed by row."""
+    """BM25 over rows of terms (``terms`` of each text), addressed by row.
+
+    Built from the rows' terms by a writer and saved with its generation (``save``); a
+    reader opens the saved arrays memory-mapped (``open``) instead of building it again.
+    """
 
     def __init__(self, tokens: Sequence[Sequence[str]]) -> None:
         import bm25s
 
         self._rows = len(tokens)
         self._bm25 = bm25s.BM25()
-        self.doc_freq: dict[str, int] = {}
-        for row in tokens:
-            for term in set(row):
-                self.doc_freq[term] = self.doc_freq.get(term, 0) + 1
         if self._rows:
-            self._bm25.index(tokens, show_progress=False)
-        self._vocab = set(getattr(self._bm25, "vocab_dict", {}) or {})
+            self._bm25.index([list(t) for t in tokens], show_progress=False)
+        self._ready()
+
+    def _ready(self) -> None:
+        self._vocab: dict[str, int] = dict(getattr(self._bm25, "vocab_dict", {}) or {})
+        indptr = getattr(self._bm25, "scores", {}).get("indptr") if self._rows else None
+        # rows holding each term: the width of its column in the CSC matrix of scores
+        self._doc_freq = np.diff(np.asarray(indptr)) if indptr is not None else np.zeros(0, dtype=np.int64)
 
     def __len__(self) -> int:
         return self._rows
 
+    def doc_freq(self, term: str) -> int:
+        at = self._vocab.get(term)
+        return int(self._doc_freq[at]) if at is not None and at < len(self._doc_freq) else 0
+
     def idf(self, term: str) -> float:
         """Smoothed inverse document frequency; unseen terms weigh most."""
-        n = self.doc_freq.get(term, 0)
+        n = self.doc_freq(term)
         return float(np.log(1.0 + (self._rows - n + 0.5) / (n + 0.5)))
 
     def scores(self, query_terms: Sequence[str]) -> np.ndarray:
@@ -183,3 +195,26 @@ class LexicalIndex:
         if not known or not self._rows:
             return np.zeros(self._rows, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def save(self, folder: Path) -> None:
+        """Write the index into ``folder`` (bm25s's arrays, vocabulary and parameters)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "rows.json").write_text(json.dumps({"rows": self._rows}), encoding="utf-8")
+        if self._rows:
+            self._bm25.save(str(folder), show_progress=False)
+
+    @classmethod
+    def open(cls, folder: Path) -> LexicalIndex:
+        """The index saved in ``folder``, its arrays memory-mapped: nothing is rebuilt."""
+        import bm25s
+
+        index = cls.__new__(cls)
+        index._rows = int(json.loads((folder / "rows.json").read_text(encoding="utf-8"))["rows"])
+        index._bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if index._rows else bm25s.BM25()
+        index._ready()
+        return index
+
+
+def row_terms(text: str) -> list[str]:
+    """The terms a sentence is searched by: its words' terms and the places they stand for."""
+    return terms(text) + metonym_terms(text)

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from assistant.analyze import Question, names_in
 from assistant.embed import Embedder, embed_query
-from assistant.lexical import LexicalIndex, metonym_terms, terms, with_countries
+from assistant.lexical import row_terms, terms, with_countries
 from assistant.sentence_features import PRONOUN_START, TextFeatures
-from assistant.store import IndexData, PassageRow, vectors_of
+from assistant.store import IndexData, PassageRow, layout, lexical_indexes
 from assistant.types import Sentence
 from assistant.weights import BASE, FEATURES, Weights, learned_window_cost
 
 __all__ = ["FEATURES", "Scored", "Searcher", "Weights"]
 
-_K_DENSE = 40
-_K_PASSAGES = 8
+K = TypeVar("K")
+V = TypeVar("V")
+
+_K_DENSE = 40  # rows per lexical list, and per similarity list inside named sources
+_K_PASSAGES = 8  # passages by BM25
+_K_DENSE_PASSAGES = 16  # passages by similarity: their sentences are candidates
 
 
 @dataclass(frozen=True)
@@ -50,22 +56,18 @@ class Searcher:
         self._weight_vector = self.weights.vector()  # per question: features @ weights
         self._last_query: tuple[str, np.ndarray] | None = None
         self.data = data
-        rows = [s for doc in sorted(data.sentences) for s in data.sentences[doc] if s.searchable]
+        shape = layout(data)
+        rows = shape.rows
         self.rows = rows
         self.row_of_id = {s.id: i for i, s in enumerate(rows)}
-        ids, vectors = vectors_of(data.sentence_vectors)
-        order = np.array([self.row_of_id[int(i)] for i in ids], dtype=np.int64)
-        self.vectors = np.zeros((len(rows), data.dim), dtype=np.float32)
-        if len(order):
-            self.vectors[order] = vectors
-        self.passages = [p for doc in sorted(data.passages) for p in data.passages[doc]]
+        # Vectors stay in their FAISS indexes (memory-mapped when opened for reading): the
+        # passages' are searched, and only the candidates' vectors are read back by id.
+        self.row_ids = np.array([s.id for s in rows], dtype=np.int64)
+        self.passages = shape.passages
         self.passage_row_of_id = {p.id: i for i, p in enumerate(self.passages)}
-        pids, pvectors = vectors_of(data.passage_vectors)
-        self.passage_vectors = np.zeros((len(self.passages), data.dim), dtype=np.float32)
-        if len(pids):
-            self.passage_vectors[[self.passage_row_of_id[int(i)] for i in pids]] = pvectors
-        by_doc_pos = {(p.doc_id, pos): n for n, p in enumerate(self.passages) for pos in range(p.first, p.last + 1)}
-        self.passage_of_row = np.array([by_doc_pos[(s.doc_id, s.position)] for s in rows], dtype=np.int64)
+        self.passage_ids = np.array([p.id for p in self.passages], dtype=np.int64)
+        self.passage_of_row = shape.passage_of_row
+        self.rows_of_passage = shape.rows_of_passage
         self.doc_index = {doc_id: i for i, doc_id in enumerate(sorted(data.sentences))}
         self.doc_of_row = np.array([self.doc_index[s.doc_id] for s in rows], dtype=np.int64)
         # who published or credited each article ('CRBC News', or 'CRBC' alone): 'the CRBC
@@ -93,21 +95,21 @@ class Searcher:
             ],
             dtype=np.int64,
         )
-        self.rows_of_passage: list[list[int]] = [[] for _ in self.passages]
-        for r, p in enumerate(self.passage_of_row):
-            self.rows_of_passage[p].append(r)
-        row_tokens = [terms(s.text) + metonym_terms(s.text) for s in rows]
-        # A passage's terms are its sentences' terms in order: no second pass over its text.
-        passage_tokens = [[t for r in members for t in row_tokens[r]] for members in self.rows_of_passage]
-        self.lexical = LexicalIndex(row_tokens)
-        self.passage_lexical = LexicalIndex(passage_tokens)
-        self.row_terms = [frozenset(t) for t in row_tokens]
+        # BM25 as saved with the generation (memory-mapped); the terms of the rows a question
+        # reaches are worked out when first needed, not for every row at opening
+        self.lexical, self.passage_lexical = lexical_indexes(data)
+        self.row_terms = _Lazy(lambda r: frozenset(row_terms(rows[r].text)))
+        self.passage_terms = _Lazy(lambda p: frozenset().union(*(self.row_terms[r] for r in self.rows_of_passage[p])))
         # names may be given once per article ('the dam' after 'the Ruvuma dam')
-        doc_terms: dict[str, set[str]] = {}
-        for s, t in zip(rows, self.row_terms, strict=True):
-            doc_terms.setdefault(s.doc_id, set()).update(t)
-        self.doc_terms = {doc_id: frozenset(t) for doc_id, t in doc_terms.items()}
-        self.passage_terms = [frozenset(t) for t in passage_tokens]
+        first_row = np.searchsorted(self.doc_of_row, np.arange(len(self.doc_index) + 1))
+        self.doc_terms = _Lazy(
+            lambda doc_id: frozenset().union(
+                *(
+                    self.row_terms[r]
+                    for r in range(first_row[self.doc_index[doc_id]], first_row[self.doc_index[doc_id] + 1])
+                )
+            )
+        )
         self.features = TextFeatures(rows)  # computed for the rows a question reaches
         body_rank: dict[str, int] = {}
         lead = np.zeros(len(rows), dtype=np.float32)
@@ -164,22 +166,29 @@ class Searcher:
         self, question: Question, vector: np.ndarray | None = None
     ) -> tuple[list[int], np.ndarray, np.ndarray]:
         """Candidate rows, their ranking features (columns as in ``FEATURES``) and (coverage, names)."""
-        q = self.embed(question.resolved) if vector is None else vector
-        candidates, dense_s, dense_p = self._candidates(q)
+        queries = [self.embed(question.resolved) if vector is None else vector]
         variant = with_countries(question.resolved)
         if vector is None and variant != question.resolved:
             # 'Beijing retaliated' is China acting: similarity also with the countries named
-            more, variant_s, variant_p = self._candidates(self.embed(variant))
-            candidates |= more
-            dense_s, dense_p = np.maximum(dense_s, variant_s), np.maximum(dense_p, variant_p)
+            queries.append(self.embed(variant))
+        qmatrix = np.stack(queries).astype(np.float32)
+        candidates, best_passage = self._candidates(qmatrix)
         bm25_s = _unit(self.lexical.scores(question.terms))
         bm25_p = _unit(self.passage_lexical.scores(question.terms))
+        dense_s: dict[int, float] = {}
         if question.sources:
             # only those articles: their best rows by similarity and BM25 are the candidates
-            allowed = np.isin(self.doc_of_row, [self.doc_index[d] for d in question.sources if d in self.doc_index])
-            candidates = set()
-            for scores in (dense_s, bm25_s):
-                candidates.update(r for r in np.argsort(-np.where(allowed, scores, -np.inf))[:_K_DENSE] if allowed[r])
+            allowed_rows = np.flatnonzero(
+                np.isin(self.doc_of_row, [self.doc_index[d] for d in question.sources if d in self.doc_index])
+            )
+            dense_s = self._dense_rows(qmatrix, allowed_rows)
+            by_dense = sorted(dense_s, key=lambda r: -dense_s[r])[:_K_DENSE]
+            by_bm25 = allowed_rows[np.argsort(-bm25_s[allowed_rows], kind="stable")[:_K_DENSE]]
+            candidates = set(by_dense) | {int(r) for r in by_bm25}
+            best_passage = max(
+                (v for v in self._dense_passages(qmatrix, {int(self.passage_of_row[r]) for r in candidates}).values()),
+                default=0.0,
+            )
         else:
             if bm25_s.any():
                 candidates.update(np.argsort(-bm25_s)[:_K_DENSE].tolist())
@@ -189,10 +198,15 @@ class Searcher:
         idf = {t: self.lexical.idf(t) for t in set(question.terms)}
         total_idf = sum(idf.values()) or 1.0
         rows = sorted(candidates)
+        # similarity of the candidates, the rows before them and their passages: read back by id
+        previous = {r - 1 for r in rows if r > 0 and self.rows[r - 1].doc_id == self.rows[r].doc_id}
+        wanted = np.array(sorted((set(rows) | previous) - dense_s.keys()), dtype=np.int64)
+        dense_s.update(self._dense_rows(qmatrix, wanted))
+        dense_p = self._dense_passages(qmatrix, {int(self.passage_of_row[r]) for r in rows})
         qterms = frozenset(question.terms)
         speaker_terms = frozenset(question.speaker)
         best_dense = float(max(dense_s[r] for r in rows)) if rows else 0.0
-        best_passage = float(dense_p.max()) if dense_p.size else 0.0
+        best_passage = max(best_passage, max(dense_p.values(), default=0.0))
         features = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)
         extra = np.zeros((len(rows), 2), dtype=np.float32)
         for i, r in enumerate(rows):
@@ -262,20 +276,51 @@ class Searcher:
             )
         return question
 
-    def _candidates(self, q: np.ndarray) -> tuple[set[int], np.ndarray, np.ndarray]:
-        qv = q.reshape(1, -1).astype(np.float32)
-        k = min(_K_DENSE, self.data.sentence_vectors.ntotal)
-        _, ids = self.data.sentence_vectors.search(qv, k)
-        # FAISS pads with -1 when k exceeds the vectors held.
-        candidates = {self.row_of_id[int(i)] for i in ids[0] if i >= 0}
-        dense_s = self.vectors @ q
-        dense_p = self.passage_vectors @ q
-        kp = min(_K_PASSAGES, self.data.passage_vectors.ntotal)
-        _, pids = self.data.passage_vectors.search(qv, kp)
-        for pid in pids[0]:
-            if pid >= 0:
+    def _candidates(self, queries: np.ndarray) -> tuple[set[int], float]:
+        """The sentences of the passages nearest to any of ``queries``, and the best similarity."""
+        k = min(_K_DENSE_PASSAGES, self.data.passage_vectors.ntotal)
+        if k == 0:
+            return set(), 0.0
+        sims, pids = self.data.passage_vectors.search(queries, k)
+        candidates: set[int] = set()
+        for pid in pids.ravel():
+            if pid >= 0:  # FAISS pads with -1 when k exceeds the vectors held
                 candidates.update(self.rows_of_passage[self.passage_row_of_id[int(pid)]])
-        return candidates, dense_s, dense_p
+        return candidates, float(sims[pids >= 0].max(initial=0.0))
+
+    def near_rows(self, queries: np.ndarray, passages: int) -> list[int]:
+        """The rows of the ``passages`` passages nearest to any of ``queries`` (2-D), nearest passage first."""
+        k = min(passages, self.data.passage_vectors.ntotal)
+        if k == 0:
+            return []
+        sims, pids = self.data.passage_vectors.search(np.asarray(queries, dtype=np.float32), k)
+        order = np.argsort(-sims.ravel(), kind="stable")
+        out: list[int] = []
+        seen: set[int] = set()
+        for pid in pids.ravel()[order]:
+            if pid >= 0 and int(pid) not in seen:
+                seen.add(int(pid))
+                out.extend(self.rows_of_passage[self.passage_row_of_id[int(pid)]])
+        return out
+
+    def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of these rows, read back from the index by id."""
+        if len(rows) == 0:
+            return np.zeros((0, self.data.dim), dtype=np.float32)
+        return self.data.sentence_vectors.reconstruct_batch(self.row_ids[np.asarray(rows, dtype=np.int64)])
+
+    def _dense_rows(self, queries: np.ndarray, rows: np.ndarray) -> dict[int, float]:
+        if len(rows) == 0:
+            return {}
+        sims = (self.sentence_vectors(rows) @ queries.T).max(axis=1)
+        return dict(zip(np.asarray(rows).tolist(), sims.tolist(), strict=True))
+
+    def _dense_passages(self, queries: np.ndarray, prows: set[int]) -> dict[int, float]:
+        if not prows:
+            return {}
+        order = np.array(sorted(prows), dtype=np.int64)
+        vectors = self.data.passage_vectors.reconstruct_batch(self.passage_ids[order])
+        return dict(zip(order.tolist(), (vectors @ queries.T).max(axis=1).tolist(), strict=True))
 
     def _type_match(self, question: Question, r: int) -> float:
         f = self.features[r]
@@ -315,6 +360,21 @@ class Searcher:
         order = sorted(seen.items(), key=lambda kv: -kv[1])[:k]
         by_id = {p.id: p for p in self.passages}
         return [(by_id[pid], score) for pid, score in order]
+
+
+class _Lazy(Generic[K, V]):
+    """A read-only mapping whose values are computed on first access and kept."""
+
+    def __init__(self, compute: Callable[[K], V]) -> None:
+        self._compute = compute
+        self._values: dict[K, V] = {}
+
+    def __getitem__(self, key: K) -> V:
+        try:
+            return self._values[key]
+        except KeyError:
+            value = self._values[key] = self._compute(key)
+            return value
 
 
 _GENERIC = frozenset(terms("news agency network media online newspaper"))

@@ -4,7 +4,9 @@ Layout of an index folder::
 
     CURRENT            name of the live generation (replaced with os.replace)
     gen-000012/        manifest.json, texts.json, sentences.json, passages.json,
-                       sentences.faiss, passages.faiss
+                       sentences.faiss, passages.faiss, terms.json (each searchable
+                       sentence's terms), sentences.bm25/, passages.bm25/ (their BM25
+                       indexes, opened memory-mapped)
     texts/<sha>.txt    extracted text of HTML/PDF/non-UTF-8 files, cited by offsets
     .lock              held by a writer
 
@@ -37,10 +39,12 @@ from assistant.generations import (  # noqa: F401  (WriterLock and collect_lefto
     fsync,
     next_generation_name,
 )
+from assistant.lexical import LexicalIndex
 from assistant.types import Dating, Document, DocumentMeta, Sentence
 
 # 2: documents carry their dating (publication date, its source, the dates in their text)
-FORMAT_VERSION = 2
+# 3: the searchable sentences' terms and the BM25 indexes over sentences and passages are stored
+FORMAT_VERSION = 3
 _LOAD_ATTEMPTS = 3
 
 
@@ -73,6 +77,12 @@ class IndexData:
     next_sentence_id: int = 0
     next_passage_id: int = 0
     generation: str = ""
+    mapped: bool = False  # vectors opened read-only from the generation's files: not to be changed
+    # doc_id -> the terms of each of its searchable sentences, in order (a writer's; a
+    # mapped reader has the BM25 indexes below instead)
+    terms: dict[str, list[list[str]]] = field(default_factory=dict)
+    lexical: Any = None  # LexicalIndex over the searchable sentences, as saved
+    passage_lexical: Any = None  # LexicalIndex over the passages, as saved
 
     @classmethod
     def empty(cls, model: str, dim: int, segmentation: dict[str, int]) -> IndexData:
@@ -112,15 +122,19 @@ def new_vector_index(dim: int) -> Any:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-def load(index_dir: Path) -> IndexData:
-    """Read the live generation; raises IndexStateError when missing or corrupt."""
+def load(index_dir: Path, *, mapped: bool = False) -> IndexData:
+    """Read the live generation; raises IndexStateError when missing or corrupt.
+
+    ``mapped`` opens the vectors read-only and memory-mapped, for searching: opening costs
+    no copy, and only the pages a search touches are read. A writer loads them whole
+    (the default), since it changes them."""
     attempts = _LOAD_ATTEMPTS
     while True:
         name = current_generation(index_dir)
         if name is None:
             raise IndexStateError(f"No index at {index_dir}. Run 'assistant index' first.")
         try:
-            return _load_generation(index_dir, name)
+            return _load_generation(index_dir, name, mapped)
         except IndexStateError:
             # A slow reader can see its generation collected by writers that moved on
             # twice meanwhile; the live one is then whole, so read that instead.
@@ -129,8 +143,9 @@ def load(index_dir: Path) -> IndexData:
                 raise
 
 
-def _load_generation(index_dir: Path, name: str) -> IndexData:
+def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexData:
     faiss = _faiss()
+    flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mapped else 0
 
     folder = index_dir / name
     try:
@@ -156,8 +171,14 @@ def _load_generation(index_dir: Path, name: str) -> IndexData:
         data.documents = {d["doc_id"]: _document(d) for d in manifest["documents"]}
         data.sentences = _sentences_from_table(sentence_table, texts)
         data.passages = _passages_from_table(passage_table)
-        data.sentence_vectors = faiss.read_index(str(folder / "sentences.faiss"))
-        data.passage_vectors = faiss.read_index(str(folder / "passages.faiss"))
+        data.sentence_vectors = faiss.read_index(str(folder / "sentences.faiss"), flags)
+        data.passage_vectors = faiss.read_index(str(folder / "passages.faiss"), flags)
+        data.mapped = mapped
+        if mapped:
+            data.lexical = LexicalIndex.open(folder / "sentences.bm25")
+            data.passage_lexical = LexicalIndex.open(folder / "passages.bm25")
+        else:
+            data.terms = _read_json(folder / "terms.json")
     except (OSError, KeyError, ValueError, RuntimeError) as error:
         raise IndexStateError(
             f"The index at {index_dir} is unreadable ({error}). Rebuild it with 'assistant index --rebuild'."
@@ -190,8 +211,12 @@ def save(index_dir: Path, data: IndexData) -> str:
         _write_json(tmp / "passages.json", _passage_table(data, doc_ids))
         faiss.write_index(data.sentence_vectors, str(tmp / "sentences.faiss"))
         faiss.write_index(data.passage_vectors, str(tmp / "passages.faiss"))
+        _write_json(tmp / "terms.json", {d: data.terms[d] for d in doc_ids})
+        lexical, passage_lexical = lexical_indexes(data)
+        lexical.save(tmp / "sentences.bm25")
+        passage_lexical.save(tmp / "passages.bm25")
         _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a whole folder
-        for child in tmp.iterdir():
+        for child in tmp.rglob("*"):
             fsync(child)
         fsync(tmp)  # the files' names must be durable too, or a power cut empties the folder
         os.rename(tmp, index_dir / name)
@@ -201,8 +226,42 @@ def save(index_dir: Path, data: IndexData) -> str:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     data.generation = name
+    data.lexical, data.passage_lexical = lexical, passage_lexical  # what the saved files hold
     collect_garbage(index_dir, name, previous, (d.file for d in data.documents.values()))
     return name
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The searchable sentences (rows) and passages of an index in the order searched."""
+
+    rows: list[Sentence]
+    passages: list[PassageRow]
+    passage_of_row: np.ndarray
+    rows_of_passage: list[list[int]]
+
+
+def layout(data: IndexData) -> Layout:
+    rows = [s for doc in sorted(data.sentences) for s in data.sentences[doc] if s.searchable]
+    passages = [p for doc in sorted(data.passages) for p in data.passages[doc]]
+    by_doc_pos = {(p.doc_id, pos): n for n, p in enumerate(passages) for pos in range(p.first, p.last + 1)}
+    passage_of_row = np.array([by_doc_pos[(s.doc_id, s.position)] for s in rows], dtype=np.int64)
+    rows_of_passage: list[list[int]] = [[] for _ in passages]
+    for r, n in enumerate(passage_of_row):
+        rows_of_passage[n].append(r)
+    return Layout(rows, passages, passage_of_row, rows_of_passage)
+
+
+def lexical_indexes(data: IndexData) -> tuple[LexicalIndex, LexicalIndex]:
+    """The BM25 indexes over the rows and the passages of ``data``, from its stored terms
+    when it has them (a writer's), else the saved ones it was opened with."""
+    if data.lexical is not None and data.passage_lexical is not None:
+        return data.lexical, data.passage_lexical
+    shape = layout(data)
+    row_tokens = [t for doc in sorted(data.sentences) for t in data.terms[doc]]
+    # A passage's terms are its sentences' terms in order: no second pass over its text.
+    passage_tokens = [[t for r in members for t in row_tokens[r]] for members in shape.rows_of_passage]
+    return LexicalIndex(row_tokens), LexicalIndex(passage_tokens)
 
 
 def store_text(index_dir: Path, sha256: str, text: str) -> Path:

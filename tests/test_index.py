@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import store
+from assistant import indexer, store
 from assistant.config import Config
 from assistant.core import Assistant
 from assistant.errors import IndexMismatch, IndexStateError, NoDocuments
@@ -158,3 +158,47 @@ def test_refresh_picks_up_another_writers_generation(seeds_copy: Path, tmp_path:
     _open(seeds_copy, index, fake_embedder)
     assert reader.refresh() is True
     assert "extra.md" in [d.doc_id for d in reader.documents()]
+
+
+def test_a_reader_opens_the_saved_indexes_memory_mapped_and_builds_nothing(
+    seeds_copy: Path, tmp_path: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from assistant import lexical
+
+    index = tmp_path / "index"
+    _open(seeds_copy, index, fake_embedder)
+    built: list[int] = []
+    real = lexical.LexicalIndex.__init__
+
+    def counting(self, tokens) -> None:  # type: ignore[no-untyped-def]
+        built.append(len(tokens))
+        real(self, tokens)
+
+    monkeypatch.setattr(lexical.LexicalIndex, "__init__", counting)
+    reader = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
+    data = reader._state.data
+    assert data.mapped and not data.terms
+    assert built == []  # BM25 over sentences and passages: opened as saved, not rebuilt
+    assert isinstance(reader._state.searcher.lexical._bm25.scores["data"], np.memmap)
+    with pytest.raises(RuntimeError, match="read-only"):  # a reader cannot change what it searches
+        indexer.drop(data, "000_c282072937a0cf8e.txt")
+    answer = reader.ask("Where did the leaders meet?")
+    assert answer.citations and "Nara" in " ".join(c.text for c in answer.citations)
+
+
+def test_the_saved_bm25_matches_one_built_from_the_texts(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    import numpy as np
+
+    from assistant.lexical import LexicalIndex, row_terms
+
+    index = tmp_path / "index"
+    _open(seeds_copy, index, fake_embedder)
+    saved = store.load(index, mapped=True)
+    shape = store.layout(saved)
+    fresh = LexicalIndex([row_terms(s.text) for s in shape.rows])
+    query = row_terms("Takaichi and Lee met in Nara for talks")
+    np.testing.assert_allclose(saved.lexical.scores(query), fresh.scores(query), rtol=1e-6)
+    assert saved.lexical.idf("nara") == pytest.approx(fresh.idf("nara"))
+    assert len(saved.passage_lexical) == len(shape.passages)
