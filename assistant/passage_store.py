@@ -869,10 +869,21 @@ class QdrantStore:
     commit whose clean-up the next writer completes. One writer at a time.
     """
 
-    def __init__(self, client: Any, collection: str, dim: int, *, local: bool) -> None:
+    def __init__(
+        self,
+        client: Any,
+        collection: str,
+        dim: int,
+        *,
+        local: bool,
+        shards: int | None = None,
+        replicas: int | None = None,
+    ) -> None:
         from qdrant_client import models
 
         self.client = client
+        self._shards = shards
+        self._replicas = replicas
         self.collection = collection
         self.meta_collection = f"{collection}__meta"
         self.dim = dim
@@ -884,11 +895,24 @@ class QdrantStore:
         self._recover()
 
     @classmethod
-    def open_url(cls, url: str, dim: int, collection: str = "passages", **client_options: Any) -> QdrantStore:
-        """A Qdrant server or cluster: ``http://host:6333``."""
+    def open_url(
+        cls,
+        url: str,
+        dim: int,
+        collection: str = "passages",
+        *,
+        shards: int | None = None,
+        replicas: int | None = None,
+        **client_options: Any,
+    ) -> QdrantStore:
+        """A Qdrant server or cluster: ``http://host:6333``. ``shards`` and ``replicas`` apply
+        when the collection is created (on a cluster: shards spread over the nodes, each
+        held by ``replicas`` of them); the API key, if any, comes from ``QDRANT_API_KEY``."""
         from qdrant_client import QdrantClient
 
-        return cls(QdrantClient(url=url, **client_options), collection, dim, local=False)
+        client_options.setdefault("api_key", os.environ.get("QDRANT_API_KEY") or None)
+        client = QdrantClient(url=url, **client_options)
+        return cls(client, collection, dim, local=False, shards=shards, replicas=replicas)
 
     @classmethod
     def open_local(cls, path: str | os.PathLike[str], dim: int, collection: str = "passages") -> QdrantStore:
@@ -914,6 +938,9 @@ class QdrantStore:
                     self.collection,
                     vectors_config={DENSE: m.VectorParams(size=self.dim, distance=m.Distance.COSINE)},
                     sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
+                    hnsw_config=m.HnswConfigDiff(m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCTION),
+                    shard_number=self._shards,
+                    replication_factor=self._replicas,
                 )
                 # (the local mode has no payload indexes: it scans, and warns when asked)
                 for field, schema in (
@@ -1233,10 +1260,11 @@ def open_store(spec: str, dim: int) -> EmbeddedStore | QdrantStore:
     """Open a passage store from a spec:
 
     * ``embedded:/path`` or a plain path: the embedded store in that folder;
-    * ``qdrant://host:port[/collection]`` (``qdrants://`` for TLS): a Qdrant server or cluster;
+    * ``qdrant://host:port[/collection][?shards=N&replicas=R]`` (``qdrants://`` for TLS): a
+      Qdrant server or cluster (shards and replicas apply when the collection is created);
     * ``qdrant+local:/path[#collection]``: qdrant-client's local mode in that folder.
     """
-    from urllib.parse import urlsplit
+    from urllib.parse import parse_qsl, urlsplit
 
     if spec.startswith("embedded:"):
         return EmbeddedStore.open(spec.removeprefix("embedded:"), dim)
@@ -1250,7 +1278,18 @@ def open_store(spec: str, dim: int) -> EmbeddedStore | QdrantStore:
         if not parts.hostname:
             raise ValueError(f"no host in {spec!r}: expected qdrant://host:6333[/collection]")
         url = f"{scheme}://{parts.hostname}:{parts.port or 6333}"
-        return QdrantStore.open_url(url, dim, collection)
+        options = dict(parse_qsl(parts.query))
+        unknown = set(options) - {"shards", "replicas"}
+        if unknown:
+            raise ValueError(f"unknown option {sorted(unknown)[0]!r} in {spec!r}: expected shards, replicas")
+        shards, replicas = options.get("shards"), options.get("replicas")
+        return QdrantStore.open_url(
+            url,
+            dim,
+            collection,
+            shards=int(shards) if shards else None,
+            replicas=int(replicas) if replicas else None,
+        )
     if "://" in spec:
         raise ValueError(
             f"unknown store {spec!r}: expected a path, embedded:PATH, qdrant://HOST:PORT or qdrant+local:PATH"
