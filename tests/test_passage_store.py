@@ -218,7 +218,7 @@ def test_a_filter_selecting_one_percent_still_returns_k(backend: str, store_path
     # small thresholds so the embedded store filters HNSW candidates instead of scanning exactly
     monkeypatch.setattr(ps, "FLAT_MAX", 500)
     monkeypatch.setattr(ps, "EXACT_MAX", 0)
-    records = corpus(3000, doc_size=30)
+    records = corpus(1500, doc_size=15)  # doc-42 holds 1% of the passages
     with open_store(spec(backend, store_path), DIM) as store:
         store.add(records)
         hits = store.dense_search(embed("railway strike"), 10, docs={"doc-42"})
