@@ -35,8 +35,10 @@ from assistant.errors import IndexStateError
 logger = logging.getLogger(__name__)
 
 # Bump when the exported graph or the sidecar changes meaning: old cache files are then ignored.
-EXPORT_FORMAT = 1
-MIN_COSINE = 0.9999
+# 2: the weights quantised to int8 (per channel): bulk embedding twice as fast on a CPU
+EXPORT_FORMAT = 2
+MIN_COSINE = 0.9999  # the exported graph against sentence-transformers; the cache against its sidecar
+MIN_COSINE_INT8 = 0.95  # the quantised graph against sentence-transformers (0.994 on average; 0.965 for an empty text)
 # Small runs pad less: on 512 news sentences, 8 rows per run cost 30% less CPU than 64.
 ROWS_PER_RUN = 8
 # Probes checked against sentence-transformers at export and against the sidecar at every load.
@@ -153,7 +155,9 @@ class OnnxEmbedder:
         want = np.asarray(meta["vectors"], dtype=np.float32)
         got = embedder.encode(list(meta["probes"]))
         single = embedder.encode_query(meta["probes"][0])[None, :]
-        if min(_min_cosine(got, want), _min_cosine(single, want[:1])) < MIN_COSINE:
+        # int8 activations are scaled per run: the same batch gives the same vectors, a text
+        # alone gives nearly them
+        if _min_cosine(got, want) < MIN_COSINE or _min_cosine(single, want[:1]) < MIN_COSINE_INT8:
             raise ValueError("cached export disagrees with the vectors recorded beside it")
         return embedder
 
@@ -293,6 +297,7 @@ def _export(path: str, spec: dict[str, Any], onnx_file: Path, sidecar: Path) -> 
     _prune_unused_exports(onnx_file.parent, keep=onnx_file)
     fd, tmp = tempfile.mkstemp(dir=onnx_file.parent, prefix=".export-", suffix=".onnx")
     os.close(fd)
+    quantized = tmp.replace(".onnx", "-int8.onnx")
     try:
         # The tracer warns about Python-side shape checks; the probes below prove the graph.
         with torch.no_grad(), warnings.catch_warnings():
@@ -311,14 +316,36 @@ def _export(path: str, spec: dict[str, Any], onnx_file: Path, sidecar: Path) -> 
         got = probe.encode(list(PROBES))
         if _min_cosine(got, expected) < MIN_COSINE:
             raise ValueError("ONNX export disagrees with sentence-transformers")
+        _quantize(Path(tmp), Path(quantized))
+        probe = OnnxEmbedder(onnx_session(Path(quantized)), tokenizer, "probe", int(expected.shape[1]))
+        got = probe.encode(list(PROBES))
+        if _min_cosine(got, expected) < MIN_COSINE_INT8:
+            raise ValueError("the int8 model disagrees with sentence-transformers")
         meta = {"format": EXPORT_FORMAT, "dim": int(expected.shape[1]), "probes": list(PROBES)}
-        meta["vectors"] = expected.tolist()
+        meta["vectors"] = got.tolist()  # what this file gives: each later load must give it again
         _atomic_write(sidecar, json.dumps(meta).encode())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, onnx_file)
+        os.chmod(quantized, 0o644)
+        os.replace(quantized, onnx_file)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        for leftover in (tmp, quantized):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+
+
+def _quantize(source: Path, target: Path) -> None:
+    """Dynamic int8 quantisation of the weights, per output channel (activations stay float)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # The quantiser configures the root logger (and warns about pre-processing that
+    # dynamic quantisation does not need): keep the process's logging as it was.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        root.setLevel(logging.ERROR)
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 def _remove_stale_exports(cache_dir: Path, age_s: float = 3600.0) -> None:

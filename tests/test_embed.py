@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from assistant import embed
-from assistant.embed import OnnxEmbedder, SentenceTransformerEmbedder, embed_query, load_embedder
+from assistant.embed import MIN_COSINE_INT8, OnnxEmbedder, SentenceTransformerEmbedder, embed_query, load_embedder
 
 QUESTIONS = [
     "What did Lee tell NHK?",
@@ -62,21 +62,26 @@ def _onnx_file(cache_dir: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_query_vector_equals_sentence_transformers(fast: OnnxEmbedder, reference: SentenceTransformerEmbedder) -> None:
+def test_query_vector_is_sentence_transformers_within_int8_error(
+    fast: OnnxEmbedder, reference: SentenceTransformerEmbedder
+) -> None:
     for question in QUESTIONS:
         got = fast.encode_query(question)
         want = reference.encode([question])[0]
         assert got.shape == (384,) and got.dtype == np.float32
         assert np.linalg.norm(got) == pytest.approx(1.0, abs=1e-5)
-        assert float(got @ want) >= 0.9999, question
+        assert float(got @ want) >= MIN_COSINE_INT8, question
 
 
 @pytest.mark.slow
-def test_bulk_vectors_equal_sentence_transformers(fast: OnnxEmbedder, reference: SentenceTransformerEmbedder) -> None:
+def test_bulk_vectors_are_sentence_transformers_within_int8_error(
+    fast: OnnxEmbedder, reference: SentenceTransformerEmbedder
+) -> None:
     got = fast.encode(SENTENCES, batch_size=4)  # several padded batches, run concurrently
     want = reference.encode(SENTENCES)
     assert got.shape == want.shape == (len(SENTENCES), 384)
-    assert np.min(np.sum(got * want, axis=1)) >= 0.9999
+    cosines = np.sum(got * want, axis=1)
+    assert np.min(cosines) >= MIN_COSINE_INT8 and np.mean(cosines) >= 0.98
     assert fast.encode([]).shape == (0, 384)
 
 
@@ -117,9 +122,9 @@ def test_corrupt_cache_is_replaced(cache_dir: Path, tmp_path: Path, reference: S
     assert healed.exported
     assert not killed.exists()
     assert not any(p.exists() for p in idle) and all(p.exists() for p in recent)
-    assert onnx_file.stat().st_size > 50_000_000
+    assert onnx_file.stat().st_size > 20_000_000  # the whole int8 model again (23 MB)
     question = "What did Lee tell NHK?"
-    assert float(healed.encode_query(question) @ reference.encode([question])[0]) >= 0.9999
+    assert float(healed.encode_query(question) @ reference.encode([question])[0]) >= MIN_COSINE_INT8
 
 
 @pytest.mark.slow
