@@ -41,6 +41,17 @@ _MODEL = click.option(
 )
 
 
+_STORE = click.option(
+    "--store",
+    default=None,
+    envvar="ASSISTANT_STORE",
+    expose_value=False,
+    callback=lambda ctx, _param, value: ctx.meta.__setitem__("store", value),
+    help="Where passage vectors are searched: 'embedded' (on-disk HNSW in the index folder), "
+    "embedded:PATH, qdrant://HOST:6333[/collection] or qdrant+local:PATH (default: the index's own files).",
+)
+
+
 def _offline() -> None:
     # Read at the edge: nothing may reach a model hub at run time.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -57,7 +68,9 @@ def _offline() -> None:
 
 
 def _config(docs: Path, index: Path, model: str | None, **extra: Any) -> Config:
-    return Config(docs_dir=docs, index_dir=index, model=model, **extra)
+    context = click.get_current_context(silent=True)
+    store = context.meta.get("store") if context is not None else None
+    return Config(docs_dir=docs, index_dir=index, model=model, store=store, **extra)
 
 
 @contextmanager
@@ -130,6 +143,7 @@ def cli() -> None:
 @_DOCS
 @_INDEX
 @_MODEL
+@_STORE
 @click.option("--rebuild", is_flag=True, help="Discard the index and build it again.")
 def index(docs: Path, index: Path, model: str | None, rebuild: bool) -> None:
     """Build the index, or bring it up to date with the docs folder."""
@@ -158,6 +172,7 @@ def index(docs: Path, index: Path, model: str | None, rebuild: bool) -> None:
 @_DOCS
 @_INDEX
 @_MODEL
+@_STORE
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.option("--jsonl", is_flag=True, help="Batch: one question per line on stdin, one JSON answer per line.")
 @click.option("-k", "k", type=click.IntRange(1, 50), default=5, show_default=True, help="Passages listed.")
@@ -248,6 +263,7 @@ def _plain(answer) -> str:  # type: ignore[no-untyped-def]
 @_DOCS
 @_INDEX
 @_MODEL
+@_STORE
 @click.option(
     "--max-file-mb",
     type=click.FloatRange(0.001, 2048),
@@ -281,6 +297,7 @@ def add(docs: Path, index: Path, model: str | None, max_file_mb: float, paths: t
 @_DOCS
 @_INDEX
 @_MODEL
+@_STORE
 @click.argument("doc_id")
 def remove(docs: Path, index: Path, model: str | None, doc_id: str) -> None:
     """Take DOC_ID out of the index (its file is left alone and ignored until added again)."""
@@ -295,6 +312,7 @@ def remove(docs: Path, index: Path, model: str | None, doc_id: str) -> None:
 @_DOCS
 @_INDEX
 @_MODEL
+@_STORE
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def docs_(docs: Path, index: Path, model: str | None, as_json: bool) -> None:
     """List the indexed documents."""
@@ -325,6 +343,7 @@ def docs_(docs: Path, index: Path, model: str | None, as_json: bool) -> None:
 @_DOCS
 @_INDEX
 @_MODEL
+@_STORE
 @click.option(
     "--questions",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -358,6 +377,7 @@ def eval_(docs: Path, index: Path, model: str | None, questions: Path, as_json: 
 @_DOCS
 @_INDEX
 @_MODEL
+@_STORE
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="ASSISTANT_HOST", help="Address to bind.")
 @click.option("--port", default=7860, show_default=True, type=int, envvar="ASSISTANT_PORT")
 def serve(docs: Path, index: Path, model: str | None, host: str, port: int) -> None:

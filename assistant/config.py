@@ -37,6 +37,12 @@ class Config:
         max_file_bytes: files larger than this are refused.
         cache_dir: where files derived from the model are kept (its ONNX export, keyed
             by the model's content hash), shared by every index.
+        store: where the passage vectors are kept and searched. None: in the index's own
+            generation files (FAISS, exact). Otherwise a passage store (see
+            ``assistant.passage_store.open_store``): ``embedded`` (in the index folder) or
+            ``embedded:PATH`` (SQLite + FAISS HNSW segments on disk, for large archives),
+            ``qdrant://HOST:6333[/collection]`` (a Qdrant server or cluster) or
+            ``qdrant+local:PATH``. The index remembers its store; another one needs a rebuild.
     """
 
     docs_dir: Path = Path("seeds")
@@ -46,6 +52,16 @@ class Config:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     segmentation: SegmentationConfig = field(default_factory=SegmentationConfig)
     cache_dir: Path = field(default_factory=lambda: default_cache_dir())
+    store: str | None = None
+
+    @property
+    def store_spec(self) -> str | None:
+        """``store`` with ``embedded`` (no path) placed in the index folder; None for the default."""
+        if not self.store:
+            return None
+        if self.store in ("embedded", "embedded:"):
+            return f"embedded:{(self.index_dir / 'passages').resolve()}"
+        return self.store
 
 
 def default_cache_dir() -> Path:

@@ -65,6 +65,14 @@ def check_compatible(data: IndexData, embedder: Embedder, config: Config) -> Non
             f"this run uses {embedder.name} ({embedder.dim} dims). "
             "Use the same --model, or rebuild with 'assistant index --rebuild'."
         )
+    wanted = config.store_spec
+    if wanted is not None and wanted != data.passage_store:
+        # without --store an index goes on using the store it was built with
+        raise IndexMismatch(
+            f"The index at {config.index_dir} keeps its passage vectors in "
+            f"{data.passage_store or 'its own files'}, not {wanted}. "
+            "Leave out --store, or move the index with 'assistant index --rebuild --store …'."
+        )
 
 
 def plan(
@@ -115,11 +123,12 @@ def sync(
     same has the same text, so it is not parsed again.
     """
     seg = config.segmentation.as_dict()
+    store = config.store_spec or (data.passage_store if data is not None else None)
     if data is not None and data.segmentation != seg:
         data = None  # cut differently: every sentence id would change, start afresh
     pending, gone, errors = plan(data, config, restore)
     if data is None:
-        data = IndexData.empty(embedder.name, embedder.dim, seg)
+        data = IndexData.empty(embedder.name, embedder.dim, seg, store)
     report = SyncReport(errors=errors)
     for doc_id in gone:
         drop(data, doc_id)
@@ -222,7 +231,9 @@ def drop(data: IndexData, doc_id: str) -> bool:
     pids = np.array([p.id for p in data.passages.get(doc_id, [])], dtype=np.int64)
     if sids.size:
         data.sentence_vectors.remove_ids(sids)
-    if pids.size:
+    if data.passage_store:
+        data.passage_vectors.remove_document(doc_id)
+    elif pids.size:
         data.passage_vectors.remove_ids(pids)
     for table in (data.documents, data.texts, data.sentences, data.passages, data.terms):
         table.pop(doc_id, None)

@@ -107,6 +107,9 @@ class PassageStore(Protocol):
     def remove_documents(self, doc_ids: Iterable[str]) -> int:
         """Remove every passage of these documents; returns how many. All or nothing."""
 
+    def clear(self) -> None:
+        """Remove every passage."""
+
     def count(self) -> int: ...
 
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
@@ -532,6 +535,18 @@ class EmbeddedStore:
                 raise
             self._drop_dead_segments(db)
             return int(cursor.rowcount)
+
+    def clear(self) -> None:
+        with self._writing() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM passages")
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            self._drop_dead_segments(db)
 
     def _drop_dead_segments(self, db: sqlite3.Connection) -> None:
         """Segments none of whose rows is live any more: forgotten, then their files removed."""
@@ -1083,6 +1098,14 @@ class QdrantStore:
             self._set_meta({**meta, "removing": docs})  # the commit point
             self._recover_locked(self._meta())
             return int(removed)
+
+    def clear(self) -> None:
+        m = self._m
+        with self._lock:
+            meta = self._recover_locked(self._meta())
+            everything = m.Filter(must=[m.FieldCondition(key="batch", range=m.Range(gte=0))])
+            self.client.delete(self.collection, m.FilterSelector(filter=everything), wait=True)
+            self._set_meta({**meta, "superseded": [], "removing": []})
 
     def flush(self) -> None:
         """Every write waits for the engine's acknowledgement; nothing is buffered here."""

@@ -283,10 +283,13 @@ class Searcher:
             return set(), 0.0
         sims, pids = self.data.passage_vectors.search(queries, k)
         candidates: set[int] = set()
-        for pid in pids.ravel():
-            if pid >= 0:  # FAISS pads with -1 when k exceeds the vectors held
-                candidates.update(self.rows_of_passage[self.passage_row_of_id[int(pid)]])
-        return candidates, float(sims[pids >= 0].max(initial=0.0))
+        known = np.array([self.passage_row_of_id.get(int(pid), -1) for pid in pids.ravel()]).reshape(pids.shape)
+        # FAISS pads with -1 when k exceeds the vectors held; a passage store may hold passages
+        # a writer added for a generation not yet live: neither is a candidate
+        for row in known.ravel():
+            if row >= 0:
+                candidates.update(self.rows_of_passage[row])
+        return candidates, float(sims[known >= 0].max(initial=0.0))
 
     def near_rows(self, queries: np.ndarray, passages: int) -> list[int]:
         """The rows of the ``passages`` passages nearest to any of ``queries`` (2-D), nearest passage first."""
@@ -298,9 +301,10 @@ class Searcher:
         out: list[int] = []
         seen: set[int] = set()
         for pid in pids.ravel()[order]:
-            if pid >= 0 and int(pid) not in seen:
-                seen.add(int(pid))
-                out.extend(self.rows_of_passage[self.passage_row_of_id[int(pid)]])
+            row = self.passage_row_of_id.get(int(pid), -1)
+            if row >= 0 and row not in seen:
+                seen.add(row)
+                out.extend(self.rows_of_passage[row])
         return out
 
     def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.errors import IndexFormatChanged, IndexStateError
+from assistant.errors import AssistantError, IndexFormatChanged, IndexStateError
 from assistant.generations import (  # noqa: F401  (WriterLock and collect_leftovers: re-exported for writers)
     WriterLock,
     atomic_write_bytes,
@@ -83,12 +83,21 @@ class IndexData:
     terms: dict[str, list[list[str]]] = field(default_factory=dict)
     lexical: Any = None  # LexicalIndex over the searchable sentences, as saved
     passage_lexical: Any = None  # LexicalIndex over the passages, as saved
+    # where the passage vectors are: None for passages.faiss in the generation, else the
+    # spec of a passage store (``passage_vectors`` is then a ``StoredPassages``)
+    passage_store: str | None = None
 
     @classmethod
-    def empty(cls, model: str, dim: int, segmentation: dict[str, int]) -> IndexData:
-        data = cls(model=model, dim=dim, segmentation=dict(segmentation))
+    def empty(cls, model: str, dim: int, segmentation: dict[str, int], passage_store: str | None = None) -> IndexData:
+        data = cls(model=model, dim=dim, segmentation=dict(segmentation), passage_store=passage_store)
         data.sentence_vectors = new_vector_index(dim)
-        data.passage_vectors = new_vector_index(dim)
+        if passage_store:
+            from assistant.passage_vectors import StoredPassages
+
+            data.passage_vectors = StoredPassages(passage_store, dim)
+            data.passage_vectors.clear_first = True  # built from nothing: so is its store
+        else:
+            data.passage_vectors = new_vector_index(dim)
         return data
 
 
@@ -172,13 +181,21 @@ def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexD
         data.sentences = _sentences_from_table(sentence_table, texts)
         data.passages = _passages_from_table(passage_table)
         data.sentence_vectors = faiss.read_index(str(folder / "sentences.faiss"), flags)
-        data.passage_vectors = faiss.read_index(str(folder / "passages.faiss"), flags)
+        data.passage_store = manifest.get("passage_store")
+        if data.passage_store:
+            from assistant.passage_vectors import StoredPassages
+
+            data.passage_vectors = StoredPassages(data.passage_store, data.dim)
+        else:
+            data.passage_vectors = faiss.read_index(str(folder / "passages.faiss"), flags)
         data.mapped = mapped
         if mapped:
             data.lexical = LexicalIndex.open(folder / "sentences.bm25")
             data.passage_lexical = LexicalIndex.open(folder / "passages.bm25")
         else:
             data.terms = _read_json(folder / "terms.json")
+    except AssistantError:
+        raise
     except (OSError, KeyError, ValueError, RuntimeError) as error:
         raise IndexStateError(
             f"The index at {index_dir} is unreadable ({error}). Rebuild it with 'assistant index --rebuild'."
@@ -204,13 +221,18 @@ def save(index_dir: Path, data: IndexData) -> str:
             "next_sentence_id": data.next_sentence_id,
             "next_passage_id": data.next_passage_id,
             "removed": data.removed,
+            "passage_store": data.passage_store,
             "documents": [_document_dict(data.documents[d]) for d in doc_ids],
         }
         _write_json(tmp / "texts.json", {d: data.texts[d] for d in doc_ids})
         _write_json(tmp / "sentences.json", _sentence_table(data, doc_ids))
         _write_json(tmp / "passages.json", _passage_table(data, doc_ids))
         faiss.write_index(data.sentence_vectors, str(tmp / "sentences.faiss"))
-        faiss.write_index(data.passage_vectors, str(tmp / "passages.faiss"))
+        if data.passage_store:
+            # the store first: the generation that lists these passages commits after them
+            data.passage_vectors.apply(data)
+        else:
+            faiss.write_index(data.passage_vectors, str(tmp / "passages.faiss"))
         _write_json(tmp / "terms.json", {d: data.terms[d] for d in doc_ids})
         lexical, passage_lexical = lexical_indexes(data)
         lexical.save(tmp / "sentences.bm25")

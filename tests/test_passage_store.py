@@ -152,6 +152,18 @@ def test_remove_documents_removes_from_dense_and_lexical(store) -> None:  # type
     assert store.lexical_search(terms("token25x"), 5)[0].id == 25
 
 
+def test_clear_removes_everything_and_the_store_takes_new_passages(store) -> None:  # type: ignore[no-untyped-def]
+    records = corpus(30)
+    store.add(records)
+    store.clear()
+    assert store.count() == 0
+    assert store.dense_search(records[3].vector, 5) == []
+    assert store.lexical_search(terms("token3x"), 5) == []
+    store.add(records[:5])  # the same ids again, after a rebuild from nothing
+    assert store.count() == 5
+    assert store.dense_search(records[3].vector, 1)[0].id == 3
+
+
 def test_hybrid_ranks_a_passage_matching_both_above_those_matching_one(store) -> None:  # type: ignore[no-untyped-def]
     query = embed("quarterly budget senate vote")
     rng = np.random.default_rng(3)
