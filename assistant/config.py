@@ -16,11 +16,13 @@ class SegmentationConfig:
 
     passage_max_sentences: int = 4
     passage_max_chars: int = 600
+    passage_join_below: int = 3  # a paragraph joins the passage before it while that has fewer sentences
 
     def as_dict(self) -> dict[str, int]:
         return {
             "passage_max_sentences": self.passage_max_sentences,
             "passage_max_chars": self.passage_max_chars,
+            "passage_join_below": self.passage_join_below,
         }
 
 

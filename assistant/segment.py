@@ -291,10 +291,14 @@ def _opens_sentence(text: str, j: int) -> bool:
 
 
 def _passages(text: str, units: list[Unit], kinds: list[list[Kind]], config: SegmentationConfig) -> list[Span]:
-    """Group consecutive sentences of one paragraph and one kind, within the passage limits."""
+    """Group consecutive sentences of one kind, within the passage limits. A paragraph
+    starts a passage of its own unless the passage before it is still short (fewer than
+    ``passage_join_below`` sentences): news paragraphs of one sentence each are read, and
+    searched, a few together."""
     spans: list[Span] = []
     passage = -1
-    key: tuple[int, str] | None = None
+    paragraph: int | None = None
+    kind_now: str | None = None
     count = 0
     passage_start = 0
     for unit, unit_kinds in zip(units, kinds, strict=True):
@@ -302,9 +306,11 @@ def _passages(text: str, units: list[Unit], kinds: list[list[Kind]], config: Seg
             if start >= end:
                 continue
             too_long = count >= config.passage_max_sentences or end - passage_start > config.passage_max_chars
-            if (unit.paragraph, kind) != key or (too_long and count > 0):
+            new_paragraph = unit.paragraph != paragraph and count >= config.passage_join_below
+            if kind != kind_now or new_paragraph or (too_long and count > 0):
                 passage += 1
-                key, count, passage_start = (unit.paragraph, kind), 0, start
+                count, passage_start = 0, start
+            paragraph, kind_now = unit.paragraph, kind
             spans.append(Span(start, end, kind, passage))
             count += 1
     return spans

@@ -207,7 +207,8 @@ def test_empty_or_blank_text(text: str) -> None:
 def test_passage_limits() -> None:
     paragraph = " ".join(f"Sentence number {i} is here." for i in range(10))
     text = f"{paragraph}\n\n{paragraph}"
-    spans = segment(text, config=SegmentationConfig(passage_max_sentences=3, passage_max_chars=10_000))
+    alone = SegmentationConfig(passage_max_sentences=3, passage_max_chars=10_000, passage_join_below=1)
+    spans = segment(text, config=alone)
     passages = [s.passage for s in spans]
     assert passages == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7]
     spans = segment(text, config=SegmentationConfig(passage_max_sentences=100, passage_max_chars=60))
@@ -216,11 +217,32 @@ def test_passage_limits() -> None:
         assert members[-1].end - members[0].start <= 60 or len(members) == 1
 
 
-def test_passages_never_cross_paragraphs(seed_text: str) -> None:
-    spans = segment(seed_text)
+def test_each_paragraph_is_its_own_passage_when_none_joins(seed_text: str) -> None:
+    spans = segment(seed_text, config=SegmentationConfig(passage_join_below=1))
     for a, b in zip(spans, spans[1:], strict=False):
         if a.passage == b.passage:
             assert "\n\n" not in seed_text[a.end : b.start]
+
+
+def test_short_paragraphs_join_into_passages_of_a_few_sentences(seed_text: str) -> None:
+    config = SegmentationConfig()
+    spans = [s for s in segment(seed_text) if s.kind == "body"]
+    alone = {s.passage for s in segment(seed_text, config=SegmentationConfig(passage_join_below=1)) if s.kind == "body"}
+    assert len({s.passage for s in spans}) < len(alone)  # news paragraphs are short
+    for p in {s.passage for s in spans}:
+        members = [s for s in spans if s.passage == p]
+        assert len(members) <= config.passage_max_sentences
+        assert members[-1].end - members[0].start <= config.passage_max_chars or len(members) == 1
+        # a paragraph break inside a passage comes after fewer than passage_join_below sentences
+        breaks = [
+            i for i, (a, b) in enumerate(zip(members, members[1:], strict=False)) if "\n" in seed_text[a.end : b.start]
+        ]
+        assert all(i + 1 < config.passage_join_below for i in breaks)
+
+
+def test_a_paragraph_joins_only_a_short_passage_of_its_own_kind() -> None:
+    text = "One.\n\nTwo here.\n\nThree here.\n\nFour here.\n\nFive here. Six here. Seven here.\n\nEight."
+    assert [s.passage for s in segment(text)] == [0, 0, 0, 1, 1, 1, 1, 2]
 
 
 def test_one_megabyte_is_fast() -> None:
@@ -254,13 +276,13 @@ def test_quoted_question_with_speaker_is_one_sentence() -> None:
 
 def test_one_paragraph_per_line_makes_one_passage_per_line() -> None:
     text = "First paragraph here. It has two sentences.\nSecond paragraph here.\nThird one.\n"
-    spans = segment(text, fmt="html")
+    spans = segment(text, fmt="html", config=SegmentationConfig(passage_join_below=1))
     assert [s.passage for s in spans] == [0, 0, 1, 2]
 
 
 def test_list_items_share_a_passage() -> None:
     text = "Intro line here.\n\n- one item.\n- two item.\n- three item.\n\nOutro."
-    spans = segment(text)
+    spans = segment(text, config=SegmentationConfig(passage_join_below=1))
     assert [s.passage for s in spans] == [0, 1, 1, 1, 2]
 
 
