@@ -370,7 +370,10 @@ def _update(
         data = None if fresh else _load_or_none(config)  # another writer may have moved on meanwhile
         if data is not None:
             indexer.check_compatible(data, embedder, config)
-        data, report = indexer.sync(data, config, embedder, progress, restore, preloaded)
+        # a build or update is saved batch by batch, so a killed one resumes; a rebuild is
+        # not, since the old index stays live until the whole new one replaces it
+        checkpoint = None if fresh else (lambda d: store.save(config.index_dir, d))
+        data, report = indexer.sync(data, config, embedder, progress, restore, preloaded, checkpoint=checkpoint)
         if report.changed or not data.generation or fresh:
             if data.documents or data.generation:
                 store.save(config.index_dir, data)

@@ -116,11 +116,16 @@ def sync(
     progress: Progress | None = None,
     restore: frozenset[str] = frozenset(),
     preloaded: Mapping[str, LoadedText] | None = None,
+    checkpoint: Callable[[IndexData], object] | None = None,
 ) -> tuple[IndexData, SyncReport]:
     """Mirror the docs folder into ``data`` (a new IndexData when None); caller saves it.
 
     ``preloaded`` holds files already parsed, by content hash: a file whose bytes hash the
-    same has the same text, so it is not parsed again.
+    same has the same text, so it is not parsed again. Files are read and embedded in
+    batches; after each batch but the last, ``checkpoint`` (a save) makes what is done so
+    far durable, so that a build killed midway resumes where it was. A batch is at least
+    ``CHECKPOINT_FILES`` files and a quarter of the documents already indexed: saving
+    whole generations, the saves of a build then cost a constant share of it.
     """
     seg = config.segmentation.as_dict()
     store = config.store_spec or (data.passage_store if data is not None else None)
@@ -136,6 +141,10 @@ def sync(
     sidecar = _read_sidecar(config.docs_dir)
     loaded: list[tuple[_Pending, LoadedText]] = []
     for n, item in enumerate(pending, 1):
+        if checkpoint is not None and len(loaded) >= max(CHECKPOINT_FILES, len(data.documents) // 4):
+            _ingest_batch(data, loaded, config, embedder, sidecar, progress, report)
+            checkpoint(data)
+            loaded = []
         try:
             text = (preloaded or {}).get(item.sha256) or loaders.load(item.path, max_bytes=config.max_file_bytes)
             if text.sha256 and text.sha256 != item.sha256:  # rewritten since it was hashed: keep what was read
@@ -149,12 +158,27 @@ def sync(
                 report.removed.append(item.doc_id)
         if progress:
             progress("files", n, len(pending))
-    existing = set(data.documents)
-    report.sentences_embedded = ingest(data, loaded, config, embedder, sidecar, progress)
-    for item, _ in loaded:
-        (report.updated if item.doc_id in existing else report.added).append(item.doc_id)
+    _ingest_batch(data, loaded, config, embedder, sidecar, progress, report)
     _refresh_locations(data, config, sidecar)
     return data, report
+
+
+CHECKPOINT_FILES = 500
+
+
+def _ingest_batch(
+    data: IndexData,
+    loaded: list[tuple[_Pending, LoadedText]],
+    config: Config,
+    embedder: Embedder,
+    sidecar: dict[str, dict[str, object]],
+    progress: Progress | None,
+    report: SyncReport,
+) -> None:
+    existing = set(data.documents)
+    report.sentences_embedded += ingest(data, loaded, config, embedder, sidecar, progress)
+    for item, _ in loaded:
+        (report.updated if item.doc_id in existing else report.added).append(item.doc_id)
 
 
 def ingest(

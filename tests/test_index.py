@@ -202,3 +202,44 @@ def test_the_saved_bm25_matches_one_built_from_the_texts(seeds_copy: Path, tmp_p
     np.testing.assert_allclose(saved.lexical.scores(query), fresh.scores(query), rtol=1e-6)
     assert saved.lexical.idf("nara") == pytest.approx(fresh.idf("nara"))
     assert len(saved.passage_lexical) == len(shape.passages)
+
+
+def test_a_build_killed_midway_resumes_from_its_last_batch(
+    tmp_path: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for n in range(12):
+        (docs / f"story-{n:02d}.txt").write_text(
+            f"Story {n}\n\nThe council of town {n} met on Monday. It voted on the budget for {n} bridges.\n",
+            encoding="utf-8",
+        )
+    monkeypatch.setattr(indexer, "CHECKPOINT_FILES", 4)
+    index = tmp_path / "index"
+    real_encode = fake_embedder.encode
+    batches: list[int] = []
+
+    def killed_at_the_third_batch(texts, **kwargs):  # type: ignore[no-untyped-def]
+        batches.append(len(texts))
+        if len(batches) == 3:
+            raise KeyboardInterrupt  # the process dies while embedding the last batch
+        return real_encode(texts, **kwargs)
+
+    monkeypatch.setattr(fake_embedder, "encode", killed_at_the_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        _open(docs, index, fake_embedder)
+    saved = store.load(index)
+    assert len(saved.documents) == 8  # two batches of four, each saved when done
+    assert all(len(saved.sentences[d]) >= 2 for d in saved.documents)
+
+    monkeypatch.setattr(fake_embedder, "encode", real_encode)
+    resumed = _open(docs, index, fake_embedder)
+    report = resumed.last_report
+    assert sorted(report.added) == sorted(
+        f"story-{n:02d}.txt" for n in range(12) if f"story-{n:02d}.txt" not in saved.documents
+    )
+    assert len(resumed.documents()) == 12 and sorted(d.doc_id for d in resumed.documents()) == sorted(
+        p.name for p in docs.iterdir()
+    )
+    ids = [s.id for d in resumed.documents() for s in resumed.sentences(d.doc_id)]
+    assert len(ids) == len(set(ids))  # no document or sentence twice
