@@ -311,7 +311,7 @@ def embed_to_store(
                 batch_size=ARTICLES_PER_BATCH,
                 batch_format="numpy",
                 num_cpus=per_actor,
-                concurrency=actors,
+                compute=_pool(actors),
             )
             _write(ds, store, report, progress)
         store.flush()
@@ -319,6 +319,16 @@ def embed_to_store(
         store.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _pool(actors: int | tuple[int, int]) -> Any:
+    """The actor pool: a fixed size, or (min, max) to autoscale (``concurrency=`` of old Rays)."""
+    import ray.data
+
+    if isinstance(actors, int):
+        return ray.data.ActorPoolStrategy(size=actors)
+    low, high = actors
+    return ray.data.ActorPoolStrategy(min_size=low, max_size=high)
 
 
 def _read_row(item: dict[str, Any]) -> dict[str, Any]:
