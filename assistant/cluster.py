@@ -389,7 +389,10 @@ def main(argv: list[str] | None = None) -> int:
 
     low, _, high = args.actors.partition(",")
     actors: int | tuple[int, int] = (int(low), int(high)) if high else int(low)
-    ray.init(address=args.address, include_dashboard=False, log_to_driver=False)
+    if args.address:  # joining a cluster: its resources and dashboard are its own
+        ray.init(address=args.address, log_to_driver=False)
+    else:
+        ray.init(include_dashboard=False, log_to_driver=False)
 
     def show(r: JobReport) -> None:
         print(f"\r{r.embedded} articles, {r.passages} passages written", end="", file=sys.stderr, flush=True)
