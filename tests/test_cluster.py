@@ -1,7 +1,7 @@
 """The Ray Data embedding job (assistant/cluster.py) on a local Ray cluster.
 
-Ray (the ``cluster`` extra, over 400 MB installed) is not in the ``test`` extra: the job's
-tests skip without it; ``pip install -e '.[cluster]'`` runs them.
+Ray (the ``cluster`` extra, over 400 MB installed) is in the ``test`` extra too; installed
+without it (``pip install -e .``), the job's tests skip.
 """
 
 from __future__ import annotations
