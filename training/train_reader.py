@@ -122,10 +122,10 @@ def train(args: argparse.Namespace) -> None:
 
     from assistant.embed import default_model_path
 
-    torch.manual_seed(SEED)
+    torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    rng = random.Random(SEED)
-    groups = load_groups(args.out / "train.jsonl")
+    rng = random.Random(args.seed)
+    groups = load_groups((args.data or args.out) / "train.jsonl")
     rng.shuffle(groups)
     if args.max_questions:
         groups = groups[: args.max_questions]
@@ -144,6 +144,9 @@ def train(args: argparse.Namespace) -> None:
     )
     ckpt = args.out / "checkpoint.pt"
     step = 0
+    if args.init and not ckpt.exists():  # a second stage: the first's weights, a new schedule
+        model.load_state_dict(torch.load(args.init, weights_only=False)["model"])
+        print(f"starting from the weights of {args.init}", flush=True)
     if ckpt.exists():
         state = torch.load(ckpt, weights_only=False)
         model.load_state_dict(state["model"])
@@ -260,6 +263,9 @@ def export(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "training" / "build")
+    parser.add_argument("--data", type=Path, help="folder of train.jsonl (default: --out)")
+    parser.add_argument("--init", type=Path, help="start from this checkpoint's weights (a second stage)")
+    parser.add_argument("--seed", type=int, default=SEED, help="torch seed and the questions' shuffle")
     parser.add_argument("--batch", type=int, default=4, help="questions per step")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--lr", type=float, default=4e-5)
