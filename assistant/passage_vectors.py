@@ -3,7 +3,8 @@
 The generation stays the source of truth: it lists the documents, sentences and passages.
 A ``StoredPassages`` stands where the generation's FAISS index of passage vectors stands
 otherwise, with the same calls (``ntotal``, ``search``, ``reconstruct_batch``,
-``add_with_ids``, ``remove_ids``), so retrieval and indexing read and write it alike.
+``add_with_ids``), so retrieval and indexing read and write it alike; a document leaves
+it by ``remove_document``.
 
 Writes are buffered and applied by ``apply`` just before the generation that holds them
 is committed: first the documents dropped or re-indexed are removed, then the new passages
@@ -63,7 +64,6 @@ class StoredPassages:
         self.store = shared_store(spec, dim)
         self._added: dict[int, np.ndarray] = {}
         self._removed_docs: set[str] = set()
-        self._removed_ids: set[int] = set()
         self.clear_first = False  # set for a generation built from nothing
 
     @property
@@ -85,29 +85,19 @@ class StoredPassages:
         wanted = [int(i) for i in np.asarray(ids).ravel()]
         if not wanted:
             return np.zeros((0, self.d), dtype=np.float32)
-        pending = [i for i in wanted if i in self._added]
-        if not pending:
+        if not self._added:
             return np.asarray(self.store.vectors(wanted), dtype=np.float32)
-        stored = [i for i in wanted if i not in self._added]
+        stored = [i for i in wanted if i not in self._added]  # the rest is this writer's, not yet applied
         found = dict(zip(stored, self.store.vectors(stored), strict=True)) if stored else {}
         return np.stack([self._added[i] if i in self._added else found[i] for i in wanted]).astype(np.float32)
 
     def add_with_ids(self, vectors: np.ndarray, ids: np.ndarray) -> None:
         for i, v in zip(np.asarray(ids).tolist(), np.asarray(vectors, dtype=np.float32), strict=True):
             self._added[int(i)] = v
-            self._removed_ids.discard(int(i))
-
-    def remove_ids(self, ids: np.ndarray) -> None:
-        for i in np.asarray(ids).tolist():
-            self._added.pop(int(i), None)
-            self._removed_ids.add(int(i))
 
     def remove_document(self, doc_id: str) -> None:
+        """A store removes by document (the FAISS index, by id): its passages go at ``apply``."""
         self._removed_docs.add(doc_id)
-
-    @property
-    def pending(self) -> bool:
-        return bool(self._added or self._removed_docs or self.clear_first)
 
     def apply(self, data: IndexData) -> None:
         """Bring the store to what ``data`` lists, before ``data`` is committed."""
@@ -140,4 +130,3 @@ class StoredPassages:
         self.store.flush()
         self._added.clear()
         self._removed_docs.clear()
-        self._removed_ids.clear()

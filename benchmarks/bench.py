@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))  # run as a script without installing the package
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the script is an edge: nothing downloads
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from timing import timed  # noqa: E402  (benchmarks/ is the script folder)
+from timing import percentile, timed  # noqa: E402  (benchmarks/ is the script folder)
 
 from assistant.config import Config  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
@@ -53,15 +53,6 @@ class Row:
     value: str
     runs: str
     target: str = ""
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0..100) by linear interpolation between closest ranks."""
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def fresh_dir(parent: Path, name: str) -> Path:

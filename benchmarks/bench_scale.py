@@ -46,6 +46,8 @@ sys.path.insert(0, str(ROOT))  # run as a script without installing the package
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the script is an edge: nothing downloads
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from timing import percentile  # noqa: E402  (benchmarks/ is the script folder)
+
 DATA = ROOT.parent / "shared" / "data"  # ../shared beside the project
 BUILD = ROOT / "benchmarks" / "build"
 SCALE = BUILD / "scale"
@@ -71,15 +73,6 @@ BACKENDS: dict[str, tuple[int, ...] | tuple[None]] = {
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0..100) by linear interpolation between closest ranks."""
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def proc_status() -> dict[str, int]:
