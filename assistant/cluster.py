@@ -53,6 +53,7 @@ import argparse
 import hashlib
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -78,6 +79,12 @@ log = logging.getLogger(__name__)
 DIM = 384  # all-MiniLM-L6-v2, the product's model
 # Articles per embedding batch handed to an actor.
 ARTICLES_PER_BATCH = 16
+
+
+# A Ray started here is this machine's alone: bound to the loopback, no dashboard, and no
+# usage statistics sent anywhere (Ray reports them by default).
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+LOCAL_RAY: dict[str, Any] = {"include_dashboard": False, "_node_ip_address": "127.0.0.1"}
 
 
 def passage_id(doc_id: str, ordinal: int) -> int:
@@ -301,7 +308,7 @@ def embed_to_store(
         report.skipped = len(items) - len(todo)
         if todo:
             if not ray.is_initialized():
-                ray.init(include_dashboard=False)
+                ray.init(**LOCAL_RAY)
             per_actor = 0.5 if num_cpus is None else num_cpus
             ds = ray.data.from_items(todo, override_num_blocks=max(1, min(len(todo), 64)))
             ds = ds.map(_read_row, num_cpus=read_cpus)
@@ -392,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.address:  # joining a cluster: its resources and dashboard are its own
         ray.init(address=args.address, log_to_driver=False)
     else:
-        ray.init(include_dashboard=False, log_to_driver=False)
+        ray.init(**LOCAL_RAY, log_to_driver=False)
 
     def show(r: JobReport) -> None:
         print(f"\r{r.embedded} articles, {r.passages} passages written", end="", file=sys.stderr, flush=True)

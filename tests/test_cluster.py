@@ -77,7 +77,9 @@ def ray_cluster():
     pytest.importorskip("ray.data", reason="ray[data] is not installed (pip install -e '.[cluster]')")
     # the fake embedder travels to the actors by value: workers cannot import this test module
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    from assistant.cluster import LOCAL_RAY  # loopback only, no usage statistics sent
+
+    ray.init(num_cpus=2, **LOCAL_RAY, log_to_driver=False, configure_logging=False)
     ray.data.DataContext.get_current().enable_progress_bars = False
     yield ray
     ray.shutdown()
