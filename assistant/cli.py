@@ -40,6 +40,13 @@ _MODEL = click.option(
     help="A local sentence-transformers model folder (default: packaged all-MiniLM-L6-v2).",
 )
 
+_NO_UPDATE = click.option(
+    "--no-update",
+    "no_update",
+    is_flag=True,
+    help="Answer from the index as it is, without looking for new or changed files in --docs "
+    "(opens a large archive in constant time).",
+)
 
 _STORE = click.option(
     "--store",
@@ -115,13 +122,13 @@ class _Bars:
         self.bars.clear()
 
 
-def _open(config: Config, *, quiet: bool = False):  # type: ignore[no-untyped-def]
+def _open(config: Config, *, quiet: bool = False, update: bool = True):  # type: ignore[no-untyped-def]
     from assistant.core import Assistant
 
     bars = _Bars(enabled=not quiet and sys.stderr.isatty())
     notify = None if quiet else (lambda message: click.echo(message, err=True))
     try:
-        assistant = Assistant.open(config, progress=bars, notify=notify)
+        assistant = Assistant.open(config, progress=bars, notify=notify, update=update)
     finally:
         bars.close()
     _report_skipped(assistant.last_report)
@@ -183,6 +190,7 @@ def index(docs: Path, index: Path, model: str | None, rebuild: bool) -> None:
     metavar="YYYY-MM-DD",
     help="The day time words ('this week', 'on Tuesday') are counted from (default: today).",
 )
+@_NO_UPDATE
 @click.argument("question", required=False)
 def ask(
     docs: Path,
@@ -192,6 +200,7 @@ def ask(
     jsonl: bool,
     k: int,
     as_of: str | None,
+    no_update: bool,
     question: str | None,
 ) -> None:
     """Answer QUESTION from the articles, with citations."""
@@ -201,7 +210,7 @@ def ask(
 
         day = as_of_day(as_of)  # a bad date fails before the model loads
         if jsonl:
-            assistant = _open(_config(docs, index, model, k=k))
+            assistant = _open(_config(docs, index, model, k=k), update=not no_update)
             _ask_lines(assistant, k, day)
             return
         if question is None:
@@ -209,7 +218,7 @@ def ask(
         from assistant.core import validate_question
 
         validate_question(question)  # a bad question fails before the model loads
-        assistant = _open(_config(docs, index, model, k=k))
+        assistant = _open(_config(docs, index, model, k=k), update=not no_update)
         answer = assistant.ask(question, k=k, as_of=day)
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -380,11 +389,12 @@ def eval_(docs: Path, index: Path, model: str | None, questions: Path, as_json: 
 @_STORE
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="ASSISTANT_HOST", help="Address to bind.")
 @click.option("--port", default=7860, show_default=True, type=int, envvar="ASSISTANT_PORT")
-def serve(docs: Path, index: Path, model: str | None, host: str, port: int) -> None:
+@_NO_UPDATE
+def serve(docs: Path, index: Path, model: str | None, host: str, port: int, no_update: bool) -> None:
     """Start the web app (chat, source highlighting, claim checking, API)."""
     _offline()
     with _errors():
-        assistant = _open(_config(docs, index, model))
+        assistant = _open(_config(docs, index, model), update=not no_update)
         from assistant import web
 
         web.serve(assistant, host=host, port=port)

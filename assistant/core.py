@@ -16,7 +16,14 @@ from assistant.analyze import analyze
 from assistant.answer import Policy, compose
 from assistant.config import MAX_QUESTION_CHARS, Config
 from assistant.embed import Embedder, load_embedder
-from assistant.errors import DocumentError, IndexFormatChanged, InvalidQuestion, NoDocuments, UnknownDocument
+from assistant.errors import (
+    DocumentError,
+    IndexFormatChanged,
+    IndexStateError,
+    InvalidQuestion,
+    NoDocuments,
+    UnknownDocument,
+)
 from assistant.indexer import SyncReport
 from assistant.lexical import terms
 from assistant.reader import Reader, default_reader
@@ -78,6 +85,8 @@ class Assistant:
         """
         if update and not config.docs_dir.is_dir():
             raise NoDocuments(f"The docs folder {config.docs_dir} does not exist.")
+        if not update and store.current_generation(config.index_dir) is None:
+            raise IndexStateError(f"No index at {config.index_dir}. Run 'assistant index' first.")
         embedder = embedder or load_embedder(config.model, cache_dir=str(config.cache_dir))
         try:
             data = None if rebuild else _load_or_none(config, mapped=True)
@@ -92,6 +101,8 @@ class Assistant:
             indexer.check_compatible(data, embedder, config)
         if update or rebuild:
             data, report = _update(config, embedder, data, progress, notify, fresh=rebuild)
+        if data is None and not update:
+            raise IndexStateError(f"No index at {config.index_dir}. Run 'assistant index' first.")
         if data is None or not data.documents:
             raise NoDocuments(_no_documents_message(config, report))
         assistant = cls(config, embedder, data)

@@ -8,9 +8,9 @@ CURRENT, so no reader ever saw them.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -174,10 +174,12 @@ def collect_garbage(index_dir: Path, live: str, previous: str | None, live_files
 
 
 def _referenced_files(gens: list[Path]) -> list[str]:
+    from assistant.store import referenced_files
+
     files: list[str] = []
     for gen in gens:
         try:
-            files += [d["file"] for d in json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["documents"]]
-        except (OSError, ValueError, KeyError):
+            files += referenced_files(gen)
+        except (OSError, ValueError, KeyError, sqlite3.Error):
             continue
     return files

@@ -9,11 +9,12 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
+from assistant import columns
 from assistant.analyze import Question, names_in
 from assistant.embed import Embedder, embed_query
 from assistant.lexical import row_terms, terms, with_countries
-from assistant.sentence_features import PRONOUN_START, TextFeatures
-from assistant.store import IndexData, PassageRow, layout, lexical_indexes
+from assistant.sentence_features import TextFeatures
+from assistant.store import IndexData, PassageRow, lexical_indexes
 from assistant.types import Sentence
 from assistant.weights import BASE, FEATURES, Weights, learned_window_cost
 
@@ -56,75 +57,46 @@ class Searcher:
         self._weight_vector = self.weights.vector()  # per question: features @ weights
         self._last_query: tuple[str, np.ndarray] | None = None
         self.data = data
-        shape = layout(data)
-        rows = shape.rows
-        self.rows = rows
-        self.row_of_id = {s.id: i for i, s in enumerate(rows)}
-        # Vectors stay in their FAISS indexes (memory-mapped when opened for reading): the
-        # passages' are searched, and only the candidates' vectors are read back by id.
-        self.row_ids = np.array([s.id for s in rows], dtype=np.int64)
-        self.passages = shape.passages
-        self.passage_row_of_id = {p.id: i for i, p in enumerate(self.passages)}
-        self.passage_ids = np.array([p.id for p in self.passages], dtype=np.int64)
-        self.passage_of_row = shape.passage_of_row
-        self.rows_of_passage = shape.rows_of_passage
-        self.doc_index = {doc_id: i for i, doc_id in enumerate(sorted(data.sentences))}
-        self.doc_of_row = np.array([self.doc_index[s.doc_id] for s in rows], dtype=np.int64)
-        # who published or credited each article ('CRBC News', or 'CRBC' alone): 'the CRBC
-        # article' names a source, not content
-        by_source: dict[tuple[str, ...], set[str]] = {}
-        for doc_id, doc in data.documents.items():
-            for name in (doc.meta.publisher, doc.meta.credit):
-                full = tuple(terms(name or ""))
-                for alias in {full, tuple(t for t in full if t not in _GENERIC)} - {()}:
-                    by_source.setdefault(alias, set()).add(doc_id)
-        self.docs_by_source = {alias: tuple(sorted(docs)) for alias, docs in by_source.items()}
-        self.n_documents = len(data.documents)
-        self.starts = np.array([s.start for s in rows], dtype=np.int64)
-        self.ends = np.array([s.end for s in rows], dtype=np.int64)
+        # Per-row and per-passage columns: memory-mapped from the generation when it was
+        # opened for reading (nothing here grows with the index at opening), else built.
+        shape = data.columns if data.columns is not None else columns.build(data)
+        self.columns = shape
+        self.rows = columns.Rows(shape, data.texts)
+        self.row_of_id = columns.IdLookup(shape.row_id, shape.row_id_order)
+        # Vectors stay in their files (memory-mapped when opened for reading): the
+        # passages' are searched, and only the candidates' vectors are read back.
+        self.row_ids = shape.row_id
+        self.passages = columns.Passages(shape)
+        self.passage_row_of_id = columns.IdLookup(shape.passage_id, shape.passage_id_order)
+        self.passage_ids = shape.passage_id
+        self.passage_of_row = shape.row_passage
+        self.rows_of_passage = columns.RowRanges(shape.passage_rows)
+        self.rows_of_doc = columns.RowRanges(shape.doc_rows)
+        self.doc_index = {doc_id: i for i, doc_id in enumerate(shape.doc_ids)}
+        self.doc_of_row = shape.row_doc
+        # who published or credited each article: 'the CRBC article' names a source, not content
+        self.docs_by_source = shape.sources
+        self.n_documents = len(shape.doc_ids)
+        self.starts = shape.row_start
+        self.ends = shape.row_end
         # runs of body sentences that follow each other in their document, with nothing
         # (a caption, a promo, a headline) between them: one citation may span a run's rows
-        self.run_of_row = np.cumsum(
-            [
-                r == 0
-                or s.kind != "body"
-                or rows[r - 1].kind != "body"
-                or rows[r - 1].doc_id != s.doc_id
-                or rows[r - 1].position + 1 != s.position
-                for r, s in enumerate(rows)
-            ],
-            dtype=np.int64,
-        )
+        self.run_of_row = shape.row_run
         # BM25 as saved with the generation (memory-mapped); the terms of the rows a question
         # reaches are worked out when first needed, not for every row at opening
-        self.lexical, self.passage_lexical = lexical_indexes(data)
+        self.lexical, self.passage_lexical = lexical_indexes(data, shape)
+        rows = self.rows
         self.row_terms = _Lazy(lambda r: frozenset(row_terms(rows[r].text)))
         self.passage_terms = _Lazy(lambda p: frozenset().union(*(self.row_terms[r] for r in self.rows_of_passage[p])))
         # names may be given once per article ('the dam' after 'the Ruvuma dam')
-        first_row = np.searchsorted(self.doc_of_row, np.arange(len(self.doc_index) + 1))
         self.doc_terms = _Lazy(
-            lambda doc_id: frozenset().union(
-                *(
-                    self.row_terms[r]
-                    for r in range(first_row[self.doc_index[doc_id]], first_row[self.doc_index[doc_id] + 1])
-                )
-            )
+            lambda doc_id: frozenset().union(*(self.row_terms[r] for r in self.rows_of_doc[self.doc_index[doc_id]]))
         )
         self.features = TextFeatures(rows)  # computed for the rows a question reaches
-        body_rank: dict[str, int] = {}
-        lead = np.zeros(len(rows), dtype=np.float32)
-        for r, s in enumerate(rows):
-            n = body_rank.get(s.doc_id, 0)
-            body_rank[s.doc_id] = n + 1
-            lead[r] = 1.0 / (1.0 + n)
-        self.lead = lead
-        self.first_in_passage = np.array(
-            [1.0 if r == 0 or self.passage_of_row[r - 1] != self.passage_of_row[r] else 0.0 for r in range(len(rows))],
-            dtype=np.float32,
-        )
-        self.pronoun_start = np.array([1.0 if PRONOUN_START.match(s.text) else 0.0 for s in rows], dtype=np.float32)
-        # log-scaled length: 1.0 around 250 characters
-        self.length = np.array([np.log1p(len(s.text)) / np.log1p(250) for s in rows], dtype=np.float32)
+        self.lead = shape.row_lead
+        self.first_in_passage = shape.row_first_in_passage
+        self.pronoun_start = shape.row_pronoun_start
+        self.length = shape.row_length
 
     def embed(self, text: str) -> np.ndarray:
         # The last query's vector is kept: a time question ranks twice (all articles, then
@@ -178,8 +150,14 @@ class Searcher:
         dense_s: dict[int, float] = {}
         if question.sources:
             # only those articles: their best rows by similarity and BM25 are the candidates
-            allowed_rows = np.flatnonzero(
-                np.isin(self.doc_of_row, [self.doc_index[d] for d in question.sources if d in self.doc_index])
+            allowed_rows = np.array(
+                [
+                    r
+                    for d in sorted(set(question.sources))
+                    if d in self.doc_index
+                    for r in self.rows_of_doc[self.doc_index[d]]
+                ],
+                dtype=np.int64,
             )
             dense_s = self._dense_rows(qmatrix, allowed_rows)
             by_dense = sorted(dense_s, key=lambda r: -dense_s[r])[:_K_DENSE]
@@ -191,9 +169,9 @@ class Searcher:
             )
         else:
             if bm25_s.any():
-                candidates.update(np.argsort(-bm25_s)[:_K_DENSE].tolist())
+                candidates.update(_top(bm25_s, _K_DENSE).tolist())
             if bm25_p.any():
-                for p in np.argsort(-bm25_p)[:_K_PASSAGES]:
+                for p in _top(bm25_p, _K_PASSAGES):
                     candidates.update(self.rows_of_passage[p])
         idf = {t: self.lexical.idf(t) for t in set(question.terms)}
         total_idf = sum(idf.values()) or 1.0
@@ -311,6 +289,8 @@ class Searcher:
         """The stored vectors of these rows, read back from the index by id."""
         if len(rows) == 0:
             return np.zeros((0, self.data.dim), dtype=np.float32)
+        if self.data.row_vectors is not None:
+            return self.data.row_vectors.rows(np.asarray(rows, dtype=np.int64))
         return self.data.sentence_vectors.reconstruct_batch(self.row_ids[np.asarray(rows, dtype=np.int64)])
 
     def _dense_rows(self, queries: np.ndarray, rows: np.ndarray) -> dict[int, float]:
@@ -362,8 +342,7 @@ class Searcher:
             if s.passage.id not in seen:
                 seen[s.passage.id] = s.score
         order = sorted(seen.items(), key=lambda kv: -kv[1])[:k]
-        by_id = {p.id: p for p in self.passages}
-        return [(by_id[pid], score) for pid, score in order]
+        return [(self.passages[self.passage_row_of_id[pid]], score) for pid, score in order]
 
 
 class _Lazy(Generic[K, V]):
@@ -381,7 +360,6 @@ class _Lazy(Generic[K, V]):
             return value
 
 
-_GENERIC = frozenset(terms("news agency network media online newspaper"))
 _WORK = r"(?:article|articles|story|stories|report|reports|piece|coverage)\b"
 
 
@@ -425,6 +403,17 @@ def _novelty(sentence_terms: frozenset[str], question_terms: frozenset[str]) -> 
     if not sentence_terms:
         return 0.0
     return len(sentence_terms - question_terms) / len(sentence_terms)
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """The indexes of the ``k`` highest scores, highest first, ties by index, as a full
+    stable sort would give them; without sorting every score."""
+    if len(scores) > 4 * k:
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        idx = np.flatnonzero(scores >= kth)
+    else:
+        idx = np.arange(len(scores))
+    return idx[np.argsort(-scores[idx], kind="stable")[:k]]
 
 
 def _unit(scores: np.ndarray) -> np.ndarray:

@@ -3,31 +3,43 @@
 Layout of an index folder::
 
     CURRENT            name of the live generation (replaced with os.replace)
-    gen-000012/        manifest.json, texts.json, sentences.json, passages.json,
-                       sentences.faiss, passages.faiss, terms.json (each searchable
-                       sentence's terms), sentences.bm25/, passages.bm25/ (their BM25
-                       indexes, opened memory-mapped)
+    gen-000012/        manifest.json; tables.sqlite (per document: its record, text,
+                       sentences, passages and the searchable sentences' terms);
+                       columns/ (per searchable sentence and passage, ``assistant.columns``)
+                       and vectors.npy (the searchable sentences' vectors, float16, in
+                       row order), opened memory-mapped; passages.faiss (unless a passage
+                       store holds them); sentences.bm25/, passages.bm25/ (BM25 indexes,
+                       opened memory-mapped)
     texts/<sha>.txt    extracted text of HTML/PDF/non-UTF-8 files, cited by offsets
     .lock              held by a writer
 
 A writer builds a complete new generation in a temporary folder, fsyncs it, renames it,
 then points CURRENT at it. A reader only ever sees a whole generation, so killing a
 writer at any moment leaves either the old state or the new one.
+
+A reader opens a generation in time independent of its size: the tables are read per
+document as a question reaches it, the columns and vectors are memory-mapped. A writer
+loads it whole.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from assistant import columns as columns_
 from assistant.errors import AssistantError, IndexFormatChanged, IndexStateError
 from assistant.generations import (  # noqa: F401  (WriterLock and collect_leftovers: re-exported for writers)
     WriterLock,
@@ -44,7 +56,8 @@ from assistant.types import Dating, Document, DocumentMeta, Sentence
 
 # 2: documents carry their dating (publication date, its source, the dates in their text)
 # 3: the searchable sentences' terms and the BM25 indexes over sentences and passages are stored
-FORMAT_VERSION = 3
+# 4: per-document tables in SQLite, per-row columns and row-ordered float16 vectors: opened lazily
+FORMAT_VERSION = 4
 _LOAD_ATTEMPTS = 3
 
 
@@ -67,11 +80,15 @@ class IndexData:
     model: str
     dim: int
     segmentation: dict[str, int]
+    # a writer's are dicts; a mapped reader's are read from the generation's tables on use
     documents: dict[str, Document] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
     sentences: dict[str, list[Sentence]] = field(default_factory=dict)
     passages: dict[str, list[PassageRow]] = field(default_factory=dict)
-    sentence_vectors: Any = None  # faiss.IndexIDMap2 over searchable sentence ids
+    sentence_vectors: Any = None  # a writer's faiss.IndexIDMap2 over searchable sentence ids
+    # a mapped reader's instead: the columns of its rows and their vectors by row number
+    columns: columns_.Columns | None = None
+    row_vectors: columns_.RowVectors | None = None
     passage_vectors: Any = None  # faiss.IndexIDMap2 over passage ids
     removed: dict[str, str] = field(default_factory=dict)  # doc_id -> sha256 removed by hand
     next_sentence_id: int = 0
@@ -164,24 +181,40 @@ def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexD
                 f"The index at {index_dir} has format {manifest.get('format_version')}, "
                 f"this version reads {FORMAT_VERSION}. Rebuild it with 'assistant index --rebuild'."
             )
-        texts = _read_json(folder / "texts.json")
-        sentence_table = _read_json(folder / "sentences.json")
-        passage_table = _read_json(folder / "passages.json")
         data = IndexData(
             model=manifest["model"],
             dim=int(manifest["dim"]),
             segmentation=manifest["segmentation"],
-            texts=texts,
             removed=manifest.get("removed", {}),
             next_sentence_id=int(manifest["next_sentence_id"]),
             next_passage_id=int(manifest["next_passage_id"]),
             generation=name,
         )
-        data.documents = {d["doc_id"]: _document(d) for d in manifest["documents"]}
-        data.sentences = _sentences_from_table(sentence_table, texts)
-        data.passages = _passages_from_table(passage_table)
-        data.sentence_vectors = faiss.read_index(str(folder / "sentences.faiss"), flags)
+        tables = Tables(folder / TABLES)
         data.passage_store = manifest.get("passage_store")
+        if mapped:
+            data.documents = tables.mapping("documents", _document)  # type: ignore[assignment]
+            data.texts = tables.mapping("texts", str, cache=256)  # type: ignore[assignment]
+            data.sentences = tables.mapping(  # type: ignore[assignment]
+                "sentences", lambda rows, doc_id: _sentences(rows, doc_id, data.texts[doc_id]), cache=256
+            )
+            data.passages = tables.mapping("passages", _passages, cache=256)  # type: ignore[assignment]
+            data.columns = columns_.open_mapped(folder / columns_.FOLDER)
+            data.row_vectors = columns_.RowVectors(folder / VECTORS)
+            data.lexical = LexicalIndex.open(folder / "sentences.bm25")
+            data.passage_lexical = LexicalIndex.open(folder / "passages.bm25")
+        else:
+            data.documents = {d: _document(v, d) for d, v in tables.rows("documents")}
+            data.texts = dict(tables.rows("texts"))
+            data.sentences = {d: _sentences(v, d, data.texts[d]) for d, v in tables.rows("sentences")}
+            data.passages = {d: _passages(v, d) for d, v in tables.rows("passages")}
+            data.terms = {d: json.loads(v) for d, v in tables.rows("terms")}
+            tables.close()
+            shape = columns_.build(data)
+            vectors = np.asarray(np.load(folder / VECTORS, allow_pickle=False), dtype=np.float32)
+            data.sentence_vectors = new_vector_index(data.dim)
+            if len(vectors):
+                data.sentence_vectors.add_with_ids(vectors, shape.row_id)
         if data.passage_store:
             from assistant.passage_vectors import StoredPassages
 
@@ -189,14 +222,9 @@ def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexD
         else:
             data.passage_vectors = faiss.read_index(str(folder / "passages.faiss"), flags)
         data.mapped = mapped
-        if mapped:
-            data.lexical = LexicalIndex.open(folder / "sentences.bm25")
-            data.passage_lexical = LexicalIndex.open(folder / "passages.bm25")
-        else:
-            data.terms = _read_json(folder / "terms.json")
     except AssistantError:
         raise
-    except (OSError, KeyError, ValueError, RuntimeError) as error:
+    except (OSError, KeyError, ValueError, RuntimeError, sqlite3.Error) as error:
         raise IndexStateError(
             f"The index at {index_dir} is unreadable ({error}). Rebuild it with 'assistant index --rebuild'."
         ) from error
@@ -222,19 +250,20 @@ def save(index_dir: Path, data: IndexData) -> str:
             "next_passage_id": data.next_passage_id,
             "removed": data.removed,
             "passage_store": data.passage_store,
-            "documents": [_document_dict(data.documents[d]) for d in doc_ids],
+            "documents": len(doc_ids),
         }
-        _write_json(tmp / "texts.json", {d: data.texts[d] for d in doc_ids})
-        _write_json(tmp / "sentences.json", _sentence_table(data, doc_ids))
-        _write_json(tmp / "passages.json", _passage_table(data, doc_ids))
-        faiss.write_index(data.sentence_vectors, str(tmp / "sentences.faiss"))
+        _write_tables(tmp / TABLES, data, doc_ids)
+        shape = columns_.build(data)
+        columns_.save(tmp / columns_.FOLDER, shape)
+        ids, vectors = vectors_of(data.sentence_vectors)
+        columns_.save_vectors(tmp / VECTORS, shape, ids, vectors)
+        del vectors
         if data.passage_store:
             # the store first: the generation that lists these passages commits after them
             data.passage_vectors.apply(data)
         else:
             faiss.write_index(data.passage_vectors, str(tmp / "passages.faiss"))
-        _write_json(tmp / "terms.json", {d: data.terms[d] for d in doc_ids})
-        lexical, passage_lexical = lexical_indexes(data)
+        lexical, passage_lexical = lexical_indexes(data, shape)
         lexical.save(tmp / "sentences.bm25")
         passage_lexical.save(tmp / "passages.bm25")
         _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a whole folder
@@ -253,36 +282,142 @@ def save(index_dir: Path, data: IndexData) -> str:
     return name
 
 
-@dataclass(frozen=True)
-class Layout:
-    """The searchable sentences (rows) and passages of an index in the order searched."""
-
-    rows: list[Sentence]
-    passages: list[PassageRow]
-    passage_of_row: np.ndarray
-    rows_of_passage: list[list[int]]
+TABLES = "tables.sqlite"
+VECTORS = "vectors.npy"
+_TABLE_NAMES = ("documents", "texts", "sentences", "passages", "terms")
 
 
-def layout(data: IndexData) -> Layout:
-    rows = [s for doc in sorted(data.sentences) for s in data.sentences[doc] if s.searchable]
-    passages = [p for doc in sorted(data.passages) for p in data.passages[doc]]
-    by_doc_pos = {(p.doc_id, pos): n for n, p in enumerate(passages) for pos in range(p.first, p.last + 1)}
-    passage_of_row = np.array([by_doc_pos[(s.doc_id, s.position)] for s in rows], dtype=np.int64)
-    rows_of_passage: list[list[int]] = [[] for _ in passages]
-    for r, n in enumerate(passage_of_row):
-        rows_of_passage[n].append(r)
-    return Layout(rows, passages, passage_of_row, rows_of_passage)
+class Tables:
+    """A generation's per-document tables (SQLite, opened read-only and immutable: the
+    file never changes once its generation is written).
+
+    The connection is opened at once, so a generation collected by a writer meanwhile
+    stays readable to the reader that opened it."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise OSError(f"{path.name} is missing")
+        self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def rows(self, table: str) -> Iterator[tuple[str, str]]:
+        with self._lock:
+            found = self._db.execute(f"SELECT doc_id, value FROM {table} ORDER BY doc_id").fetchall()  # noqa: S608
+        return iter(found)
+
+    def value(self, table: str, doc_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT value FROM {table} WHERE doc_id = ?", (doc_id,)).fetchone()  # noqa: S608
+        return None if row is None else row[0]
+
+    def keys(self, table: str) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute(f"SELECT doc_id FROM {table} ORDER BY doc_id")]  # noqa: S608
+
+    def mapping(self, table: str, decode: Callable[[str, str], Any], cache: int = 0) -> TableMapping:
+        return TableMapping(self, table, decode, cache)
 
 
-def lexical_indexes(data: IndexData) -> tuple[LexicalIndex, LexicalIndex]:
+class TableMapping(Mapping[str, Any]):
+    """One table, by document id, decoded on access; the last ``cache`` values kept
+    (all, when 0)."""
+
+    def __init__(self, tables: Tables, table: str, decode: Callable[[str, str], Any], cache: int) -> None:
+        self._tables = tables
+        self._table = table
+        self._decode = decode
+        self._cache_size = cache
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._keys: list[str] | None = None
+        self._lock = threading.Lock()
+
+    def __getitem__(self, doc_id: str) -> Any:
+        with self._lock:
+            if doc_id in self._cache:
+                self._cache.move_to_end(doc_id)
+                return self._cache[doc_id]
+        raw = self._tables.value(self._table, doc_id)
+        if raw is None:
+            raise KeyError(doc_id)
+        value = self._decode(raw, doc_id) if self._decode is not str else raw
+        with self._lock:
+            self._cache[doc_id] = value
+            if self._cache_size and len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return value
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, str) and self._tables.value(self._table, doc_id) is not None
+
+    def _all_keys(self) -> list[str]:
+        if self._keys is None:
+            self._keys = self._tables.keys(self._table)
+        return self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all_keys())
+
+    def __len__(self) -> int:
+        return len(self._all_keys())
+
+
+def _write_tables(path: Path, data: IndexData, doc_ids: list[str]) -> None:
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")  # a fresh file in an unpublished folder, fsynced after
+        for table in _TABLE_NAMES:
+            extra = ", file TEXT" if table == "documents" else ""
+            db.execute(f"CREATE TABLE {table} (doc_id TEXT PRIMARY KEY, value TEXT NOT NULL{extra}) WITHOUT ROWID")
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        with db:
+            db.executemany(
+                "INSERT INTO documents VALUES (?, ?, ?)",
+                ((d, dumps(_document_dict(data.documents[d])), data.documents[d].file) for d in doc_ids),
+            )
+            db.executemany("INSERT INTO texts VALUES (?, ?)", ((d, data.texts[d]) for d in doc_ids))
+            db.executemany(
+                "INSERT INTO sentences VALUES (?, ?)",
+                (
+                    (d, dumps([[s.id, s.start, s.end, s.position, s.passage, s.kind] for s in data.sentences[d]]))
+                    for d in doc_ids
+                ),
+            )
+            db.executemany(
+                "INSERT INTO passages VALUES (?, ?)",
+                (
+                    (d, dumps([[p.id, p.start, p.end, p.first, p.last] for p in data.passages.get(d, [])]))
+                    for d in doc_ids
+                ),
+            )
+            db.executemany("INSERT INTO terms VALUES (?, ?)", ((d, dumps(data.terms.get(d, []))) for d in doc_ids))
+    finally:
+        db.close()
+
+
+def referenced_files(folder: Path) -> list[str]:
+    """The files the documents of the generation in ``folder`` cite."""
+    tables = Tables(folder / TABLES)
+    try:
+        with tables._lock:
+            return [r[0] for r in tables._db.execute("SELECT file FROM documents")]
+    finally:
+        tables.close()
+
+
+def lexical_indexes(data: IndexData, shape: columns_.Columns | None = None) -> tuple[LexicalIndex, LexicalIndex]:
     """The BM25 indexes over the rows and the passages of ``data``, from its stored terms
     when it has them (a writer's), else the saved ones it was opened with."""
     if data.lexical is not None and data.passage_lexical is not None:
         return data.lexical, data.passage_lexical
-    shape = layout(data)
+    shape = shape or columns_.build(data)
     row_tokens = [t for doc in sorted(data.sentences) for t in data.terms[doc]]
+    bounds = shape.passage_rows.tolist()
     # A passage's terms are its sentences' terms in order: no second pass over its text.
-    passage_tokens = [[t for r in members for t in row_tokens[r]] for members in shape.rows_of_passage]
+    passage_tokens = [[t for r in range(a, b) for t in row_tokens[r]] for a, b in itertools.pairwise(bounds)]
     return LexicalIndex(row_tokens), LexicalIndex(passage_tokens)
 
 
@@ -298,43 +433,16 @@ def store_text(index_dir: Path, sha256: str, text: str) -> Path:
 
 # --- tables -------------------------------------------------------------------------------
 
-_SENTENCE_COLUMNS = ("id", "start", "end", "position", "passage", "kind")
+
+def _sentences(raw: str, doc_id: str, text: str) -> list[Sentence]:
+    return [
+        Sentence(sid, doc_id, start, end, text[start:end], position, passage, kind)
+        for sid, start, end, position, passage, kind in json.loads(raw)
+    ]
 
 
-def _sentence_table(data: IndexData, doc_ids: list[str]) -> dict[str, Any]:
-    table: dict[str, Any] = {"doc_ids": doc_ids, "doc": []}
-    for column in _SENTENCE_COLUMNS:
-        table[column] = []
-    for n, doc_id in enumerate(doc_ids):
-        for s in data.sentences[doc_id]:
-            table["doc"].append(n)
-            for column in _SENTENCE_COLUMNS:
-                table[column].append(getattr(s, column))
-    return table
-
-
-def _sentences_from_table(table: dict[str, Any], texts: dict[str, str]) -> dict[str, list[Sentence]]:
-    out: dict[str, list[Sentence]] = {d: [] for d in table["doc_ids"]}
-    doc_ids = table["doc_ids"]
-    columns = zip(table["doc"], *(table[c] for c in _SENTENCE_COLUMNS), strict=True)
-    for doc, sid, start, end, position, passage, kind in columns:
-        doc_id = doc_ids[doc]
-        text = texts[doc_id][start:end]
-        out[doc_id].append(Sentence(sid, doc_id, start, end, text, position, passage, kind))
-    return out
-
-
-def _passage_table(data: IndexData, doc_ids: list[str]) -> dict[str, Any]:
-    # Plain attribute reads: dataclasses.asdict deep-copies (30 ms a save at 3,400 passages; now 0.5 ms).
-    rows = [[p.id, p.doc_id, p.start, p.end, p.first, p.last] for d in doc_ids for p in data.passages[d]]
-    return {"rows": rows}
-
-
-def _passages_from_table(table: dict[str, Any]) -> dict[str, list[PassageRow]]:
-    out: dict[str, list[PassageRow]] = {}
-    for pid, doc_id, start, end, first, last in table["rows"]:
-        out.setdefault(doc_id, []).append(PassageRow(pid, doc_id, start, end, first, last))
-    return out
+def _passages(raw: str, doc_id: str) -> list[PassageRow]:
+    return [PassageRow(pid, doc_id, start, end, first, last) for pid, start, end, first, last in json.loads(raw)]
 
 
 def _document_dict(doc: Document) -> dict[str, Any]:
@@ -343,7 +451,8 @@ def _document_dict(doc: Document) -> dict[str, Any]:
     return d
 
 
-def _document(d: dict[str, Any]) -> Document:
+def _document(raw: str, doc_id: str = "") -> Document:
+    d = json.loads(raw)
     return Document(
         doc_id=d["doc_id"],
         source=d["source"],

@@ -177,34 +177,10 @@ def row_dates(searcher: Searcher) -> _RowDates:
 
 
 def _build_row_dates(searcher: Searcher) -> _RowDates:
-    documents = searcher.data.documents
-    published = np.array([_ordinal(documents[s.doc_id].dating.published) for s in searcher.rows], dtype=np.int64)
-    by_doc: dict[str, list[int]] = {}
-    for r, s in enumerate(searcher.rows):
-        by_doc.setdefault(s.doc_id, []).append(r)
-    rows, firsts, lasts = [], [], []
-    for doc_id, members in by_doc.items():
-        starts = searcher.starts[members]
-        for start, _, value in documents[doc_id].dating.mentions:
-            if not value:
-                continue
-            i = int(np.searchsorted(starts, start, side="right")) - 1
-            if i < 0 or start >= searcher.ends[members[i]]:
-                continue  # in boilerplate, not in a searchable sentence
-            first, last = bounds(value)
-            rows.append(members[i])
-            firsts.append(first.toordinal())
-            lasts.append(last.toordinal())
+    c = searcher.columns  # worked out when the generation was saved
     return _RowDates(
-        published,
-        np.array(rows, dtype=np.int64),
-        np.array(firsts, dtype=np.int64),
-        np.array(lasts, dtype=np.int64),
+        np.asarray(c.row_published), np.asarray(c.mention_row), np.asarray(c.mention_first), np.asarray(c.mention_last)
     )
-
-
-def _ordinal(value: str | None) -> int:
-    return date.fromisoformat(value).toordinal() if value else -1
 
 
 # --- ranking ------------------------------------------------------------------------------

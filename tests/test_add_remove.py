@@ -49,7 +49,8 @@ def assert_passage_vectors_are_sentence_means(index: Path, doc_id: str) -> None:
     for p in data.passages[doc_id]:
         members = [s for s in data.sentences[doc_id] if p.first <= s.position <= p.last and s.searchable]
         mean = np.sum([sentence_vectors[s.id] for s in members], axis=0)
-        np.testing.assert_allclose(passage_vectors[p.id], mean / np.linalg.norm(mean), atol=1e-6)
+        # sentence vectors are stored at half precision (a relative error of about 5e-4)
+        np.testing.assert_allclose(passage_vectors[p.id], mean / np.linalg.norm(mean), atol=2e-3)
 
 
 # --- Python API (fake embedder) -------------------------------------------------------------
@@ -96,7 +97,7 @@ def test_every_stored_vector_is_the_encoding_of_its_own_text(opened: Assistant, 
     sentences = {s.id: s.text for doc in data.sentences.values() for s in doc if s.searchable}
     ids, vectors = store.vectors_of(data.sentence_vectors)
     expected = fresh.encode([sentences[int(i)] for i in ids])
-    assert np.allclose(vectors, expected, atol=1e-6)
+    assert np.allclose(vectors, expected, atol=2e-3)  # stored at half precision
     pids, _ = store.vectors_of(data.passage_vectors)
     assert sorted(pids.tolist()) == sorted(p.id for doc in data.passages.values() for p in doc)
     for doc_id in data.passages:

@@ -260,3 +260,23 @@ def test_an_index_built_with_another_model_is_refused_by_the_real_cli(seeds_copy
             "'assistant index --rebuild'."
         ), proc.stderr
         assert store.current_generation(index) == generation
+
+
+def test_asking_without_update_and_without_an_index_is_one_line(tmp_path: Path) -> None:
+    index = tmp_path / "none"
+    argv = [
+        sys.executable,
+        "-m",
+        "assistant",
+        "ask",
+        "--no-update",
+        "Who met?",
+        "--docs",
+        str(tmp_path),
+        "--index",
+        str(index),
+    ]
+    proc = subprocess.run(argv, env=_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr == f"Error: No index at {index}. Run 'assistant index' first.\n"
+    assert not index.exists()

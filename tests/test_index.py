@@ -108,7 +108,7 @@ def test_an_interrupted_write_leaves_the_previous_index(
 
     def failing_write(idx, path):  # type: ignore[no-untyped-def]
         calls.append(path)
-        if len(calls) == 2:
+        if len(calls) == 1:  # the passage vectors: the tables, columns and row vectors are written
             raise OSError("disk full")
         real_write(idx, path)
 
@@ -147,7 +147,9 @@ def test_manifest_records_model_dimension_segmentation_and_hashes(
     assert manifest["model"] == "fake-hash-64" and manifest["dim"] == 64
     assert manifest["format_version"] == store.FORMAT_VERSION
     assert manifest["segmentation"] == Config().segmentation.as_dict()
-    assert all(len(d["sha256"]) == 64 for d in manifest["documents"])
+    documents = store.load(index, mapped=True).documents
+    assert manifest["documents"] == len(documents) == len(list(seeds_copy.glob("*.txt"))) > 0
+    assert all(len(d.sha256) == 64 for d in documents.values())
 
 
 def test_refresh_picks_up_another_writers_generation(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
@@ -195,13 +197,15 @@ def test_the_saved_bm25_matches_one_built_from_the_texts(seeds_copy: Path, tmp_p
 
     index = tmp_path / "index"
     _open(seeds_copy, index, fake_embedder)
+    from assistant import columns
+
     saved = store.load(index, mapped=True)
-    shape = store.layout(saved)
-    fresh = LexicalIndex([row_terms(s.text) for s in shape.rows])
+    shape = saved.columns
+    fresh = LexicalIndex([row_terms(s.text) for s in columns.Rows(shape, saved.texts)])
     query = row_terms("Takaichi and Lee met in Nara for talks")
     np.testing.assert_allclose(saved.lexical.scores(query), fresh.scores(query), rtol=1e-6)
     assert saved.lexical.idf("nara") == pytest.approx(fresh.idf("nara"))
-    assert len(saved.passage_lexical) == len(shape.passages)
+    assert len(saved.passage_lexical) == shape.n_passages == sum(len(p) for p in saved.passages.values())
 
 
 def test_a_build_killed_midway_resumes_from_its_last_batch(
@@ -243,3 +247,80 @@ def test_a_build_killed_midway_resumes_from_its_last_batch(
     )
     ids = [s.id for d in resumed.documents() for s in resumed.sentences(d.doc_id)]
     assert len(ids) == len(set(ids))  # no document or sentence twice
+
+
+def test_a_readers_columns_and_ranking_equal_a_writers(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    """The columns a reader maps from disk are the ones a writer builds in memory, and
+    both rank a question alike (scores within the half precision of stored vectors)."""
+    import numpy as np
+
+    from assistant import columns
+    from assistant.analyze import analyze
+    from assistant.retrieve import Searcher
+
+    index = tmp_path / "index"
+    _open(seeds_copy, index, fake_embedder)
+    mapped, whole = store.load(index, mapped=True), store.load(index)
+    assert mapped.columns is not None and whole.columns is None
+    built = columns.build(whole)
+    assert mapped.columns.doc_ids == built.doc_ids and mapped.columns.sources == built.sources
+    for name in columns._ARRAYS:
+        assert isinstance(getattr(mapped.columns, name), np.memmap), name
+        np.testing.assert_array_equal(getattr(mapped.columns, name), getattr(built, name), err_msg=name)
+    reader, writer = Searcher(mapped, fake_embedder), Searcher(whole, fake_embedder)
+    assert list(reader.rows) == list(writer.rows) and len(reader.rows) > 40
+    assert list(reader.passages) == [p for d in sorted(whole.passages) for p in whole.passages[d]]
+    for s in reader.rows:  # every row is the exact slice of its document's text
+        assert whole.texts[s.doc_id][s.start : s.end] == s.text
+    question = analyze("Where did Takaichi and Lee meet?")
+    a, b = reader.rank(question), writer.rank(question)
+    assert [s.sentence.id for s in a[:5]] == [s.sentence.id for s in b[:5]]
+    np.testing.assert_allclose([s.score for s in a], [s.score for s in b], atol=1e-2)
+
+
+def test_ids_are_found_without_a_dict_over_every_row() -> None:
+    import numpy as np
+
+    from assistant.columns import IdLookup, RowRanges
+
+    ids = np.array([40, 7, 19, 3, 88], dtype=np.int64)
+    lookup = IdLookup(ids, np.argsort(ids))
+    assert [lookup[i] for i in (40, 7, 19, 3, 88)] == [0, 1, 2, 3, 4]
+    assert 19 in lookup and 20 not in lookup and "19" not in lookup
+    assert lookup.get(5, -1) == -1 and lookup.get(88) == 4 and len(lookup) == 5
+    with pytest.raises(KeyError):
+        lookup[2]
+    assert list(IdLookup(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))) == []
+    ranges = RowRanges(np.array([0, 3, 3, 7]))
+    assert [list(r) for r in ranges] == [[0, 1, 2], [], [3, 4, 5, 6]] and len(ranges) == 3
+
+
+def test_a_reader_keeps_answering_from_a_generation_writers_collected(
+    seeds_copy: Path, tmp_path: Path, fake_embedder
+) -> None:
+    """A reader reads its generation's tables on use: they stay readable after writers
+    moved on twice and removed its folder."""
+    index = tmp_path / "index"
+    _open(seeds_copy, index, fake_embedder)
+    reader = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
+    first = reader.generation
+    for n in range(2):
+        (seeds_copy / f"extra-{n}.md").write_text(f"# Extra {n}\n\nThe bridge {n} opened in Osaka.\n", encoding="utf-8")
+        _open(seeds_copy, index, fake_embedder)
+    assert not (index / first).exists()
+    answer = reader.ask("Where did the leaders meet?")
+    assert answer.citations and "Nara" in " ".join(c.text for c in answer.citations)
+    for c in answer.citations:
+        assert reader.text(c.doc_id)[c.start : c.end] == c.text
+    assert len(reader.documents()) == 2
+
+
+def test_without_update_the_docs_folder_is_not_read(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    index = tmp_path / "index"
+    _open(seeds_copy, index, fake_embedder)
+    generation = store.current_generation(index)
+    (seeds_copy / "extra.md").write_text("# Extra\n\nThe bridge opened in Osaka.\n", encoding="utf-8")
+    reader = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
+    assert reader.generation == generation and "extra.md" not in {d.doc_id for d in reader.documents()}
+    with pytest.raises(IndexStateError, match="No index at .*Run 'assistant index' first"):
+        Assistant.open(Config(docs_dir=seeds_copy, index_dir=tmp_path / "none"), embedder=fake_embedder, update=False)
