@@ -355,9 +355,10 @@ def _twins(
     row = searcher.row_of_id[sentence.id]
     # the passages nearest to the sentence hold its twins: their sentences are compared, not all rows
     vector = searcher.sentence_vectors(np.array([row]))
-    others = [r for r in searcher.near_rows(vector, _TWIN_PASSAGES) if searcher.rows[r].doc_id != sentence.doc_id]
+    doc_of = searcher.rows.doc_id
+    others = [r for r in searcher.near_rows(vector, _TWIN_PASSAGES) if doc_of(r) != sentence.doc_id]
     if sources:
-        others = [r for r in others if searcher.rows[r].doc_id in sources]
+        others = [r for r in others if doc_of(r) in sources]
     if not others:
         return []
     sims = (searcher.sentence_vectors(np.array(others)) @ vector[0]).tolist()

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 KINDS: tuple[Kind, ...] = ("body", "headline", "caption", "promo", "furniture", "section", "credit")
 FOLDER = "columns"
+MADE_LIMIT = 200_000  # sentences kept once made
 # publisher or credit words that name no one in particular: 'CRBC' names 'CRBC News' too
 GENERIC_SOURCE_TERMS = frozenset(terms("news agency network media online newspaper"))
 
@@ -207,7 +208,10 @@ def save(folder: Path, columns: Columns) -> None:
 
 def open_mapped(folder: Path) -> Columns:
     """The columns saved in ``folder``, memory-mapped read-only."""
-    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+    # plain ndarray views of the maps: the same pages, without np.memmap's slow item access
+    arrays = {
+        name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray) for name in _ARRAYS
+    }
     with open(folder / "docs.json", encoding="utf-8") as f:
         docs = json.load(f)
     sources = {tuple(k): tuple(v) for k, v in docs["sources"]}
@@ -216,8 +220,10 @@ def open_mapped(folder: Path) -> Columns:
 
 def save_vectors(path: Path, columns: Columns, ids: np.ndarray, vectors: np.ndarray) -> None:
     """The rows' vectors in row order, as float16 (half the disk; cosines move by ~1e-4)."""
-    position = {int(i): n for n, i in enumerate(ids.tolist())}
-    order = np.array([position[int(i)] for i in columns.row_id.tolist()], dtype=np.int64)
+    by_id = np.argsort(ids, kind="stable")
+    order = by_id[np.searchsorted(ids, columns.row_id, sorter=by_id)] if len(ids) else by_id
+    if len(order) != len(ids) or (len(ids) and not np.array_equal(ids[order], columns.row_id)):
+        raise ValueError("the stored sentence vectors are not the searchable sentences'")
     out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float16, shape=(len(order), vectors.shape[1]))
     for start in range(0, len(order), 65536):
         out[start : start + 65536] = vectors[order[start : start + 65536]]
@@ -315,6 +321,8 @@ class Rows(Sequence[Sentence]):
             raise IndexError(index)
         made = self._made.get(r)
         if made is None:
+            if len(self._made) >= MADE_LIMIT:  # a long-lived process keeps a bounded number
+                self._made = {}
             c = self._c
             doc_id = c.doc_ids[int(c.row_doc[r])]
             start, end = int(c.row_start[r]), int(c.row_end[r])

@@ -155,6 +155,37 @@ def with_countries(text: str) -> str:
     return _CAPITAL.sub(lambda m: _CAPITAL_OF[m.group()], text)
 
 
+class Matches:
+    """Rows (sorted) with a BM25 score above zero; every other row scores 0."""
+
+    def __init__(self, rows: np.ndarray, scores: np.ndarray) -> None:
+        self.rows = rows
+        self.scores = scores
+
+    def __bool__(self) -> bool:
+        return bool(len(self.rows)) and bool(self.scores.max() > 0)
+
+    def scaled(self) -> Matches:
+        """Divided by the best score (1.0 at the top)."""
+        top = float(self.scores.max()) if len(self.scores) else 0.0
+        return Matches(self.rows, self.scores / top) if top > 0 else self
+
+    def at(self, rows: np.ndarray | Sequence[int]) -> np.ndarray:
+        """The scores of ``rows`` (any rows: 0 where they match nothing)."""
+        wanted = np.asarray(rows, dtype=np.int64)
+        out = np.zeros(len(wanted), dtype=np.float32)
+        if len(self.rows) and len(wanted):
+            i = np.minimum(np.searchsorted(self.rows, wanted), len(self.rows) - 1)
+            hit = self.rows[i] == wanted
+            out[hit] = self.scores[i[hit]]
+        return out
+
+    def top(self, k: int) -> np.ndarray:
+        """The ``k`` best-scoring rows, best first, ties by row."""
+        order = np.argsort(-self.scores, kind="stable")[:k]
+        return self.rows[order]
+
+
 class LexicalIndex:
     """BM25 over rows of terms (``terms`` of each text), addressed by row.
 
@@ -195,6 +226,20 @@ class LexicalIndex:
         if not known or not self._rows:
             return np.zeros(self._rows, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def matches(self, query_terms: Sequence[str]) -> Matches:
+        """The rows holding any of the query terms and their BM25 scores, worked out from
+        those terms' postings alone: no array over every row (what ``scores`` gives, the
+        same sums, at the cost of the index's size)."""
+        ids = [self._vocab[t] for t in query_terms if t in self._vocab]
+        if not ids or not self._rows:
+            return Matches(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        arrays = self._bm25.scores
+        indptr, indices, data = arrays["indptr"], arrays["indices"], arrays["data"]
+        rows = np.concatenate([np.asarray(indices[indptr[i] : indptr[i + 1]]) for i in ids]).astype(np.int64)
+        values = np.concatenate([np.asarray(data[indptr[i] : indptr[i + 1]]) for i in ids]).astype(np.float64)
+        unique, where = np.unique(rows, return_inverse=True)
+        return Matches(unique, np.bincount(where.reshape(-1), weights=values).astype(np.float32))
 
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (bm25s's arrays, vocabulary and parameters)."""

@@ -172,8 +172,8 @@ def date_twins(data: IndexData, new: Sequence[str]) -> None:
     carries the same story. Only new documents are looked at: the vectors are read
     back from the index once, and only when one of them is undated."""
     undated = [d for d in new if d in data.documents and data.documents[d].dating.published is None]
-    if not undated:
-        return
+    if not undated or all(doc.dating.published is None for doc in data.documents.values()):
+        return  # nothing to date them from: the vectors are not read
     ids, vectors = vectors_of(data.sentence_vectors)
     where = {s.id: s for doc in data.sentences.values() for s in doc}
     doc_of_row = [where[int(i)].doc_id for i in ids]

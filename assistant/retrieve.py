@@ -86,7 +86,7 @@ class Searcher:
         # reaches are worked out when first needed, not for every row at opening
         self.lexical, self.passage_lexical = lexical_indexes(data, shape)
         rows = self.rows
-        self.row_terms = _Lazy(lambda r: frozenset(row_terms(rows[r].text)))
+        self.row_terms = _Lazy(self._row_terms)
         self.passage_terms = _Lazy(lambda p: frozenset().union(*(self.row_terms[r] for r in self.rows_of_passage[p])))
         # names may be given once per article ('the dam' after 'the Ruvuma dam')
         self.doc_terms = _Lazy(
@@ -97,6 +97,14 @@ class Searcher:
         self.first_in_passage = shape.row_first_in_passage
         self.pronoun_start = shape.row_pronoun_start
         self.length = shape.row_length
+
+    def _row_terms(self, r: int) -> frozenset[str]:
+        """A row's terms as its generation saved them (``row_terms`` of its text), else worked out."""
+        d = int(self.doc_of_row[r])
+        saved = self.data.terms.get(self.columns.doc_ids[d])
+        if saved is not None:
+            return frozenset(saved[r - int(self.columns.doc_rows[d])])
+        return frozenset(row_terms(self.rows[r].text))
 
     def embed(self, text: str) -> np.ndarray:
         # The last query's vector is kept: a time question ranks twice (all articles, then
@@ -145,8 +153,8 @@ class Searcher:
             queries.append(self.embed(variant))
         qmatrix = np.stack(queries).astype(np.float32)
         candidates, best_passage = self._candidates(qmatrix)
-        bm25_s = _unit(self.lexical.scores(question.terms))
-        bm25_p = _unit(self.passage_lexical.scores(question.terms))
+        matched_rows = self.lexical.matches(question.terms).scaled()
+        matched_passages = self.passage_lexical.matches(question.terms).scaled()
         dense_s: dict[int, float] = {}
         if question.sources:
             # only those articles: their best rows by similarity and BM25 are the candidates
@@ -161,21 +169,24 @@ class Searcher:
             )
             dense_s = self._dense_rows(qmatrix, allowed_rows)
             by_dense = sorted(dense_s, key=lambda r: -dense_s[r])[:_K_DENSE]
-            by_bm25 = allowed_rows[np.argsort(-bm25_s[allowed_rows], kind="stable")[:_K_DENSE]]
+            by_bm25 = allowed_rows[np.argsort(-matched_rows.at(allowed_rows), kind="stable")[:_K_DENSE]]
             candidates = set(by_dense) | {int(r) for r in by_bm25}
             best_passage = max(
                 (v for v in self._dense_passages(qmatrix, {int(self.passage_of_row[r]) for r in candidates}).values()),
                 default=0.0,
             )
         else:
-            if bm25_s.any():
-                candidates.update(_top(bm25_s, _K_DENSE).tolist())
-            if bm25_p.any():
-                for p in _top(bm25_p, _K_PASSAGES):
+            if matched_rows:
+                candidates.update(matched_rows.top(_K_DENSE).tolist())
+            if matched_passages:
+                for p in matched_passages.top(_K_PASSAGES):
                     candidates.update(self.rows_of_passage[p])
         idf = {t: self.lexical.idf(t) for t in set(question.terms)}
         total_idf = sum(idf.values()) or 1.0
         rows = sorted(candidates)
+        bm25_s = dict(zip(rows, matched_rows.at(rows).tolist(), strict=True))
+        passages_of_rows = sorted({int(self.passage_of_row[r]) for r in rows})
+        bm25_p = dict(zip(passages_of_rows, matched_passages.at(passages_of_rows).tolist(), strict=True))
         # similarity of the candidates, the rows before them and their passages: read back by id
         previous = {r - 1 for r in rows if r > 0 and self.rows[r - 1].doc_id == self.rows[r].doc_id}
         wanted = np.array(sorted((set(rows) | previous) - dense_s.keys()), dtype=np.int64)
@@ -346,16 +357,21 @@ class Searcher:
 
 
 class _Lazy(Generic[K, V]):
-    """A read-only mapping whose values are computed on first access and kept."""
+    """A read-only mapping whose values are computed on first access and kept, up to
+    ``limit`` of them (then forgotten all at once: a long-lived process over an archive
+    must not keep every row it ever read)."""
 
-    def __init__(self, compute: Callable[[K], V]) -> None:
+    def __init__(self, compute: Callable[[K], V], limit: int = 200_000) -> None:
         self._compute = compute
         self._values: dict[K, V] = {}
+        self._limit = limit
 
     def __getitem__(self, key: K) -> V:
         try:
             return self._values[key]
         except KeyError:
+            if len(self._values) >= self._limit:
+                self._values = {}
             value = self._values[key] = self._compute(key)
             return value
 
@@ -403,22 +419,6 @@ def _novelty(sentence_terms: frozenset[str], question_terms: frozenset[str]) -> 
     if not sentence_terms:
         return 0.0
     return len(sentence_terms - question_terms) / len(sentence_terms)
-
-
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """The indexes of the ``k`` highest scores, highest first, ties by index, as a full
-    stable sort would give them; without sorting every score."""
-    if len(scores) > 4 * k:
-        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        idx = np.flatnonzero(scores >= kth)
-    else:
-        idx = np.arange(len(scores))
-    return idx[np.argsort(-scores[idx], kind="stable")[:k]]
-
-
-def _unit(scores: np.ndarray) -> np.ndarray:
-    top = float(scores.max()) if scores.size else 0.0
-    return scores / top if top > 0 else scores
 
 
 def _share(wanted: tuple[str, ...], have: frozenset[str]) -> float:

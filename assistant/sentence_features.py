@@ -99,6 +99,8 @@ class TextFeatures:
     def __getitem__(self, row: int) -> dict[str, object]:
         found = self._found.get(row)
         if found is None:
+            if len(self._found) >= 200_000:  # bounded in a long-lived process
+                self._found = {}
             found = self._found[row] = _text_features(self._rows[row].text)  # same value if raced
         return found
 

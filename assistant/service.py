@@ -97,7 +97,8 @@ class Service:
     ) -> str:
         """The article rendered with ``citations`` marked; '' for an unknown document."""
         with self._lock:
-            doc = self._documents().get(doc_id)
+            # one record, not every document's: an archive holds hundreds of thousands
+            doc = self._docs.get(doc_id) if self._docs is not None else self.assistant.document(doc_id)
             if doc is None:
                 return ""
             if doc_id not in self._texts:

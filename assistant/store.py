@@ -95,8 +95,8 @@ class IndexData:
     next_passage_id: int = 0
     generation: str = ""
     mapped: bool = False  # vectors opened read-only from the generation's files: not to be changed
-    # doc_id -> the terms of each of its searchable sentences, in order (a writer's; a
-    # mapped reader has the BM25 indexes below instead)
+    # doc_id -> the terms of each of its searchable sentences, in order (a mapped reader
+    # reads a document's from the tables when a question reaches it)
     terms: dict[str, list[list[str]]] = field(default_factory=dict)
     lexical: Any = None  # LexicalIndex over the searchable sentences, as saved
     passage_lexical: Any = None  # LexicalIndex over the passages, as saved
@@ -199,6 +199,7 @@ def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexD
                 "sentences", lambda rows, doc_id: _sentences(rows, doc_id, data.texts[doc_id]), cache=256
             )
             data.passages = tables.mapping("passages", _passages, cache=256)  # type: ignore[assignment]
+            data.terms = tables.mapping("terms", lambda raw, _: json.loads(raw), cache=256)  # type: ignore[assignment]
             data.columns = columns_.open_mapped(folder / columns_.FOLDER)
             data.row_vectors = columns_.RowVectors(folder / VECTORS)
             data.lexical = LexicalIndex.open(folder / "sentences.bm25")
@@ -255,9 +256,7 @@ def save(index_dir: Path, data: IndexData) -> str:
         _write_tables(tmp / TABLES, data, doc_ids)
         shape = columns_.build(data)
         columns_.save(tmp / columns_.FOLDER, shape)
-        ids, vectors = vectors_of(data.sentence_vectors)
-        columns_.save_vectors(tmp / VECTORS, shape, ids, vectors)
-        del vectors
+        columns_.save_vectors(tmp / VECTORS, shape, *_stored(data.sentence_vectors))
         if data.passage_store:
             # the store first: the generation that lists these passages commits after them
             data.passage_vectors.apply(data)
@@ -489,6 +488,20 @@ def _read_json(path: Path) -> Any:
 def _write_json(path: Path, value: Any) -> None:
     with open(path, "w", encoding="utf-8") as f:
         json.dump(value, f, ensure_ascii=False, separators=(",", ":"))
+
+
+def _stored(index: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of an IndexIDMap2 over a flat index, the vectors a view of its own
+    storage (no copy of what may be gigabytes): to be read before the index changes."""
+    faiss = _faiss()
+
+    n = index.ntotal
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, index.d), dtype=np.float32)
+    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+    flat = faiss.downcast_index(index.index)
+    vectors = faiss.rev_swig_ptr(flat.get_xb(), n * index.d).reshape(n, index.d)
+    return ids, vectors
 
 
 def vectors_of(index: Any) -> tuple[np.ndarray, np.ndarray]:

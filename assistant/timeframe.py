@@ -210,7 +210,8 @@ def prefer(
     row_of = searcher.row_of_id
     pool = {s.sentence.id: s for s in ranked}
     if widen and inside.any():
-        docs = tuple(sorted({searcher.rows[r].doc_id for r in np.flatnonzero(inside)}))
+        doc_ids = searcher.columns.doc_ids
+        docs = tuple(sorted(doc_ids[d] for d in np.unique(searcher.doc_of_row[inside])))
         for s in searcher.rank(replace(question, sources=docs)):
             if s.sentence.id not in pool or pool[s.sentence.id].score < s.score:
                 pool[s.sentence.id] = s

@@ -101,6 +101,7 @@ def grow_child(spec: dict[str, Any]) -> dict[str, Any]:
     member_rows = np.array([r for _, rows in members for r in rows], dtype=np.int64)
     member_of = np.repeat(np.arange(len(members)), [len(rows) for _, rows in members])
     member_pids = np.array([pid for pid, _ in members], dtype=np.int64)
+    shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
     data = IndexData.empty(base.model, base.dim, base.segmentation, config.store_spec)
     S, P = base.next_sentence_id, base.next_passage_id
@@ -129,7 +130,6 @@ def grow_child(spec: dict[str, Any]) -> dict[str, Any]:
             log(f"  copy {c + 1} of {copies}")
     data.next_sentence_id, data.next_passage_id = copies * S, copies * P
     filled = time.perf_counter() - t0
-    shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
     store.save(out, data)
     saved = time.perf_counter() - t0
@@ -145,7 +145,7 @@ def grow_child(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def answers(question: dict[str, Any]) -> list[str]:
-    return [a.lower() for a in question.get("answers", []) if a]
+    return [a["text"].lower() for a in question.get("answers", []) if a.get("text")]
 
 
 def warm_child(spec: dict[str, Any]) -> dict[str, Any]:

@@ -169,3 +169,36 @@ def test_upload_in_the_sources_tab_adds_the_article_under_its_own_name(page, ser
     expect(status).to_contain_text("Added 1, updated 0, skipped 0, refused 0.")
     expect(status.locator("li")).to_have_text("added otters.txt")  # the user's name, not a temporary path
     assert "otters.txt" in {d["doc_id"] for d in httpx.get(served.url + "api/docs").json()["documents"]}
+
+
+def test_an_index_on_the_embedded_store_served_without_update_answers_in_the_page(browser, tmp_path):
+    """As ``assistant serve --store embedded`` then ``serve --no-update`` would: the passage
+    vectors in the embedded store, the index opened as it is, a citation shown in its article."""
+    from playwright.sync_api import expect
+    from web_fixtures import docs_folder, embedder, running
+
+    from assistant import Assistant, Config
+    from assistant.web import create_app
+
+    docs = docs_folder(tmp_path)
+    Assistant.open(Config(docs_dir=docs, index_dir=tmp_path / "index", store="embedded"), embedder=embedder())
+    (docs / "late.md").write_text("# Late\n\nThe late article is not read without an update.\n", encoding="utf-8")
+    opened = Assistant.open(Config(docs_dir=docs, index_dir=tmp_path / "index"), embedder=embedder(), update=False)
+    assert opened._state.data.passage_store.startswith("embedded:")
+    with running(create_app(opened)) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(url)
+        page.wait_for_selector("#question textarea")
+        _ask(page, LEE)
+        response = httpx.post(url + "api/ask", json={"question": LEE}, timeout=60)
+        expected = {c["id"]: c for c in response.json()["citations"]}
+        assert expected and "NHK" in " ".join(c["text"] for c in expected.values())
+        _chip(page, 1).click()
+        active = page.locator("#source-panel mark.cite-active")
+        expect(active).to_have_count(1)
+        assert active.text_content() == expected[1]["text"]
+        listed = {d["doc_id"] for d in httpx.get(url + "api/docs", timeout=60).json()["documents"]}
+        assert "late.md" not in listed and len(listed) == 3
+        context.close()

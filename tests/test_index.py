@@ -181,7 +181,7 @@ def test_a_reader_opens_the_saved_indexes_memory_mapped_and_builds_nothing(
     monkeypatch.setattr(lexical.LexicalIndex, "__init__", counting)
     reader = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
     data = reader._state.data
-    assert data.mapped and not data.terms
+    assert data.mapped and isinstance(data.terms, store.TableMapping)  # read per document, on use
     assert built == []  # BM25 over sentences and passages: opened as saved, not rebuilt
     assert isinstance(reader._state.searcher.lexical._bm25.scores["data"], np.memmap)
     with pytest.raises(RuntimeError, match="read-only"):  # a reader cannot change what it searches
@@ -256,6 +256,7 @@ def test_a_readers_columns_and_ranking_equal_a_writers(seeds_copy: Path, tmp_pat
 
     from assistant import columns
     from assistant.analyze import analyze
+    from assistant.lexical import row_terms
     from assistant.retrieve import Searcher
 
     index = tmp_path / "index"
@@ -265,13 +266,14 @@ def test_a_readers_columns_and_ranking_equal_a_writers(seeds_copy: Path, tmp_pat
     built = columns.build(whole)
     assert mapped.columns.doc_ids == built.doc_ids and mapped.columns.sources == built.sources
     for name in columns._ARRAYS:
-        assert isinstance(getattr(mapped.columns, name), np.memmap), name
+        assert isinstance(getattr(mapped.columns, name).base, np.memmap), name  # a view of the mapped file
         np.testing.assert_array_equal(getattr(mapped.columns, name), getattr(built, name), err_msg=name)
     reader, writer = Searcher(mapped, fake_embedder), Searcher(whole, fake_embedder)
     assert list(reader.rows) == list(writer.rows) and len(reader.rows) > 40
     assert list(reader.passages) == [p for d in sorted(whole.passages) for p in whole.passages[d]]
-    for s in reader.rows:  # every row is the exact slice of its document's text
+    for r, s in enumerate(reader.rows):  # every row is the exact slice of its text; its saved terms are its text's
         assert whole.texts[s.doc_id][s.start : s.end] == s.text
+        assert reader.row_terms[r] == frozenset(row_terms(s.text)) == writer.row_terms[r]
     question = analyze("Where did Takaichi and Lee meet?")
     a, b = reader.rank(question), writer.rank(question)
     assert [s.sentence.id for s in a[:5]] == [s.sentence.id for s in b[:5]]

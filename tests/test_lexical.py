@@ -40,3 +40,30 @@ def test_a_metonym_lets_a_question_term_find_its_sentence() -> None:
 def test_a_question_can_be_read_with_countries_for_capitals() -> None:
     assert with_countries("How did Beijing retaliate against Tokyo?") == "How did China retaliate against Japan?"
     assert with_countries("Why did Lee visit Nara?") == "Why did Lee visit Nara?"
+
+
+def test_matches_are_the_full_scores_from_the_postings_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from assistant.lexical import LexicalIndex, row_terms
+
+    texts = [
+        "The summit in Nara ended on Tuesday.",
+        "Lee and Takaichi met in Nara.",
+        "Exports of chips rose in Japan.",
+        "Nara is an ancient capital; Nara hosted the summit.",
+        "Nothing here matches.",
+    ]
+    built = LexicalIndex([row_terms(t) for t in texts])
+    built.save(tmp_path / "bm25")
+    for index in (built, LexicalIndex.open(tmp_path / "bm25")):
+        for query in (["nara"], ["nara", "summit", "nara"], ["chip", "unseen"], ["unseen"], []):
+            dense = index.scores(query)
+            found = index.matches(query)
+            np.testing.assert_allclose(found.at(np.arange(len(texts))), dense, rtol=1e-6)
+            assert found.rows.tolist() == np.flatnonzero(dense).tolist()
+            assert bool(found) == bool(dense.any())
+            if found:
+                best = [r for r in np.argsort(-dense, kind="stable")[:2].tolist() if dense[r] > 0]
+                assert found.top(2).tolist() == best  # rows that match nothing are never among them
+                assert float(found.scaled().scores.max()) == 1.0
