@@ -182,8 +182,12 @@ class Matches:
 
     def top(self, k: int) -> np.ndarray:
         """The ``k`` best-scoring rows, best first, ties by row."""
-        order = np.argsort(-self.scores, kind="stable")[:k]
-        return self.rows[order]
+        scores = self.scores
+        if len(scores) > 4 * k:  # the k best without sorting every match (a common term matches millions)
+            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+            keep = np.flatnonzero(scores >= kth)
+            return self.rows[keep[np.argsort(-scores[keep], kind="stable")[:k]]]
+        return self.rows[np.argsort(-scores, kind="stable")[:k]]
 
 
 class LexicalIndex:

@@ -12,7 +12,7 @@ import numpy as np
 from assistant import columns
 from assistant.analyze import Question, names_in
 from assistant.embed import Embedder, embed_query
-from assistant.lexical import row_terms, terms, with_countries
+from assistant.lexical import Matches, row_terms, terms, with_countries
 from assistant.sentence_features import TextFeatures
 from assistant.store import IndexData, PassageRow, lexical_indexes
 from assistant.types import Sentence
@@ -26,6 +26,9 @@ V = TypeVar("V")
 _K_DENSE = 40  # rows per lexical list, and per similarity list inside named sources
 _K_PASSAGES = 8  # passages by BM25
 _K_DENSE_PASSAGES = 16  # passages by similarity: their sentences are candidates
+_HEADLINE = columns.KINDS.index("headline")
+_SCOPED_EXACT = 10_000  # rows of the articles a question names, up to which all are compared
+_K_SCOPED_PASSAGES = 256  # passages by similarity whose rows in a wider scope are compared
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,7 @@ class Searcher:
         self.row_terms = _Lazy(self._row_terms)
         self.passage_terms = _Lazy(lambda p: frozenset().union(*(self.row_terms[r] for r in self.rows_of_passage[p])))
         # names may be given once per article ('the dam' after 'the Ruvuma dam')
-        self.doc_terms = _Lazy(
-            lambda doc_id: frozenset().union(*(self.row_terms[r] for r in self.rows_of_doc[self.doc_index[doc_id]]))
-        )
+        self.doc_terms = _Lazy(self._doc_terms, limit=20_000)
         self.features = TextFeatures(rows)  # computed for the rows a question reaches
         self.lead = shape.row_lead
         self.first_in_passage = shape.row_first_in_passage
@@ -99,12 +100,23 @@ class Searcher:
         self.length = shape.row_length
 
     def _row_terms(self, r: int) -> frozenset[str]:
-        """A row's terms as its generation saved them (``row_terms`` of its text), else worked out."""
-        d = int(self.doc_of_row[r])
-        saved = self.data.terms.get(self.columns.doc_ids[d])
-        if saved is not None:
-            return frozenset(saved[r - int(self.columns.doc_rows[d])])
+        """A row's terms (``row_terms`` of its text): a writer holds them, a reader works
+        them out (cheaper than reading its whole document's)."""
+        if isinstance(self.data.terms, dict):
+            d = int(self.doc_of_row[r])
+            saved = self.data.terms.get(self.columns.doc_ids[d])
+            if saved is not None:
+                return frozenset(saved[r - int(self.columns.doc_rows[d])])
         return frozenset(row_terms(self.rows[r].text))
+
+    def _doc_terms(self, doc_id: str) -> frozenset[str]:
+        """Every term of a document's rows: saved with a generation, held by a writer."""
+        if self.data.doc_terms is not None:
+            return self.data.doc_terms[doc_id]
+        saved = self.data.terms.get(doc_id)
+        if saved is not None:
+            return frozenset(t for row in saved for t in row)
+        return frozenset().union(*(self.row_terms[r] for r in self.rows_of_doc[self.doc_index[doc_id]]))
 
     def embed(self, text: str) -> np.ndarray:
         # The last query's vector is kept: a time question ranks twice (all articles, then
@@ -158,18 +170,20 @@ class Searcher:
         dense_s: dict[int, float] = {}
         if question.sources:
             # only those articles: their best rows by similarity and BM25 are the candidates
-            allowed_rows = np.array(
-                [
-                    r
-                    for d in sorted(set(question.sources))
-                    if d in self.doc_index
-                    for r in self.rows_of_doc[self.doc_index[d]]
-                ],
-                dtype=np.int64,
-            )
-            dense_s = self._dense_rows(qmatrix, allowed_rows)
+            doc_numbers = sorted({self.doc_index[d] for d in question.sources if d in self.doc_index})
+            if sum(len(self.rows_of_doc[d]) for d in doc_numbers) <= _SCOPED_EXACT:
+                allowed_rows = np.array([r for d in doc_numbers for r in self.rows_of_doc[d]], dtype=np.int64)
+                dense_s = self._dense_rows(qmatrix, allowed_rows)
+                by_bm25 = allowed_rows[np.argsort(-matched_rows.at(allowed_rows), kind="stable")[:_K_DENSE]]
+            else:
+                # a wide scope (thousands of articles, as a time window can be): its rows
+                # among those of the passages nearest to the question, and its BM25 matches
+                allowed_docs = np.array(doc_numbers, dtype=np.int64)
+                near = np.array(self.near_rows(qmatrix, _K_SCOPED_PASSAGES), dtype=np.int64)
+                dense_s = self._dense_rows(qmatrix, near[np.isin(self.doc_of_row[near], allowed_docs)])
+                inside = np.isin(self.doc_of_row[matched_rows.rows], allowed_docs)
+                by_bm25 = Matches(matched_rows.rows[inside], matched_rows.scores[inside]).top(_K_DENSE)
             by_dense = sorted(dense_s, key=lambda r: -dense_s[r])[:_K_DENSE]
-            by_bm25 = allowed_rows[np.argsort(-matched_rows.at(allowed_rows), kind="stable")[:_K_DENSE]]
             candidates = set(by_dense) | {int(r) for r in by_bm25}
             best_passage = max(
                 (v for v in self._dense_passages(qmatrix, {int(self.passage_of_row[r]) for r in candidates}).values()),
@@ -188,7 +202,8 @@ class Searcher:
         passages_of_rows = sorted({int(self.passage_of_row[r]) for r in rows})
         bm25_p = dict(zip(passages_of_rows, matched_passages.at(passages_of_rows).tolist(), strict=True))
         # similarity of the candidates, the rows before them and their passages: read back by id
-        previous = {r - 1 for r in rows if r > 0 and self.rows[r - 1].doc_id == self.rows[r].doc_id}
+        doc_of = self.doc_of_row
+        previous = {r - 1 for r in rows if r > 0 and doc_of[r - 1] == doc_of[r]}
         wanted = np.array(sorted((set(rows) | previous) - dense_s.keys()), dtype=np.int64)
         dense_s.update(self._dense_rows(qmatrix, wanted))
         dense_p = self._dense_passages(qmatrix, {int(self.passage_of_row[r]) for r in rows})
@@ -209,7 +224,7 @@ class Searcher:
             in_sentence = sum(v for t, v in idf.items() if t in sent_terms) / total_idf
             in_passage = sum(v for t, v in idf.items() if t in pass_terms) / total_idf
             # 'It was commissioned by Odo': the subject is often named one sentence earlier
-            has_prev = r > 0 and self.rows[r - 1].doc_id == self.rows[r].doc_id
+            has_prev = r > 0 and doc_of[r - 1] == doc_of[r]
             context_terms = sent_terms | self.row_terms[r - 1] if has_prev else sent_terms
             in_context = sum(v for t, v in idf.items() if t in context_terms) / total_idf
             features[i, :BASE] = (
@@ -222,7 +237,7 @@ class Searcher:
                 speaker,
                 self.lead[r],
                 in_passage,
-                1.0 if self.rows[r].kind == "headline" else 0.0,
+                1.0 if self.columns.row_kind[r] == _HEADLINE else 0.0,
                 self.first_in_passage[r],
                 self.length[r],
                 _novelty(sent_terms, qterms),
@@ -339,7 +354,7 @@ class Searcher:
         speaker = set(question.speaker)
         if speaker & f["speakers"]:
             return 1.0
-        if f["pronoun_speaker"] and r > 0 and self.rows[r - 1].doc_id == self.rows[r].doc_id:
+        if f["pronoun_speaker"] and r > 0 and self.doc_of_row[r - 1] == self.doc_of_row[r]:
             if speaker & self.features[r - 1]["speakers"]:
                 return 1.0
             if speaker & self.row_terms[r - 1] and not self.features[r - 1]["speakers"]:

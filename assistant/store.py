@@ -98,6 +98,7 @@ class IndexData:
     # doc_id -> the terms of each of its searchable sentences, in order (a mapped reader
     # reads a document's from the tables when a question reaches it)
     terms: dict[str, list[list[str]]] = field(default_factory=dict)
+    doc_terms: Any = None  # a mapped reader's: doc_id -> every term of its searchable sentences
     lexical: Any = None  # LexicalIndex over the searchable sentences, as saved
     passage_lexical: Any = None  # LexicalIndex over the passages, as saved
     # where the passage vectors are: None for passages.faiss in the generation, else the
@@ -200,6 +201,7 @@ def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexD
             )
             data.passages = tables.mapping("passages", _passages, cache=256)  # type: ignore[assignment]
             data.terms = tables.mapping("terms", lambda raw, _: json.loads(raw), cache=256)  # type: ignore[assignment]
+            data.doc_terms = tables.mapping("doc_terms", lambda raw, _: frozenset(json.loads(raw)), cache=4096)
             data.columns = columns_.open_mapped(folder / columns_.FOLDER)
             data.row_vectors = columns_.RowVectors(folder / VECTORS)
             data.lexical = LexicalIndex.open(folder / "sentences.bm25")
@@ -283,7 +285,7 @@ def save(index_dir: Path, data: IndexData) -> str:
 
 TABLES = "tables.sqlite"
 VECTORS = "vectors.npy"
-_TABLE_NAMES = ("documents", "texts", "sentences", "passages", "terms")
+_TABLE_NAMES = ("documents", "texts", "sentences", "passages", "terms", "doc_terms")
 
 
 class Tables:
@@ -393,6 +395,10 @@ def _write_tables(path: Path, data: IndexData, doc_ids: list[str]) -> None:
                 ),
             )
             db.executemany("INSERT INTO terms VALUES (?, ?)", ((d, dumps(data.terms.get(d, []))) for d in doc_ids))
+            db.executemany(
+                "INSERT INTO doc_terms VALUES (?, ?)",
+                ((d, dumps(sorted({t for row in data.terms.get(d, []) for t in row}))) for d in doc_ids),
+            )
     finally:
         db.close()
 

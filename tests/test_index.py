@@ -274,6 +274,12 @@ def test_a_readers_columns_and_ranking_equal_a_writers(seeds_copy: Path, tmp_pat
     for r, s in enumerate(reader.rows):  # every row is the exact slice of its text; its saved terms are its text's
         assert whole.texts[s.doc_id][s.start : s.end] == s.text
         assert reader.row_terms[r] == frozenset(row_terms(s.text)) == writer.row_terms[r]
+    for doc_id in mapped.columns.doc_ids:
+        assert (
+            reader.doc_terms[doc_id]
+            == writer.doc_terms[doc_id]
+            == frozenset(t for row in whole.terms[doc_id] for t in row)
+        )
     question = analyze("Where did Takaichi and Lee meet?")
     a, b = reader.rank(question), writer.rank(question)
     assert [s.sentence.id for s in a[:5]] == [s.sentence.id for s in b[:5]]
@@ -326,3 +332,25 @@ def test_without_update_the_docs_folder_is_not_read(seeds_copy: Path, tmp_path: 
     assert reader.generation == generation and "extra.md" not in {d.doc_id for d in reader.documents()}
     with pytest.raises(IndexStateError, match="No index at .*Run 'assistant index' first"):
         Assistant.open(Config(docs_dir=seeds_copy, index_dir=tmp_path / "none"), embedder=fake_embedder, update=False)
+
+
+def test_a_wide_source_scope_ranks_its_own_articles_alone(
+    seeds_copy: Path, tmp_path: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond ``_SCOPED_EXACT`` rows (thousands of articles in a time window), a scoped
+    question compares the scope's rows among the nearest passages' and its BM25 matches,
+    not every row of the scope; on a small index that is the same ranking."""
+    from dataclasses import replace
+
+    from assistant import retrieve
+    from assistant.analyze import analyze
+
+    index = tmp_path / "index"
+    _open(seeds_copy, index, fake_embedder)
+    searcher = retrieve.Searcher(store.load(index, mapped=True), fake_embedder)
+    question = replace(analyze("What did Lee say about the summit?"), sources=("003_64419fa70da9995d.txt",))
+    exact = searcher.rank(question)
+    monkeypatch.setattr(retrieve, "_SCOPED_EXACT", 0)
+    wide = searcher.rank(question)
+    assert exact and wide and {s.sentence.doc_id for s in exact + wide} == {"003_64419fa70da9995d.txt"}
+    assert wide[0].sentence.id == exact[0].sentence.id
