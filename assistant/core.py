@@ -392,7 +392,19 @@ def _update(
         if report.changed or not data.generation or fresh:
             if data.documents or data.generation:
                 store.save(config.index_dir, data)
+    passages = data.passage_vectors.ntotal if data.passage_vectors is not None else 0
+    if notify and not data.passage_store and passages > EXACT_PASSAGES:
+        notify(
+            f"The index holds {passages:,} passages, searched exactly at every question; above "
+            f"{EXACT_PASSAGES:,} an approximate index answers faster: rebuild it with "
+            "'assistant index --rebuild --store embedded'."
+        )
     return data, report
+
+
+# Passages above which exact search costs more than the embedded store's HNSW (5.7 ms a
+# search at 100k, 50 ms at 1M: benchmarks/README.md, "Scale")
+EXACT_PASSAGES = 100_000
 
 
 def _no_documents_message(config: Config, report: SyncReport) -> str:

@@ -102,11 +102,10 @@ class Searcher:
     def _row_terms(self, r: int) -> frozenset[str]:
         """A row's terms (``row_terms`` of its text): a writer holds them, a reader works
         them out (cheaper than reading its whole document's)."""
-        if isinstance(self.data.terms, dict):
-            d = int(self.doc_of_row[r])
-            saved = self.data.terms.get(self.columns.doc_ids[d])
-            if saved is not None:
-                return frozenset(saved[r - int(self.columns.doc_rows[d])])
+        d = int(self.doc_of_row[r])
+        saved = self.data.terms.get(self.columns.doc_ids[d])
+        if saved is not None:
+            return frozenset(saved[r - int(self.columns.doc_rows[d])])
         return frozenset(row_terms(self.rows[r].text))
 
     def _doc_terms(self, doc_id: str) -> frozenset[str]:

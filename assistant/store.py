@@ -95,8 +95,8 @@ class IndexData:
     next_passage_id: int = 0
     generation: str = ""
     mapped: bool = False  # vectors opened read-only from the generation's files: not to be changed
-    # doc_id -> the terms of each of its searchable sentences, in order (a mapped reader
-    # reads a document's from the tables when a question reaches it)
+    # doc_id -> the terms of each of its searchable sentences, in order (a writer's: a
+    # mapped reader works out a row's from its text, and has doc_terms below)
     terms: dict[str, list[list[str]]] = field(default_factory=dict)
     doc_terms: Any = None  # a mapped reader's: doc_id -> every term of its searchable sentences
     lexical: Any = None  # LexicalIndex over the searchable sentences, as saved
@@ -200,7 +200,6 @@ def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexD
                 "sentences", lambda rows, doc_id: _sentences(rows, doc_id, data.texts[doc_id]), cache=256
             )
             data.passages = tables.mapping("passages", _passages, cache=256)  # type: ignore[assignment]
-            data.terms = tables.mapping("terms", lambda raw, _: json.loads(raw), cache=256)  # type: ignore[assignment]
             data.doc_terms = tables.mapping("doc_terms", lambda raw, _: frozenset(json.loads(raw)), cache=4096)
             data.columns = columns_.open_mapped(folder / columns_.FOLDER)
             data.row_vectors = columns_.RowVectors(folder / VECTORS)
@@ -300,6 +299,10 @@ class Tables:
             raise OSError(f"{path.name} is missing")
         self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
+        found = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if missing := [t for t in _TABLE_NAMES if t not in found]:
+            self._db.close()
+            raise OSError(f"{path.name} lacks the tables {', '.join(missing)}")
 
     def close(self) -> None:
         self._db.close()

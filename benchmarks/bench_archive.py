@@ -185,6 +185,46 @@ def warm_child(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def recall_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """In a fresh process: recall@10 of the store's dense search (what a question uses)
+    against exact search over every vector the store holds, for the timed questions."""
+    import sqlite3
+
+    import faiss
+
+    from assistant.embed import embed_query, load_embedder
+    from assistant.passage_store import _LOC_BITS, DB_NAME, SEGMENTS, EmbeddedStore
+
+    folder = Path(spec["store"])
+    embedder = load_embedder(None)
+    queries = np.stack([embed_query(embedder, q) for q in spec["questions"]]).astype(np.float32)
+    store = EmbeddedStore.open(folder, queries.shape[1], read_only=True)
+    approx = [[hit.id for hit in store.dense_search(q, 10)] for q in queries]
+    db = sqlite3.connect(f"{(folder / DB_NAME).resolve().as_uri()}?mode=ro", uri=True)
+    best: list[list[tuple[float, int]]] = [[] for _ in queries]
+    for segment_id, file in db.execute("SELECT id, file FROM segments"):
+        index = faiss.read_index(str(folder / SEGMENTS / file), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+        flat = faiss.downcast_index(index.storage if hasattr(index, "storage") else index)
+        n = flat.ntotal
+        vectors = faiss.rev_swig_ptr(flat.get_xb(), n * flat.d).reshape(n, flat.d)
+        scores = np.concatenate([vectors[a : a + 200_000] @ queries.T for a in range(0, n, 200_000)])
+        for qi in range(len(queries)):
+            top = np.argpartition(-scores[:, qi], 10)[:10]
+            best[qi] += [(float(scores[r, qi]), (segment_id << _LOC_BITS) + int(r)) for r in top]
+    recalls = []
+    for qi, found in enumerate(approx):
+        locs = [loc for _, loc in sorted(best[qi], reverse=True)]
+        ids = []
+        for loc in locs:  # the 10 nearest live passages (a dead row has no id)
+            row = db.execute("SELECT id FROM passages WHERE loc = ?", (loc,)).fetchone()
+            if row is not None:
+                ids.append(row[0])
+            if len(ids) == 10:
+                break
+        recalls.append(len(set(ids) & set(found)) / 10)
+    return {"recall": float(np.mean(recalls)), "questions": len(recalls), "passages": int(store.count())}
+
+
 def in_child(target: Any, spec: dict[str, Any]) -> dict[str, Any]:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(target, (spec,))
@@ -239,6 +279,13 @@ def table(results: dict[str, Any]) -> str:
             f"{r['first_s'] * 1000:.0f} ms | {r['p50_ms']:.1f} ms | {r['p95_ms']:.1f} ms | {r['hwm_mb']:,.0f} MB | "
             f"{r['held']:.0f} of {r['questions']} | {r['ask_s']:.2f} s | {r['ask_mb']:,.0f} MB | {r['load']:.1f} |"
         )
+    if results.get("recall"):
+        r = results["recall"]
+        lines += [
+            "",
+            f"Recall@10 of the store's dense search (HNSW, efSearch 256) against exact search over its "
+            f"{r['passages']:,} vectors, for the {r['questions']} questions: **{r['recall']:.3f}**.",
+        ]
     lines += [
         "",
         f"Medians of {results.get('runs')} fresh processes each; open includes loading the embedder "
@@ -257,6 +304,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--regrow", action="store_true", help="write the archive again even when cached")
     parser.add_argument("--report", action="store_true", help="print the last results without measuring")
+    parser.add_argument("--recall-only", action="store_true", help="measure only the dense search's recall again")
     args = parser.parse_args()
     results_file = ARCHIVE / f"results-{args.passages}.json"
     if args.report:
@@ -273,9 +321,20 @@ def main() -> None:
         spec = {"base": str(base), "out": str(out), "docs": str(docs), "passages": args.passages, "store": args.store}
         write_json(grow_file, in_child(grow_child, spec))
     qs = questions(args.questions)
+    if args.recall_only:
+        results = read_json(results_file)
+        spec = {"store": str(out / "passages"), "questions": [q["question"] for q in qs]}
+        results["recall"] = in_child(recall_child, spec)
+        write_json(results_file, results)
+        print(table(results))
+        return
     results = {"store": args.store, "runs": args.runs, "grow": read_json(grow_file)}
     results["base"] = measure(f"base ({BASE_ARTICLES:,} articles)", docs, base, args, qs)
     results["archive"] = measure(f"archive ({args.passages:,} passages)", docs, out, args, qs)
+    if args.store == "embedded":
+        spec = {"store": str(out / "passages"), "questions": [q["question"] for q in qs]}
+        results["recall"] = in_child(recall_child, spec)
+        log(f"  recall@10 {results['recall']['recall']:.3f}")
     write_json(results_file, results)
     print(table(results))
 

@@ -181,7 +181,7 @@ def test_a_reader_opens_the_saved_indexes_memory_mapped_and_builds_nothing(
     monkeypatch.setattr(lexical.LexicalIndex, "__init__", counting)
     reader = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
     data = reader._state.data
-    assert data.mapped and isinstance(data.terms, store.TableMapping)  # read per document, on use
+    assert data.mapped and not data.terms and isinstance(data.doc_terms, store.TableMapping)
     assert built == []  # BM25 over sentences and passages: opened as saved, not rebuilt
     assert isinstance(reader._state.searcher.lexical._bm25.scores["data"], np.memmap)
     with pytest.raises(RuntimeError, match="read-only"):  # a reader cannot change what it searches
@@ -354,3 +354,36 @@ def test_a_wide_source_scope_ranks_its_own_articles_alone(
     wide = searcher.rank(question)
     assert exact and wide and {s.sentence.doc_id for s in exact + wide} == {"003_64419fa70da9995d.txt"}
     assert wide[0].sentence.id == exact[0].sentence.id
+
+
+def test_a_large_index_searched_exactly_is_told_of_the_embedded_store(
+    seeds_copy: Path, tmp_path: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant import core
+
+    monkeypatch.setattr(core, "EXACT_PASSAGES", 5)
+    told: list[str] = []
+    Assistant.open(
+        Config(docs_dir=seeds_copy, index_dir=tmp_path / "index"), embedder=fake_embedder, notify=told.append
+    )
+    assert any("--rebuild --store embedded" in m for m in told), told
+    told.clear()
+    config = Config(docs_dir=seeds_copy, index_dir=tmp_path / "stored", store="embedded")
+    Assistant.open(config, embedder=fake_embedder, notify=told.append)
+    assert not any("--store embedded" in m for m in told), told
+
+
+def test_a_generation_missing_a_table_is_unreadable_not_a_crash(
+    seeds_copy: Path, tmp_path: Path, fake_embedder
+) -> None:
+    import sqlite3
+
+    index = tmp_path / "index"
+    _open(seeds_copy, index, fake_embedder)
+    path = index / store.current_generation(index) / store.TABLES
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE doc_terms")
+    db.commit()
+    db.close()
+    with pytest.raises(IndexStateError, match="lacks the tables doc_terms.*--rebuild"):
+        store.load(index, mapped=True)
