@@ -62,6 +62,15 @@ _FUTURE = re.compile(
 )
 
 
+# Every pattern below needs one of these (a digit, a month, a weekday, a unit of time or a
+# word like 'today'): a sentence with none of them is passed over without trying each.
+_MAYBE = re.compile(
+    r"\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|day|week|year"
+    r"|tonight|tomorrow|morning|afternoon|evening",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class DateMention:
     """A date expression found in text: ``text == source[start:end]``."""
@@ -88,6 +97,8 @@ def find_dates(text: str, anchor: date | None = None, offset: int = 0) -> list[D
     Offsets are ``offset`` plus the position in ``text``. Where patterns overlap, the
     longest expression wins ('Thu January 8, 2026' over 'January 8').
     """
+    if not _MAYBE.search(text):
+        return []
     context = _Context(anchor, bool(_FUTURE.search(text)))
     found: list[tuple[int, int, Kind, str | None]] = []
     for pattern, kind, handler, group in _PATTERNS:

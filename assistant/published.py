@@ -49,11 +49,21 @@ def date_document(
         line = dateline(text, sentences)
         if line is not None:
             published, source, evidence = line[0], "text", line[1]
+    unanchored: list[list[DateMention]] | None = None  # each sentence's dates, told from no date
     if published is None:
-        implied = implied_date(sentences)
+        unanchored = [find_dates(s.text) for s in sentences]
+        implied = implied_date(sentences, unanchored)
         if implied is not None:
             published, source, evidence, inferred = implied[0], "text", implied[1], True
-    return with_mentions(Dating(published and published.isoformat(), source, inferred, evidence), sentences)
+    dating = Dating(published and published.isoformat(), source, inferred, evidence)
+    if published is None and unanchored is not None:  # still undated: the dates found above, placed
+        found = [
+            replace(m, start=m.start + s.start, end=m.end + s.start)
+            for s, ms in zip(sentences, unanchored, strict=True)
+            for m in ms
+        ]
+        return replace(dating, mentions=tuple((m.start, m.end, m.value) for m in found))
+    return with_mentions(dating, sentences)
 
 
 def with_mentions(dating: Dating, sentences: Sequence[Sentence]) -> Dating:
@@ -100,11 +110,15 @@ def _lines(s: Sentence) -> list[tuple[int, str]]:
     return out
 
 
-def implied_date(sentences: Sequence[Sentence]) -> tuple[date, tuple[int, int]] | None:
+def implied_date(
+    sentences: Sequence[Sentence], found: Sequence[Sequence[DateMention]] | None = None
+) -> tuple[date, tuple[int, int]] | None:
     """The latest day the text names, a year-less 'Jan 13' placed after the latest month
     the text dates with its year ('in November 2025'): news gives the year of an earlier
     month and leaves it out for the days of its own. None without both."""
-    told: list[tuple[Sentence, DateMention]] = [(s, m) for s in sentences for m in find_dates(s.text)]
+    if found is None:
+        found = [find_dates(s.text) for s in sentences]
+    told: list[tuple[Sentence, DateMention]] = [(s, m) for s, ms in zip(sentences, found, strict=True) for m in ms]
     dated_months = [m.value[:7] for _, m in told if m.value and "/" not in m.value and len(m.value) >= 7]
     if not dated_months:
         return None
