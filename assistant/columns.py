@@ -240,7 +240,7 @@ class RowVectors:
     """The rows' vectors, by row number, from the generation's memory-mapped file."""
 
     def __init__(self, path: Path) -> None:
-        self._vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+        self._vectors = np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
         self.d = int(self._vectors.shape[1])
 
     @property
