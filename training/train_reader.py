@@ -42,15 +42,22 @@ def load_groups(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def sample_group(group: dict, rng: random.Random) -> list[dict] | None:
+def sample_group(group: dict, rng: random.Random, drop_gold: float = 0.0) -> tuple[list[dict], bool] | None:
     """Up to ``MAX_POSITIVES`` answering candidates and the retrieval's hardest negatives,
-    one of them drawn from further down; None for an answerable question whose answer the
-    candidates miss (nothing to learn from it)."""
+    one of them drawn from further down, and whether the question is answered among them.
+
+    With ``drop_gold`` > 0, that share of answerable questions loses its answering
+    candidates, and a question whose answer retrieval missed keeps its negatives: both
+    teach the null option that none of what is read answers (what the product meets when
+    the sources are silent). Without it, such a question is None (nothing to learn)."""
     cands = group["candidates"]
     pos = [c for c in cands if c["label"]]
     neg = [c for c in cands if not c["label"]]
-    if group["answerable"] and not pos:
-        return None
+    answerable = bool(group["answerable"])
+    if answerable and (not pos or (drop_gold and rng.random() < drop_gold)):
+        if not drop_gold:
+            return None
+        pos, answerable = [], False
     rng.shuffle(pos)
     pos = pos[:MAX_POSITIVES]
     room = GROUP - len(pos)
@@ -60,7 +67,7 @@ def sample_group(group: dict, rng: random.Random) -> list[dict] | None:
         hard = [*hard, rng.choice(rest)]
     chosen = pos + hard
     rng.shuffle(chosen)
-    return chosen
+    return chosen, answerable
 
 
 def build_model(model_dir: str):  # type: ignore[no-untyped-def]
@@ -161,16 +168,17 @@ def train(args: argparse.Namespace) -> None:
         batch = batches[step % len(batches)]
         questions, texts, labels, sizes, answerable, answers = [], [], [], [], [], []
         for g in batch:
-            chosen = sample_group(g, rng)
-            if not chosen:
+            sampled = sample_group(g, rng, args.drop_gold)
+            if not sampled or not sampled[0]:
                 continue
+            chosen, has_answer = sampled
             for c in chosen:
                 questions.append(g["question"])
                 texts.append(pair_text(c["text"], c["prev"], c["title"]))
                 labels.append(float(c["label"]))
                 answers.append((len(c["text"]), c.get("answer")))
             sizes.append(len(chosen))
-            answerable.append(g["answerable"])
+            answerable.append(has_answer)
         if not sizes:
             step += 1
             continue
@@ -271,6 +279,13 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=4e-5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-questions", type=int, default=0, help="train on the first N shuffled questions only")
+    parser.add_argument(
+        "--drop-gold",
+        type=float,
+        default=0.0,
+        help="share of answerable questions trained as unanswerable, their answering candidates left out "
+        "(and retrieval's misses kept as unanswerable)",
+    )
     parser.add_argument("--log-every", type=int, default=25)
     parser.add_argument("--save-every", type=int, default=200)
     parser.add_argument("--export", type=Path, help="write the int8 ONNX file from the checkpoint and stop")
