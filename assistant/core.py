@@ -175,6 +175,10 @@ class Assistant:
         data = self._state.data
         return [data.documents[d] for d in sorted(data.documents)]
 
+    def document_count(self) -> int:
+        """How many documents the index holds (without reading their records)."""
+        return self._state.searcher.n_documents
+
     def document(self, doc_id: str) -> Document | None:
         """One document's record, or None when it is not in the index."""
         return self._state.data.documents.get(doc_id)

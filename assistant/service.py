@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from assistant.core import Assistant
 
 MAX_HISTORY = 20  # earlier turns passed on to follow-up resolution
+LISTED_DOCUMENTS = 200  # up to this many, a claim check lists every document
 
 
 class Service:
@@ -51,7 +52,11 @@ class Service:
         with self._lock:
             self._refresh()
             scored = self.assistant.closest(text)
-            docs = list(self._documents().values())
+            if self.assistant.document_count() <= LISTED_DOCUMENTS:
+                docs = list(self._documents().values())  # each one, "nothing" where nothing is close
+            else:  # an archive: the documents with close passages, not a line for every other
+                found = (self.assistant.document(d) for d in sorted({s.sentence.doc_id for s in scored}))
+                docs = [d for d in found if d is not None]
         return check_claim(text, scored, docs)
 
     def add(

@@ -61,3 +61,22 @@ def test_the_seed_examples_are_hidden_over_other_articles(tmp_path: Path, fake_e
     (docs / "ferry.md").write_text("# Ferry\n\nBergen opened a ferry terminal on Thursday.\n", encoding="utf-8")
     service = Service(Assistant.open(Config(docs_dir=docs, index_dir=tmp_path / "index"), embedder=fake_embedder))
     assert _example_buttons(build_blocks(service)) == []
+
+
+def test_a_claim_check_lists_every_document_of_a_small_index_and_the_close_ones_of_an_archive(
+    seeds_copy: Path, tmp_path: Path, fake_embedder, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from assistant import service as service_module
+
+    (seeds_copy / "ferry.md").write_text("# Ferry\n\nBergen opened a ferry terminal on Thursday.\n", encoding="utf-8")
+    service = _service(seeds_copy, tmp_path, fake_embedder)
+    claim = "Takaichi and Lee met in Nara."
+    listed = {s.doc_id for s in service.check(claim).sources}
+    assert listed == {d.doc_id for d in service.documents()} and len(listed) == 3
+    scored = [s for s in service.assistant.closest(claim) if s.sentence.doc_id != "ferry.md"]
+    monkeypatch.setattr(service.assistant, "closest", lambda text: scored)  # nothing close in ferry.md
+    monkeypatch.setattr(service_module, "LISTED_DOCUMENTS", 2)  # as if it were an archive
+    check = service.check(claim)
+    assert {s.doc_id for s in check.sources} == {s.sentence.doc_id for s in scored} == listed - {"ferry.md"}
+    assert all(s.passages for s in check.sources)
+    assert check.verdict == service_module.check_claim(claim, scored, service.documents()).verdict
