@@ -345,6 +345,19 @@ class _Where:
         return cls(" AND ".join(parts) or "1", tuple(params), bool(parts))
 
 
+@contextlib.contextmanager
+def _immediate(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, begun at once (the WAL's single writer); rolled back on any error."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
 class EmbeddedStore:
     """Passages on local disk: SQLite (WAL) for rows and BM25, FAISS segments for vectors.
 
@@ -506,18 +519,15 @@ class EmbeddedStore:
                 for i, r in enumerate(batch)
             ]
             try:
-                db.execute("BEGIN IMMEDIATE")
-                db.executemany("DELETE FROM passages WHERE id = ?", [(r[0],) for r in rows])
-                db.executemany(
-                    'INSERT INTO passages (id, doc_id, start, "end", published, text, terms, loc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-                    rows,
-                )
-                db.execute("INSERT INTO segments VALUES (?, ?, ?)", (segment_id, name, len(rows)))
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('next_segment', ?)", (str(segment_id + 1),))
-                db.execute("COMMIT")  # the commit point
+                with _immediate(db):  # its commit is the commit point
+                    db.executemany("DELETE FROM passages WHERE id = ?", [(r[0],) for r in rows])
+                    db.executemany(
+                        'INSERT INTO passages (id, doc_id, start, "end", published, text, terms, loc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+                        rows,
+                    )
+                    db.execute("INSERT INTO segments VALUES (?, ?, ?)", (segment_id, name, len(rows)))
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('next_segment', ?)", (str(segment_id + 1),))
             except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
                 with contextlib.suppress(OSError):
                     (self.path / SEGMENTS / name).unlink()
                 raise
@@ -528,27 +538,15 @@ class EmbeddedStore:
     def remove_documents(self, doc_ids: Iterable[str]) -> int:
         docs = json.dumps(sorted(set(doc_ids)))
         with self._writing() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(db):
                 cursor = db.execute("DELETE FROM passages WHERE doc_id IN (SELECT value FROM json_each(?))", (docs,))
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
             self._drop_dead_segments(db)
             return int(cursor.rowcount)
 
     def clear(self) -> None:
         with self._writing() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(db):
                 db.execute("DELETE FROM passages")
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
             self._drop_dead_segments(db)
 
     def _drop_dead_segments(self, db: sqlite3.Connection) -> None:
@@ -587,19 +585,16 @@ class EmbeddedStore:
         segment_id, name = self._write_segment(db, vectors)
         base = segment_id << _LOC_BITS
         try:
-            db.execute("BEGIN IMMEDIATE")
-            # two steps, since loc is unique: out of every segment's range, then into the new one
-            db.execute("UPDATE passages SET loc = -1 - loc")
-            db.executemany(
-                "UPDATE passages SET loc = ? WHERE id = ?", [(base + i, int(pid)) for i, pid in enumerate(ids)]
-            )
-            db.execute("DELETE FROM segments")
-            db.execute("INSERT INTO segments VALUES (?, ?, ?)", (segment_id, name, len(ids)))
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('next_segment', ?)", (str(segment_id + 1),))
-            db.execute("COMMIT")
+            with _immediate(db):
+                # two steps, since loc is unique: out of every segment's range, then into the new one
+                db.execute("UPDATE passages SET loc = -1 - loc")
+                db.executemany(
+                    "UPDATE passages SET loc = ? WHERE id = ?", [(base + i, int(pid)) for i, pid in enumerate(ids)]
+                )
+                db.execute("DELETE FROM segments")
+                db.execute("INSERT INTO segments VALUES (?, ?, ?)", (segment_id, name, len(ids)))
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('next_segment', ?)", (str(segment_id + 1),))
         except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
             with contextlib.suppress(OSError):
                 (self.path / SEGMENTS / name).unlink()
             raise
