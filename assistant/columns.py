@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from assistant.types import Kind, Sentence
 if TYPE_CHECKING:
     from assistant.store import IndexData, PassageRow
 
+T = TypeVar("T")
 KINDS: tuple[Kind, ...] = ("body", "headline", "caption", "promo", "furniture", "section", "credit")
 FOLDER = "columns"
 MADE_LIMIT = 200_000  # sentences kept once made
@@ -294,7 +295,34 @@ class IdLookup(Mapping[int, int]):
         return len(self._order)
 
 
-class Rows(Sequence[Sentence]):
+class _Made(Sequence[T]):
+    """A sequence whose items are made from the columns on access (``_make``), by
+    position; slices and negative positions as for a list."""
+
+    def _make(self, i: int) -> T:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self._make(i) for i in range(*index.indices(len(self)))]
+        i = int(index)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(index)
+        return self._make(i)
+
+    def __iter__(self) -> Iterator[T]:
+        return (self._make(i) for i in range(len(self)))
+
+
+class Rows(_Made[Sentence]):
     """The searchable sentences, made from the columns and the texts as they are reached."""
 
     def __init__(self, columns: Columns, texts: Mapping[str, str]) -> None:
@@ -305,20 +333,7 @@ class Rows(Sequence[Sentence]):
     def __len__(self) -> int:
         return self._c.n_rows
 
-    @overload
-    def __getitem__(self, index: int) -> Sentence: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Sentence]: ...
-
-    def __getitem__(self, index: int | slice) -> Sentence | list[Sentence]:
-        if isinstance(index, slice):
-            return [self[r] for r in range(*index.indices(len(self)))]
-        r = int(index)
-        if r < 0:
-            r += len(self)
-        if not 0 <= r < len(self):
-            raise IndexError(index)
+    def _make(self, r: int) -> Sentence:
         made = self._made.get(r)
         if made is None:
             if len(self._made) >= MADE_LIMIT:  # a long-lived process keeps a bounded number
@@ -338,15 +353,12 @@ class Rows(Sequence[Sentence]):
             )
         return made
 
-    def __iter__(self) -> Iterator[Sentence]:
-        return (self[r] for r in range(len(self)))
-
     def doc_id(self, r: int) -> str:
         """The document of row ``r``, without making its sentence."""
         return self._c.doc_ids[int(self._c.row_doc[r])]
 
 
-class Passages(Sequence["PassageRow"]):
+class Passages(_Made["PassageRow"]):
     """The passages, made from the columns as they are reached."""
 
     def __init__(self, columns: Columns) -> None:
@@ -355,22 +367,9 @@ class Passages(Sequence["PassageRow"]):
     def __len__(self) -> int:
         return self._c.n_passages
 
-    @overload
-    def __getitem__(self, index: int) -> PassageRow: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[PassageRow]: ...
-
-    def __getitem__(self, index: int | slice) -> PassageRow | list[PassageRow]:
+    def _make(self, p: int) -> PassageRow:
         from assistant.store import PassageRow
 
-        if isinstance(index, slice):
-            return [self[p] for p in range(*index.indices(len(self)))]
-        p = int(index)
-        if p < 0:
-            p += len(self)
-        if not 0 <= p < len(self):
-            raise IndexError(index)
         c = self._c
         return PassageRow(
             int(c.passage_id[p]),
@@ -380,9 +379,6 @@ class Passages(Sequence["PassageRow"]):
             int(c.passage_first[p]),
             int(c.passage_last[p]),
         )
-
-    def __iter__(self) -> Iterator[PassageRow]:
-        return (self[p] for p in range(len(self)))
 
 
 class RowRanges(Sequence[range]):
