@@ -88,7 +88,7 @@ _ARRAYS = tuple(f.name for f in fields(Columns) if f.name not in ("doc_ids", "so
 def build(data: IndexData) -> Columns:
     """The columns of ``data`` (a writer's, held in memory)."""
     doc_ids = sorted(data.sentences)
-    rows = [s for doc in doc_ids for s in data.sentences[doc] if s.searchable]
+    rows = searchable_rows(data)
     passages = [p for doc in doc_ids for p in data.passages.get(doc, [])]
     doc_number = {d: n for n, d in enumerate(doc_ids)}
     by_doc_pos = {(p.doc_id, pos): n for n, p in enumerate(passages) for pos in range(p.first, p.last + 1)}
@@ -151,6 +151,11 @@ def build(data: IndexData) -> Columns:
         doc_ids=doc_ids,
         sources=_sources(data),
     )
+
+
+def searchable_rows(data: IndexData) -> list[Sentence]:
+    """The rows in their order: the searchable sentences by document id, then position."""
+    return [s for doc in sorted(data.sentences) for s in data.sentences[doc] if s.searchable]
 
 
 def _dates(

@@ -212,11 +212,11 @@ def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexD
             data.passages = {d: _passages(v, d) for d, v in tables.rows("passages")}
             data.terms = {d: json.loads(v) for d, v in tables.rows("terms")}
             tables.close()
-            shape = columns_.build(data)
+            row_ids = np.array([s.id for s in columns_.searchable_rows(data)], dtype=np.int64)
             vectors = np.asarray(np.load(folder / VECTORS, allow_pickle=False), dtype=np.float32)
             data.sentence_vectors = new_vector_index(data.dim)
             if len(vectors):
-                data.sentence_vectors.add_with_ids(vectors, shape.row_id)
+                data.sentence_vectors.add_with_ids(vectors, row_ids)
         if data.passage_store:
             from assistant.passage_vectors import StoredPassages
 
@@ -515,11 +515,5 @@ def _stored(index: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def vectors_of(index: Any) -> tuple[np.ndarray, np.ndarray]:
     """(ids, vectors) held by an IndexIDMap2, in insertion order."""
-    faiss = _faiss()
-
-    n = index.ntotal
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, index.d), dtype=np.float32)
-    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
-    vectors = index.index.reconstruct_n(0, n)
-    return ids, np.asarray(vectors, dtype=np.float32)
+    ids, vectors = _stored(index)
+    return ids, vectors.copy()

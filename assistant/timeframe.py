@@ -13,7 +13,6 @@ their text tells.
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -145,7 +144,7 @@ def _label(first: date, last: date) -> str:
     return f"{day_label(first)} – {day_label(last)}"
 
 
-# --- dates per searchable row, built once per loaded index, on the first time question ----
+# --- dates per searchable row ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -166,21 +165,10 @@ class _RowDates:
         return rows
 
 
-_ROW_DATES: weakref.WeakKeyDictionary[Searcher, _RowDates] = weakref.WeakKeyDictionary()
-
-
 def row_dates(searcher: Searcher) -> _RowDates:
-    cached = _ROW_DATES.get(searcher)
-    if cached is None:
-        cached = _ROW_DATES[searcher] = _build_row_dates(searcher)
-    return cached
-
-
-def _build_row_dates(searcher: Searcher) -> _RowDates:
-    c = searcher.columns  # worked out when the generation was saved
-    return _RowDates(
-        np.asarray(c.row_published), np.asarray(c.mention_row), np.asarray(c.mention_first), np.asarray(c.mention_last)
-    )
+    """The searcher's dates per row: columns worked out when its generation was saved."""
+    c = searcher.columns
+    return _RowDates(c.row_published, c.mention_row, c.mention_first, c.mention_last)
 
 
 # --- ranking ------------------------------------------------------------------------------
