@@ -43,6 +43,7 @@ class ReaderSpec:
     mix: float = 0.0  # weight of retrieval's score beside the reader's logit
     rules: tuple[str, ...] = ()  # the hand-written rules of ``answer.RULES`` that still paid on validation
     trust: float = 2.0  # the reader's probability above which its answer stands whatever the refusal rules say
+    span: float = 0.0  # weight of the answer words' score against "no answer words" beside the logit
 
     @classmethod
     def load(cls, manifest: Path = MANIFEST) -> ReaderSpec:
@@ -60,6 +61,7 @@ class ReaderSpec:
             float(meta.get("mix", 0.0)),
             tuple(meta.get("rules", ())),
             float(meta.get("trust", 2.0)),
+            float(meta.get("span", 0.0)),
         )
 
 
@@ -100,40 +102,54 @@ class Reader:
     ) -> tuple[np.ndarray, list[tuple[int, int] | None]]:
         """One logit per (sentence, previous sentence, title), and per sentence the answer
         words the reader is sure enough of, as character offsets into the sentence."""
+        logits, _, words = self.scores(question, candidates)
+        return logits, words
+
+    def scores(
+        self, question: str, candidates: Sequence[tuple[str, str, str]]
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int] | None]]:
+        """Per candidate: the sentence head's logit; the span head's margin, how much more
+        likely its best answer words inside the sentence are than no answer words ([CLS],
+        SQuAD 2.0's null answer); and the answer words it is sure enough of."""
         if not candidates:
-            return np.zeros(0, dtype=np.float32), []
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32), []
         texts = [pair_text(*c) for c in candidates]
         ids, mask, types, encodings = encode_pairs(self.tokenizer, [question] * len(texts), texts)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         logits, starts, ends = self.session.run(None, feed)
-        words = [
-            _answer_words(e, len(c[0]), s, t) for e, c, s, t in zip(encodings, candidates, starts, ends, strict=True)
-        ]
-        return logits.astype(np.float32).reshape(-1), words
+        spans = [_span(e, len(c[0]), s, t) for e, c, s, t in zip(encodings, candidates, starts, ends, strict=True)]
+        margins = np.array([m for _, m in spans], dtype=np.float32)
+        return logits.astype(np.float32).reshape(-1), margins, [w for w, _ in spans]
 
     def rerank(self, question: str, ranked: list[Scored], searcher: Searcher) -> list[Scored]:
         """The first ``spec.candidates`` of ``ranked`` read and re-ordered (see ``combine``)."""
         read = ranked[: self.spec.candidates]
-        logits, words = self.read(question, [_candidate(searcher, s) for s in read])
-        return combine(ranked, logits, words, self.spec)
+        logits, margins, words = self.scores(question, [_candidate(searcher, s) for s in read])
+        return combine(ranked, logits, words, self.spec, margins)
 
 
 def combine(
-    ranked: list[Scored], logits: np.ndarray, words: Sequence[tuple[int, int] | None], spec: ReaderSpec
+    ranked: list[Scored],
+    logits: np.ndarray,
+    words: Sequence[tuple[int, int] | None],
+    spec: ReaderSpec,
+    margins: np.ndarray | None = None,
 ) -> list[Scored]:
     """``ranked`` re-scored by the reader's ``logits`` for its first ``len(logits)`` candidates.
 
-    A candidate's ``score`` becomes its logit plus ``spec.mix`` times how far retrieval's
-    score for it falls below retrieval's best (0 for the best, negative for the others): the
-    two disagree in different ways, and together rank better than either on validation.
-    ``prob`` is the reader's own probability that the sentence holds the answer. The
-    candidates not read follow below every read one, with ``prob`` 0."""
+    A candidate's ``score`` becomes its logit, plus ``spec.span`` times the span head's
+    margin (``Reader.scores``), plus ``spec.mix`` times how far retrieval's score for it
+    falls below retrieval's best (0 for the best, negative for the others): they disagree
+    in different ways, and together rank better than any alone on validation. ``prob`` is
+    the sentence head's own probability that the sentence holds the answer. The candidates
+    not read follow below every read one, with ``prob`` 0."""
     n = len(logits)
     read, rest = ranked[:n], ranked[n:]
     top = max((s.score for s in read), default=0.0)
+    spans = margins if margins is not None and spec.span else np.zeros(n, dtype=np.float32)
     scored = [
-        replace(s, score=float(z) + spec.mix * (s.score - top), prob=_sigmoid(float(z)), words=w)
-        for s, z, w in zip(read, logits, words, strict=True)
+        replace(s, score=float(z) + spec.span * float(m) + spec.mix * (s.score - top), prob=_sigmoid(float(z)), words=w)
+        for s, z, m, w in zip(read, logits, spans, words, strict=True)
     ]
     scored.sort(key=lambda s: -s.score)
     floor = min((s.score for s in scored), default=0.0)
@@ -152,22 +168,27 @@ MAX_ANSWER_TOKENS = 30
 MIN_WORDS_PROB = 0.3  # below it the reader is unsure where the answer words are: none are marked
 
 
-def _answer_words(encoding: Any, chars: int, starts: np.ndarray, ends: np.ndarray) -> tuple[int, int] | None:
+NO_WORDS = -20.0  # the span margin of a sentence with no token to read
+
+
+def _span(encoding: Any, chars: int, starts: np.ndarray, ends: np.ndarray) -> tuple[tuple[int, int] | None, float]:
     """The most likely answer span inside the sentence (start and end token, in order, at
     most ``MAX_ANSWER_TOKENS`` apart) as character offsets, if its probability reaches
-    ``MIN_WORDS_PROB``; the whole sentence is no answer span."""
+    ``MIN_WORDS_PROB`` (the whole sentence is no answer span); and the log-odds of that
+    span against the null answer, [CLS] as both start and end."""
     inside = sentence_tokens(encoding, chars)
     if not inside:
-        return None
+        return None, NO_WORDS
     p_start, p_end = _softmax(starts[: len(encoding.ids)]), _softmax(ends[: len(encoding.ids)])
     idx = np.array([i for i, _, _ in inside])
     pairs = np.triu(np.outer(p_start[idx], p_end[idx]))  # start no later than end …
     pairs -= np.triu(pairs, MAX_ANSWER_TOKENS)  # … and not too far from it
     first, last = np.unravel_index(int(np.argmax(pairs)), pairs.shape)
     best, span = float(pairs[first, last]), (inside[first][1], inside[last][2])
-    if span is None or best < MIN_WORDS_PROB or span == (inside[0][1], inside[-1][2]):
-        return None
-    return span
+    margin = float(starts[idx[first]] + ends[idx[last]] - starts[0] - ends[0])  # softmax's sums cancel
+    if best < MIN_WORDS_PROB or span == (inside[0][1], inside[-1][2]):
+        return None, margin
+    return span, margin
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

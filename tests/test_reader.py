@@ -57,10 +57,11 @@ def test_the_reader_output_on_the_fixture_is_the_recorded_one() -> None:
     assert fixture["model_sha256"] == reader.spec.sha256, "re-record with training/reader_fixture.py"
     for case in fixture["cases"]:
         candidates = [tuple(c) for c in case["candidates"]]
-        first = reader.logits(case["question"], candidates)
-        again = reader.logits(case["question"], candidates)
-        assert np.array_equal(first, again)
+        first, margins, _ = reader.scores(case["question"], candidates)
+        again, margins_again, _ = reader.scores(case["question"], candidates)
+        assert np.array_equal(first, again) and np.array_equal(margins, margins_again)
         np.testing.assert_allclose(first, case["logits"], atol=1e-3)
+        np.testing.assert_allclose(margins, case["margins"], atol=1e-3)
         # the answering sentence is read as the answer
         assert int(np.argmax(first)) == case["answer"]
 
@@ -78,3 +79,33 @@ def test_the_reader_finds_answer_words_inside_the_sentence() -> None:
 def test_an_empty_candidate_list_reads_nothing() -> None:
     logits, words = default_reader().read("Who?", [])
     assert logits.shape == (0,) and words == []
+
+
+def test_the_span_margin_weighs_in_the_score_as_the_manifest_says() -> None:
+    """``combine`` adds ``span`` times the span head's margin to the logit; ``prob`` stays the
+    sentence head's own."""
+    from assistant.reader import combine
+    from assistant.retrieve import Scored
+    from assistant.store import PassageRow
+    from assistant.types import Sentence
+
+    ranked = [
+        Scored(
+            Sentence(i, "d.txt", i * 20, i * 20 + 10, f"sentence {i}", i, 0),
+            1.0 - i,
+            0.5,
+            0.5,
+            1.0,
+            0.0,
+            0.0,
+            PassageRow(0, "d.txt", 0, 40, 0, 1),
+        )
+        for i in range(2)
+    ]
+    logits, margins = np.array([1.0, 0.5], dtype=np.float32), np.array([-4.0, 2.0], dtype=np.float32)
+    plain = combine(ranked, logits, [None, None], ReaderSpec(Path(), "", 0.0, 0.0, 3.0, 2))
+    spanned = combine(ranked, logits, [None, None], ReaderSpec(Path(), "", 0.0, 0.0, 3.0, 2, span=0.5), margins)
+    assert [s.sentence.id for s in plain] == [0, 1]
+    assert [s.sentence.id for s in spanned] == [1, 0]
+    assert spanned[0].score == pytest.approx(0.5 + 0.5 * 2.0)
+    assert spanned[0].prob == pytest.approx(1 / (1 + np.exp(-0.5)))

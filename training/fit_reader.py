@@ -4,6 +4,8 @@ The whole pipeline (retrieval, reader, answer composition) runs over the squad2-
 articles held out of the reader's training (``reader_data.VALIDATION_SQUAD``). From its
 answers this picks:
 
+- ``mix`` and ``span``: the weights of retrieval's score and of the span head's
+  answer-against-null margin beside the reader's logit;
 - ``window_cost``: the cost per character a neighbouring sentence's probability must pay
   to join the first citation, the one with the best top-citation accuracy whose mean first
   citation stays within ``--max-chars``;
@@ -40,6 +42,7 @@ CANDIDATES = 16
 WINDOW_COSTS = (0.0, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.008)
 MARGIN = 3.0
 MIXES = (0.0, 0.25, 0.5, 1.0, 2.0)
+SPANS = (0.0, 0.25, 0.5, 1.0)  # weights of the span head's answer-against-null margin beside the logit
 TRUSTS = (2.0, 0.9, 0.7, 0.5)
 MIN_GAIN = 0.001  # dropping a rule must raise the objective on validation by this much
 
@@ -66,17 +69,23 @@ def read_all(model: Path, docs: tuple[str, ...], work: Path, candidates: int) ->
     for q in questions_of(docs):
         question = searcher.scoped(analyze(q["question"]))
         ranked = searcher.rank(question, limit=max(20, candidates))
-        logits, words = reader.read(question.resolved, [_candidate(searcher, s) for s in ranked[:candidates]])
-        out.append((q, question, ranked, logits, words))
+        logits, margins, words = reader.scores(
+            question.resolved, [_candidate(searcher, s) for s in ranked[:candidates]]
+        )
+        out.append((q, question, ranked, (logits, margins), words))
     return searcher, out
 
 
-def mixed(read: list[tuple], mix: float) -> list[tuple]:
-    """(question, analysed question, reader-ranked candidates) with retrieval weighted by ``mix``."""
+def mixed(read: list[tuple], mix: float, span: float = 0.0) -> list[tuple]:
+    """(question, analysed question, reader-ranked candidates) with retrieval weighted by
+    ``mix`` and the span head's margin by ``span``."""
     from assistant.reader import ReaderSpec, combine
 
-    spec = ReaderSpec(Path(), "", -99.0, 0.0, MARGIN, CANDIDATES, mix)
-    return [(q, question, combine(ranked, logits, words, spec)) for q, question, ranked, logits, words in read]
+    spec = ReaderSpec(Path(), "", -99.0, 0.0, MARGIN, CANDIDATES, mix, span=span)
+    return [
+        (q, question, combine(ranked, logits, words, spec, margins))
+        for q, question, ranked, (logits, margins), words in read
+    ]
 
 
 def answers(searcher, read: list[tuple], window_cost: float, rules: frozenset[str], trust: float = 2.0) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -152,22 +161,33 @@ def pick_rules(searcher, read: list[tuple], cost: float, args):  # type: ignore[
     return best[1], best[2], best[3]
 
 
-def pick_mix(searcher, raw: list[tuple], args) -> float:  # type: ignore[no-untyped-def]
-    """The weight of retrieval's score beside the reader's logit with the best objective."""
-    print("| retrieval weight | threshold | answer@1 | answerable refused | unanswerable refused | chars |")
-    print("| --- | --- | --- | --- | --- | --- |")
+def pick_mix(searcher, raw: list[tuple], args) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """The weights of retrieval's score and of the span head's margin beside the reader's
+    logit with the best objective, each scored at its own window cost (the one
+    ``pick_window_cost`` would choose for it); the plainest, earliest in the grid, wins ties."""
+    print(
+        "| span weight | retrieval weight | window cost | threshold | answer@1 | answerable refused "
+        "| unanswerable refused | chars |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     best = None
-    for mix in MIXES:
-        t, m = scored(searcher, mixed(raw, mix), 0.0, frozenset(), args)
-        print(
-            f"| {mix} | {t:.3f} | {m['answer@1']:.3f} | {m['answerable_refused']:.3f} "
-            f"| {m['unanswerable_refused']:.3f} | {m['chars']:.0f} |",
-            flush=True,
-        )
-        if best is None or objective(m) > best[0]:
-            best = (objective(m), mix)
+    for span in SPANS:
+        for mix in MIXES:
+            read = mixed(raw, mix, span)
+            cost, (t, m) = WINDOW_COSTS[-1], (0.0, {})
+            for cost in WINDOW_COSTS:
+                t, m = scored(searcher, read, cost, frozenset(), args)
+                if m["chars"] <= args.max_chars:
+                    break
+            print(
+                f"| {span} | {mix} | {cost} | {t:.3f} | {m['answer@1']:.3f} | {m['answerable_refused']:.3f} "
+                f"| {m['unanswerable_refused']:.3f} | {m['chars']:.0f} |",
+                flush=True,
+            )
+            if best is None or objective(m) > best[0]:
+                best = (objective(m), mix, span)
     assert best is not None
-    return best[1]
+    return best[1], best[2]
 
 
 def pick_window_cost(searcher, read: list[tuple], args) -> float:  # type: ignore[no-untyped-def]
@@ -232,11 +252,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         searcher, raw = read_all(args.model, VALIDATION_SQUAD, Path(tmp), args.candidates)
         print(f"{len(raw)} validation questions on {len(VALIDATION_SQUAD)} articles")
-        mix = pick_mix(searcher, raw, args)
-        read = mixed(raw, mix)
+        mix, span = pick_mix(searcher, raw, args)
+        read = mixed(raw, mix, span)
         cost = pick_window_cost(searcher, read, args)
         trust, rules, (t, m) = pick_rules(searcher, read, cost, args)
-    print(f"chosen: mix={mix} rules={sorted(rules)} trust={trust} window_cost={cost} threshold={t:.3f}: {m}")
+    print(
+        f"chosen: span={span} mix={mix} rules={sorted(rules)} trust={trust} window_cost={cost} threshold={t:.3f}: {m}"
+    )
     if args.write:
         from assistant.indexer import sha256_file
         from assistant.reader import MANIFEST
@@ -251,6 +273,7 @@ def main() -> None:
                 "margin": MARGIN,
                 "candidates": args.candidates,
                 "mix": mix,
+                "span": span,
                 "trust": trust,
                 "rules": sorted(rules),
                 "validation": {k: round(v, 4) for k, v in m.items()},

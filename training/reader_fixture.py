@@ -1,6 +1,6 @@
 """Record the shipped reader's logits on a small fixture (``tests/data/reader_fixture.json``).
 
-The test suite checks that the reader gives these logits again (it is deterministic) and
+The test suite checks that the reader gives these logits (and span margins) again (it is deterministic) and
 that in each case it reads the answering sentence as the answer. Run after a new model is
 exported; the sentences are from the seed articles.
 
@@ -64,9 +64,11 @@ def main() -> None:
     reader = default_reader()
     cases = []
     for case in CASES:
-        logits = reader.logits(case["question"], [tuple(c) for c in case["candidates"]])
-        cases.append({**case, "logits": [round(float(z), 5) for z in logits]})
-        print(case["question"], [round(float(z), 3) for z in logits])
+        logits, margins, _ = reader.scores(case["question"], [tuple(c) for c in case["candidates"]])
+        cases.append(
+            {**case, "logits": [round(float(z), 5) for z in logits], "margins": [round(float(m), 5) for m in margins]}
+        )
+        print(case["question"], [round(float(z), 3) for z in logits], [round(float(m), 3) for m in margins])
     out = ROOT / "tests" / "data" / "reader_fixture.json"
     out.write_text(json.dumps({"model_sha256": reader.spec.sha256, "cases": cases}, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")

@@ -183,8 +183,14 @@ def train(args: argparse.Namespace) -> None:
             step += 1
             continue
         ids, mask, types, encodings = tensors(tokenizer, questions, texts)
+        # with --span-null a sentence that does not answer points its answer words at [CLS];
+        # an answering one without marked words (SelQA) trains no span
+        none = (0, 0) if args.span_null else (-100, -100)
         spans = torch.tensor(
-            [span_targets(e, n, *a) if a else (-100, -100) for e, (n, a) in zip(encodings, answers, strict=True)]
+            [
+                span_targets(e, n, *a) if a else none if not y else (-100, -100)
+                for e, (n, a), y in zip(encodings, answers, labels, strict=True)
+            ]
         )
         loss = loss_of(model(ids, mask, types), torch.tensor(labels), sizes, answerable, spans)
         optim.zero_grad()
@@ -285,6 +291,12 @@ def main() -> None:
         default=0.0,
         help="share of answerable questions trained as unanswerable, their answering candidates left out "
         "(and retrieval's misses kept as unanswerable)",
+    )
+    parser.add_argument(
+        "--span-null",
+        action="store_true",
+        help="train the answer words' start and end on every candidate, a non-answering one's on [CLS] "
+        "(SQuAD 2.0's null answer), so the span head also says whether a sentence answers",
     )
     parser.add_argument("--log-every", type=int, default=25)
     parser.add_argument("--save-every", type=int, default=200)
