@@ -184,10 +184,37 @@ def split(groups: list[dict], rng: random.Random) -> tuple[list[dict], list[dict
     return train, valid
 
 
+SECOND_STAGE_SELQA = 1000  # SelQA questions a second stage keeps from the first's training groups
+
+
+def second_stage(groups: list[dict], first: Path) -> list[dict]:
+    """Training groups for a second stage after the build in ``first``: the SQuADShifts
+    questions of articles the first stage never read (neither its training nor its
+    validation articles, which stay the validation), then the first stage's squad2-train
+    training groups (the unanswerable questions that teach "no answer") and
+    ``SECOND_STAGE_SELQA`` of its SelQA ones."""
+    old_train = load_jsonl(first / "train.jsonl")
+    seen = {g["article"] for g in old_train} | {g["article"] for g in load_jsonl(first / "valid.jsonl")}
+    fresh = [g for g in groups if g["source"] == "squadshifts" and g["article"] not in seen]
+    squad = [g for g in old_train if g["source"] == "squad2-train"]
+    selqa = [g for g in old_train if g["source"] == "selqa"]
+    return fresh + squad + random.Random(SEED + 4).sample(selqa, min(SECOND_STAGE_SELQA, len(selqa)))
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "training" / "build")
     parser.add_argument("--shifts-per-part", type=int, default=2200, help="SQuADShifts questions taken per part")
+    parser.add_argument(
+        "--second-stage-of",
+        type=Path,
+        help="write only train.jsonl for a second stage after this build (see second_stage); "
+        "use with a larger --shifts-per-part",
+    )
     args = parser.parse_args()
     rng = random.Random(SEED)
     np.random.seed(SEED)
@@ -200,7 +227,10 @@ def main() -> None:
         groups += retrieval_groups(docs, questions, work / "idx-shifts", "squadshifts")
     groups += selqa_groups()
     train, valid = split(groups, rng)
-    for name, part in (("train", train), ("valid", valid)):
+    parts = (("train", train), ("valid", valid))
+    if args.second_stage_of:
+        parts = (("train", second_stage(train + valid, args.second_stage_of)),)
+    for name, part in parts:
         with (args.out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
             for g in part:
                 f.write(json.dumps(g, ensure_ascii=False) + "\n")
