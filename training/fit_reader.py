@@ -164,7 +164,8 @@ def pick_rules(searcher, read: list[tuple], cost: float, args):  # type: ignore[
 def pick_mix(searcher, raw: list[tuple], args) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """The weights of retrieval's score and of the span head's margin beside the reader's
     logit with the best objective, each scored at its own window cost (the one
-    ``pick_window_cost`` would choose for it); the plainest, earliest in the grid, wins ties."""
+    ``pick_window_cost`` would choose for it); a later one in the grid must beat the best
+    before it by ``MIN_GAIN``, so the plainest wins what is within noise."""
     print(
         "| span weight | retrieval weight | window cost | threshold | answer@1 | answerable refused "
         "| unanswerable refused | chars |"
@@ -184,7 +185,7 @@ def pick_mix(searcher, raw: list[tuple], args) -> tuple[float, float]:  # type: 
                 f"| {m['unanswerable_refused']:.3f} | {m['chars']:.0f} |",
                 flush=True,
             )
-            if best is None or objective(m) > best[0]:
+            if best is None or objective(m) > best[0] + MIN_GAIN:
                 best = (objective(m), mix, span)
     assert best is not None
     return best[1], best[2]
