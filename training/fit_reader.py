@@ -174,12 +174,7 @@ def pick_mix(searcher, raw: list[tuple], args) -> tuple[float, float]:  # type: 
     best = None
     for span in SPANS:
         for mix in MIXES:
-            read = mixed(raw, mix, span)
-            cost, (t, m) = WINDOW_COSTS[-1], (0.0, {})
-            for cost in WINDOW_COSTS:
-                t, m = scored(searcher, read, cost, frozenset(), args)
-                if m["chars"] <= args.max_chars:
-                    break
+            cost, t, m = pick_window_cost(searcher, mixed(raw, mix, span), args, show=False)
             print(
                 f"| {span} | {mix} | {cost} | {t:.3f} | {m['answer@1']:.3f} | {m['answerable_refused']:.3f} "
                 f"| {m['unanswerable_refused']:.3f} | {m['chars']:.0f} |",
@@ -191,21 +186,28 @@ def pick_mix(searcher, raw: list[tuple], args) -> tuple[float, float]:  # type: 
     return best[1], best[2]
 
 
-def pick_window_cost(searcher, read: list[tuple], args) -> float:  # type: ignore[no-untyped-def]
-    """The cheapest window cost whose mean first citation stays within ``--max-chars``, the reader alone."""
-    print("| window cost | threshold | answer@1 | answerable refused | unanswerable refused | chars |")
-    print("| --- | --- | --- | --- | --- | --- |")
+def pick_window_cost(searcher, read: list[tuple], args, show: bool = True) -> tuple[float, float, dict]:  # type: ignore[no-untyped-def]
+    """The cheapest window cost whose mean first citation stays within ``--max-chars`` (else
+    the dearest), the reader alone, with its threshold and figures. With ``show``, every
+    cost is scored and printed; without, the costs stop at the one chosen."""
+    if show:
+        print("| window cost | threshold | answer@1 | answerable refused | unanswerable refused | chars |")
+        print("| --- | --- | --- | --- | --- | --- |")
     chosen = None
     for cost in WINDOW_COSTS:
         t, m = scored(searcher, read, cost, frozenset(), args)
-        print(
-            f"| {cost} | {t:.3f} | {m['answer@1']:.3f} | {m['answerable_refused']:.3f} "
-            f"| {m['unanswerable_refused']:.3f} | {m['chars']:.0f} |",
-            flush=True,
-        )
-        if chosen is None and m["chars"] <= args.max_chars:
-            chosen = cost
-    return chosen if chosen is not None else WINDOW_COSTS[-1]
+        if show:
+            print(
+                f"| {cost} | {t:.3f} | {m['answer@1']:.3f} | {m['answerable_refused']:.3f} "
+                f"| {m['unanswerable_refused']:.3f} | {m['chars']:.0f} |",
+                flush=True,
+            )
+        if chosen is None and (m["chars"] <= args.max_chars or cost == WINDOW_COSTS[-1]):
+            chosen = (cost, t, m)
+            if not show:
+                break
+    assert chosen is not None
+    return chosen
 
 
 def select_rules(
@@ -255,7 +257,7 @@ def main() -> None:
         print(f"{len(raw)} validation questions on {len(VALIDATION_SQUAD)} articles")
         mix, span = pick_mix(searcher, raw, args)
         read = mixed(raw, mix, span)
-        cost = pick_window_cost(searcher, read, args)
+        cost = pick_window_cost(searcher, read, args)[0]
         trust, rules, (t, m) = pick_rules(searcher, read, cost, args)
     print(
         f"chosen: span={span} mix={mix} rules={sorted(rules)} trust={trust} window_cost={cost} threshold={t:.3f}: {m}"

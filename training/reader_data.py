@@ -40,7 +40,7 @@ VALIDATION_SHARE = 0.12  # of squadshifts articles
 
 def squad2_train() -> tuple[Path, list[dict]]:
     folder = DATA / "squad2-train"
-    questions = [json.loads(line) for line in (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    questions = load_jsonl(folder / "questions.jsonl")
     return folder / "docs", questions
 
 

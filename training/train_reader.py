@@ -20,7 +20,6 @@ int8, that the product ships (``assistant/data/reader.onnx``).
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
@@ -31,15 +30,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from reader_data import load_jsonl  # noqa: E402
+
 from assistant.reader_input import encode_pairs, load_tokenizer, pair_text, span_targets  # noqa: E402
 
 SEED = 13
 GROUP = 8  # candidates per question in a training step
 MAX_POSITIVES = 2
-
-
-def load_groups(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def sample_group(group: dict, rng: random.Random, drop_gold: float = 0.0) -> tuple[list[dict], bool] | None:
@@ -132,7 +129,7 @@ def train(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
-    groups = load_groups((args.data or args.out) / "train.jsonl")
+    groups = load_jsonl((args.data or args.out) / "train.jsonl")
     rng.shuffle(groups)
     if args.max_questions:
         groups = groups[: args.max_questions]
