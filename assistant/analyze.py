@@ -40,6 +40,16 @@ class Question:
     answer_type: AnswerType
     speaker: tuple[str, ...]  # terms of the person whose words are asked for
     sources: tuple[str, ...] = ()  # doc ids the question is about ('What does the CRBC article say …'), all if empty
+    # the question as the embedder and the reader take it: the resolved question, a source
+    # it is scoped to said as 'the article' (that name is in the filter, not in the text
+    # sought), one asked of several sources as asked of one; empty: as resolved
+    unsourced: str = ""
+    # asked of several sources together ('Do both articles mention X?'): each one's evidence is cited
+    across: bool = False
+
+    @property
+    def read(self) -> str:
+        return self.unsourced or self.resolved
 
 
 _TIME_ASKED = re.compile(
@@ -226,6 +236,35 @@ _META = frozenset(
 )
 
 
+# A question about what several sources say together: 'Do both articles mention X?', 'Do
+# all the reports say …', 'What do the two stories say about …', 'Which sources report …',
+# 'Do the articles agree on …', '… in both articles?'.
+_SOURCES = r"(?:articles|sources|stories|reports|outlets|papers|pieces)"
+_SEVERAL = rf"(?:both|all|each|every|the two|the three)(?:\s+of)?(?:\s+the)?\s+{_SOURCES}\b"
+_ACROSS = re.compile(
+    rf"^\s*(?:(?:what|how|why|when|where|who)\s+)?(?:do|did|does|have|are|were|will)\s+(?P<several>{_SEVERAL})"
+    rf"|^\s*(?P<which>(?:which|what|how many)\s+{_SOURCES})\s+(?=\w)"
+    rf"|^\s*do\s+(?P<agree>the\s+{_SOURCES})\s+(?=agree|differ|disagree)"
+    rf"|\b(?:in|across|according to)\s+(?P<within>{_SEVERAL})",
+    re.I,
+)
+
+
+def across(text: str) -> str | None:
+    """For a question asked of several sources together, the question as asked of one
+    ('Do both articles mention X?' -> 'Does the article mention X?', 'Which sources report
+    X?' -> 'Does the article report X?'); else None."""
+    m = _ACROSS.search(without_opening(text))
+    if m is None:
+        return None
+    text = without_opening(text)
+    if m.group("which"):
+        return f"Does the article {text[m.end() :]}"
+    group = next(g for g in ("several", "agree", "within") if m.group(g))
+    one = text[: m.start(group)] + "the article" + text[m.end(group) :]
+    return re.sub(r"\b([Dd])o(?=\s+the article\b)", r"\1oes", one, count=1)
+
+
 # Verbs that only say an event is asked about: 'Where did the summit take place?' asks
 # where the summit was ('took office' must not match 'take', 'his place' not 'place').
 _EVENT_FRAME = re.compile(r"\b(?:take|takes|took|taken|taking)\s+place\b|\b(?:happen|occur)\w*", re.I)
@@ -251,6 +290,7 @@ def analyze(text: str, history: Sequence[str | Mapping[str, object]] = ()) -> Qu
     resolved = resolve(text, history)
     slot = asked_for(text) | _frame_terms(resolved)
     names = tuple(t for name in names_in(resolved) for t in terms(name))
+    of_one = across(resolved)
     return Question(
         text=text,
         resolved=resolved,
@@ -258,4 +298,6 @@ def analyze(text: str, history: Sequence[str | Mapping[str, object]] = ()) -> Qu
         names=names,
         answer_type=answer_type(text),
         speaker=tuple(speaker_of(resolved)),
+        unsourced=of_one or "",
+        across=of_one is not None,
     )

@@ -328,7 +328,29 @@ def _select(
                     continued.append((twin, score * similarity))
                     used.add(twin.id)
             groups.append(continued)
+    if question.across:
+        groups += _other_sources(ranked, groups, used, policy)
     return groups
+
+
+def _other_sources(
+    ranked: list[Scored], groups: list[list[tuple[Sentence, float]]], used: set[int], policy: Policy
+) -> list[list[tuple[Sentence, float]]]:
+    """Asked of several sources together ('Do both articles mention X?'), the best evidence
+    of each source not cited yet, while the reader holds it an answer; a source whose best
+    falls short is not cited: that one does not say it."""
+    floor = ranked[0].score - policy.margin if policy.threshold is None else policy.threshold
+    cited = {sentence.doc_id for group in groups for sentence, _ in group}
+    more = []
+    for cand in ranked:
+        if cand.score < floor:
+            break
+        if cand.sentence.doc_id in cited or cand.sentence.id in used:
+            continue
+        cited.add(cand.sentence.doc_id)
+        used.add(cand.sentence.id)
+        more.append([(cand.sentence, cand.score)])
+    return more
 
 
 def _continuation(searcher: Searcher, sentence: Sentence) -> Sentence | None:

@@ -140,7 +140,7 @@ class Assistant:
         window, inside = timeframe.asked_window(text, day), None
         if window is not None:  # the articles of the asked time reach the reader too
             ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day)
-        ranked = self.reader.rerank(q.resolved, ranked, state.searcher)
+        ranked = self.reader.rerank(q.read, ranked, state.searcher, each_source=q.across)
         if window is not None:  # … and, read, what is from then leads
             ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day, widen=False)
         answer = compose(q, ranked, state.searcher, k=k or self.config.k, policy=self.policy)

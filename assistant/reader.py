@@ -121,11 +121,27 @@ class Reader:
         margins = np.array([m for _, m in spans], dtype=np.float32)
         return logits.astype(np.float32).reshape(-1), margins, [w for w, _ in spans]
 
-    def rerank(self, question: str, ranked: list[Scored], searcher: Searcher) -> list[Scored]:
-        """The first ``spec.candidates`` of ``ranked`` read and re-ordered (see ``combine``)."""
+    def rerank(
+        self, question: str, ranked: list[Scored], searcher: Searcher, *, each_source: bool = False
+    ) -> list[Scored]:
+        """The first ``spec.candidates`` of ``ranked`` read and re-ordered (see ``combine``);
+        with ``each_source``, each source's best candidate is among those read, room allowing."""
+        if each_source:
+            ranked = spread(ranked, self.spec.candidates)
         read = ranked[: self.spec.candidates]
         logits, margins, words = self.scores(question, [_candidate(searcher, s) for s in read])
         return combine(ranked, logits, words, self.spec, margins)
+
+
+def spread(ranked: list[Scored], n: int) -> list[Scored]:
+    """``ranked`` with each document's best candidate among the first ``n`` (the best
+    documents first, while there is room), the rest of the first ``n`` filled in rank order."""
+    firsts: dict[str, int] = {}
+    for i, s in enumerate(ranked):
+        firsts.setdefault(s.sentence.doc_id, i)
+    head = set(list(firsts.values())[:n])
+    head |= set([i for i in range(len(ranked)) if i not in head][: n - len(head)])
+    return [ranked[i] for i in sorted(head)] + [s for i, s in enumerate(ranked) if i not in head]
 
 
 def combine(

@@ -157,9 +157,9 @@ class Searcher:
         self, question: Question, vector: np.ndarray | None = None
     ) -> tuple[list[int], np.ndarray, np.ndarray]:
         """Candidate rows, their ranking features (columns as in ``FEATURES``) and (coverage, names)."""
-        queries = [self.embed(question.resolved) if vector is None else vector]
-        variant = with_countries(question.resolved)
-        if vector is None and variant != question.resolved:
+        queries = [self.embed(question.read) if vector is None else vector]
+        variant = with_countries(question.read)
+        if vector is None and variant != question.read:
             # 'Beijing retaliated' is China acting: similarity also with the countries named
             queries.append(self.embed(variant))
         qmatrix = np.stack(queries).astype(np.float32)
@@ -276,6 +276,7 @@ class Searcher:
                 speaker=() if quoted else question.speaker,
                 answer_type="none" if quoted and question.answer_type == "quote" else question.answer_type,
                 sources=docs if len(docs) < self.n_documents else (),
+                unsourced=_unsourced(question.read, name),
             )
         return question
 
@@ -400,6 +401,18 @@ def _as_source(text: str, name: str, wanted: list[str], speaker: tuple[str, ...]
     if re.search(rf"{n}(?:['’]s)?\s+{_WORK}|\baccording to\s+(?:the\s+)?{n}", text, re.I):
         return True
     return bool(speaker) and set(wanted) <= set(speaker)
+
+
+def _unsourced(text: str, name: str) -> str:
+    """``text`` with the source ``name`` said as 'the article': 'the CRBC article' and
+    'CRBC's report' become 'the article' and 'the report'; 'according to CRBC' and 'What
+    does CRBC News report …', 'according to the article' and 'What does the article report …'."""
+    n = rf"\b(?:the\s+)?{re.escape(name)}(?:['’]s)?"
+    if not re.search(rf"\b(?:do|does|did|will|would|can)\s+{n}\s+reports?\b", text, re.I):  # 'report' is no verb
+        text, k = re.subn(rf"{n}(?=\s+{_WORK})", "the", text, count=1, flags=re.I)
+        if k:
+            return text
+    return re.sub(n, "the article", text, count=1, flags=re.I)
 
 
 def _interactions(base: np.ndarray, passage: np.ndarray) -> np.ndarray:

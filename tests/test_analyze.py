@@ -143,3 +143,44 @@ def test_a_name_is_asked_about_as_a_source_only_in_source_words() -> None:
     assert _as_source("According to CRBC News, who came?", "CRBC News", ["crbc", "news"], ())
     assert _as_source("What did CRBC News say?", "CRBC News", ["crbc", "news"], ("crbc", "news"))
     assert not _as_source("What did Hardy-Chartrand tell AFP?", "AFP", ["afp"], ("hardi", "chartrand"))
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "read"),
+    [
+        ("Does the CRBC article mention martial law?", "CRBC", "Does the article mention martial law?"),
+        ("What is in CRBC's report on Lee?", "CRBC", "What is in the report on Lee?"),
+        ("What does CRBC News report about Trump?", "CRBC News", "What does the article report about Trump?"),
+        ("What did Lee say, according to CRBC?", "CRBC", "What did Lee say, according to the article?"),
+    ],
+)
+def test_a_source_a_question_is_scoped_to_is_read_as_the_article(question: str, name: str, read: str) -> None:
+    # the source is the scope's filter; the reader must not look for its name in the sentence
+    from assistant.retrieve import _unsourced
+
+    assert _unsourced(question, name) == read
+
+
+@pytest.mark.parametrize(
+    ("question", "read"),
+    [
+        ("Do both articles report the martial law detail?", "Does the article report the martial law detail?"),
+        ("What do the two stories say about Trump?", "What does the article say about Trump?"),
+        ("Which sources report that Lee met Xi?", "Does the article report that Lee met Xi?"),
+        ("Do the articles agree on where the summit was?", "Does the article agree on where the summit was?"),
+        ("Is martial law mentioned in both articles?", "Is martial law mentioned in the article?"),
+    ],
+)
+def test_a_question_asked_of_several_sources_is_read_of_one(question: str, read: str) -> None:
+    q = analyze(question)
+    assert q.across and q.read == read
+    assert not {"articl", "sourc", "report", "stori"} & set(q.terms)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What did Lee say about the articles?", "Did Lee read both of the reports?", "What does the article say?"],
+)
+def test_a_question_about_one_source_or_none_is_not_asked_across(question: str) -> None:
+    q = analyze(question)
+    assert not q.across and q.read == q.resolved

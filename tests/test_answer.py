@@ -5,7 +5,16 @@ the evidence is not stated at all."""
 from __future__ import annotations
 
 from assistant.analyze import analyze
-from assistant.answer import Policy, _has_number, answers_question, best_window, given_numbers, speaker_first
+from assistant.answer import (
+    Policy,
+    _has_number,
+    _other_sources,
+    answers_question,
+    best_window,
+    given_numbers,
+    speaker_first,
+)
+from assistant.reader import spread
 from assistant.retrieve import Scored
 from assistant.store import PassageRow
 from assistant.types import Sentence
@@ -46,9 +55,31 @@ def test_no_cost_information_means_single_sentences() -> None:
     assert window({1: 0.4, 2: 0.4}, top=1, cost=1.0) == (1, 1)
 
 
-def _scored(n: int, text: str, score: float, prob: float, speaker: float = 0.0) -> Scored:
-    sentence = Sentence(n, "a.txt", 0, len(text), text, n, n)
-    return Scored(sentence, score, 0.5, 0.5, 1.0, 0.0, speaker, PassageRow(n, "a.txt", 0, len(text), n, n), prob)
+def _scored(n: int, text: str, score: float, prob: float, speaker: float = 0.0, doc: str = "a.txt") -> Scored:
+    sentence = Sentence(n, doc, 0, len(text), text, n, n)
+    return Scored(sentence, score, 0.5, 0.5, 1.0, 0.0, speaker, PassageRow(n, doc, 0, len(text), n, n), prob)
+
+
+def test_asked_of_several_sources_each_ones_best_evidence_is_cited_while_it_answers() -> None:
+    ranked = [
+        _scored(1, "Yoon declared martial law.", 2.0, 0.9, doc="a.txt"),
+        _scored(2, "Yoon, who declared martial law, was removed.", 1.0, 0.7, doc="a.txt"),
+        _scored(3, "Lee's predecessor declared martial law.", 0.5, 0.6, doc="b.txt"),
+        _scored(4, "Martial law was lifted.", 0.2, 0.5, doc="b.txt"),
+        _scored(5, "Nara is in western Japan.", -4.0, 0.01, doc="c.txt"),
+    ]
+    groups = [[(ranked[0].sentence, 2.0)]]
+    more = _other_sources(ranked, groups, {1}, Policy(threshold=-3.0))
+    # b's best joins; c's best falls below the threshold: c does not say it
+    assert [[s.id for s, _ in g] for g in more] == [[3]]
+    assert [[s.id for s, _ in g] for g in _other_sources(ranked, groups, {1}, Policy(threshold=-5.0))] == [[3], [5]]
+
+
+def test_each_documents_best_candidate_is_read_room_allowing() -> None:
+    ranked = [_scored(n, f"s{n}", 10.0 - n, 0.5, doc=doc) for n, doc in enumerate("aaaabac")]
+    assert [s.sentence.id for s in spread(ranked, 3)] == [0, 4, 6, 1, 2, 3, 5]
+    assert [s.sentence.id for s in spread(ranked, 5)] == [0, 1, 2, 4, 6, 3, 5]
+    assert [s.sentence.id for s in spread(ranked, 2)] == [0, 4, 1, 2, 3, 5, 6]
 
 
 def test_asked_what_someone_said_their_words_lead() -> None:

@@ -83,11 +83,8 @@ def test_a_date_question_is_not_led_by_a_date_about_something_else(real_assistan
     "question",
     [
         "What does the CRBC article say about shuttle diplomacy?",
-        _lost(
-            ("Does the CRBC article mention martial law?",),
-            "a 'does it mention' question read just below the threshold",
-        ),
-        _lost(("What does CRBC News report about Trump?",), "the Trump sentence is not read as the answer"),
+        "Does the CRBC article mention martial law?",
+        "What does CRBC News report about Trump?",
     ],
 )
 def test_a_question_about_one_source_cites_only_that_source(real_assistant, question: str) -> None:  # type: ignore[no-untyped-def]
@@ -132,11 +129,19 @@ def test_asked_what_someone_said_every_statement_is_their_words(real_assistant) 
         assert "Hardy-Chartrand" not in statement.text and "Ms Takaichi said" not in statement.text
 
 
-@pytest.mark.xfail(strict=True, reason="reader regression: a question about the articles themselves is refused")
-def test_both_articles_martial_law(real_assistant) -> None:  # type: ignore[no-untyped-def]
-    answer = real_assistant.ask("Do both articles report the martial law detail?")
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("Do both articles report the martial law detail?", "martial law"),
+        ("Do both articles mention rare earths?", "rare earth"),
+        ("Which sources report that Lee met Xi?", "Xi Jinping"),
+    ],
+)
+def test_a_question_about_both_articles_cites_each_one(real_assistant, question: str, words: str) -> None:  # type: ignore[no-untyped-def]
+    answer = real_assistant.ask(question)
     assert_verifiable(answer)
-    assert {c.doc_id for c in answer.citations if "martial law" in c.text} == {AFP, CRBC}
+    assert {c.doc_id for c in answer.citations if words in c.text} == {AFP, CRBC}
+    assert len(answer.statements) >= 2
 
 
 def test_a_follow_up_is_resolved_from_the_earlier_question(real_assistant) -> None:  # type: ignore[no-untyped-def]
@@ -153,13 +158,16 @@ def test_a_follow_up_is_resolved_from_the_earlier_question(real_assistant) -> No
         _lost(("How old is Sanae Takaichi?",), "no age in the evidence no longer refuses"),
         _lost(("When is Lee's next visit to Japan?",), "a past visit answers a 'next' question"),
         "What did Lee say in 1998?",
-        "Did Lee and Takaichi sign a trade agreement?",
+        _lost(
+            ("Did Lee and Takaichi sign a trade agreement?",),
+            "the yes/no rule no longer refuses: it refused answerable questions of validation",
+        ),
         "qwzx vbnm plok",
         _lost(("When will Takaichi visit South Korea?",), "a past visit answers a 'when will' question"),
         _lost(("What is Lee's age?",), "no age in the evidence no longer refuses"),
         "What did the US say about the summit?",
         # '… dovish towards North Korea, and has said …' is Lee speaking
-        _lost(("What did North Korea say?",), "a sentence about Pyongyang reads as its words (probability 0.25)"),
+        "What did North Korea say?",
     ],
 )
 def test_what_the_sources_do_not_say_is_refused_with_the_closest_passages(real_assistant, question: str) -> None:  # type: ignore[no-untyped-def]
@@ -183,15 +191,16 @@ def test_a_citation_grows_into_the_next_sentence_that_completes_it(real_assistan
 
 
 def test_gold_questions_hold_their_measured_quality(real_assistant) -> None:  # type: ignore[no-untyped-def]
-    """A regression floor a little under the figures measured with the reader (EVALUATION.md;
-    before it: evidence@1 0.904, @3 1.0, refusal recall 0.786, no answerable refused)."""
+    """A regression floor a little under the figures measured with the reader (EVALUATION.md:
+    evidence@1 0.846, @3 0.923, refusal recall 0.286, one answerable refused; before it:
+    evidence@1 0.904, @3 1.0, refusal recall 0.786, no answerable refused)."""
     result = evaluate_gold(load_questions(GOLD), lambda q, h: real_assistant.ask(q, h))
     assert result["citation_integrity"] == 1.0
-    assert result["evidence@1"] >= 0.73
-    assert result["evidence@3"] >= 0.82
-    assert result["refusal_precision"] >= 0.5
-    assert result["refusal_recall"] >= 0.3
-    assert result["answerable_refused"] <= 5
+    assert result["evidence@1"] >= 0.80
+    assert result["evidence@3"] >= 0.88
+    assert result["refusal_precision"] >= 0.6
+    assert result["refusal_recall"] >= 0.25
+    assert result["answerable_refused"] <= 2
 
 
 def test_cli_ask_json_builds_the_index_then_answers(workdir: Path) -> None:

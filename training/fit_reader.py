@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
-from reader_data import DATA, VALIDATION_SQUAD  # noqa: E402
+from reader_data import DATA, VALIDATION_SQUAD, shifts_validation  # noqa: E402
 
 CANDIDATES = 16
 WINDOW_COSTS = (0.0, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.008)
@@ -49,29 +49,39 @@ MIN_GAIN = 0.001  # dropping a rule must raise the objective on validation by th
 
 def questions_of(docs: tuple[str, ...]) -> list[dict]:
     lines = (DATA / "squad2-train" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-    return [q for q in map(json.loads, lines) if q["doc"] in docs]
+    return [{**q, "source": "squad2-train"} for q in map(json.loads, lines) if q["doc"] in docs]
 
 
-def read_all(model: Path, docs: tuple[str, ...], work: Path, candidates: int) -> tuple[object, list[tuple]]:
+def validation(work: Path) -> tuple[Path, list[dict]]:
+    """One folder of every validation article: the squad2-train ones of ``VALIDATION_SQUAD``
+    (half their questions unanswerable) and the SQuADShifts ones (new Wikipedia, Reddit,
+    Amazon reviews; all answerable), with their questions, each marked with its source."""
+    folder = work / "docs"
+    folder.mkdir()
+    for name in VALIDATION_SQUAD:
+        shutil.copy(DATA / "squad2-train" / "docs" / name, folder / name)
+    shifts, questions = shifts_validation(work / "shifts")
+    for path in shifts.iterdir():
+        shutil.copy(path, folder / path.name)
+    shifted = [{**q, "source": q["doc"].split("__")[0]} for q in questions]
+    return folder, questions_of(VALIDATION_SQUAD) + shifted
+
+
+def read_all(model: Path, work: Path, candidates: int) -> tuple[object, list[tuple]]:
     """Every validation question with its analysed form and reader-ranked candidates."""
     from assistant import Assistant, Config
     from assistant.analyze import analyze
     from assistant.reader import Reader, ReaderSpec, _candidate
 
-    folder = work / "docs"
-    folder.mkdir()
-    for name in docs:
-        shutil.copy(DATA / "squad2-train" / "docs" / name, folder / name)
+    folder, questions = validation(work)
     assistant = Assistant.open(Config(docs_dir=folder, index_dir=work / "index"))
     searcher = assistant._state.searcher
     reader = Reader.from_file(model, ReaderSpec(model, "", -99.0, 0.0, MARGIN, candidates))
     out = []
-    for q in questions_of(docs):
+    for q in questions:
         question = searcher.scoped(analyze(q["question"]))
         ranked = searcher.rank(question, limit=max(20, candidates))
-        logits, margins, words = reader.scores(
-            question.resolved, [_candidate(searcher, s) for s in ranked[:candidates]]
-        )
+        logits, margins, words = reader.scores(question.read, [_candidate(searcher, s) for s in ranked[:candidates]])
         out.append((q, question, ranked, (logits, margins), words))
     return searcher, out
 
@@ -103,6 +113,7 @@ def answers(searcher, read: list[tuple], window_cost: float, rules: frozenset[st
         )
         rows.append(
             {
+                "source": q["source"],
                 "answerable": q["answerable"],
                 "found": answer.found,
                 "hit": hit,
@@ -120,18 +131,42 @@ def at_threshold(rows: list[dict], t: float) -> dict:
     return {
         "answer@1": sum(r["hit"] for r in said) / len(ans),
         "answerable_refused": 1 - len(said) / len(ans),
-        "unanswerable_refused": sum(not (r["found"] and r["best"] >= t) for r in una) / len(una),
+        "unanswerable_refused": sum(not (r["found"] and r["best"] >= t) for r in una) / len(una) if una else None,
         "chars": float(np.mean([r["chars"] for r in said])) if said else 0.0,
     }
 
 
 def pick_threshold(rows: list[dict], max_refused: float) -> float:
+    """The highest threshold that refuses at most ``max_refused`` of the answerable questions
+    of every source: the kind of text refused most decides, so no kind pays for the others."""
+    return min(_source_threshold([r for r in rows if r["source"] == s], max_refused) for s in _sources(rows))
+
+
+def _source_threshold(rows: list[dict], max_refused: float) -> float:
     ts = sorted({r["best"] for r in rows if r["answerable"]})
     best = ts[0] - 1e-3
     for t in ts:
         if at_threshold(rows, t)["answerable_refused"] <= max_refused:
             best = t
     return best
+
+
+def _sources(rows: list[dict]) -> list[str]:
+    return sorted({r["source"] for r in rows if r["answerable"]})
+
+
+def by_source(rows: list[dict], t: float) -> None:
+    """Prints the figures at threshold ``t`` for each source."""
+    print("| source | questions | answer@1 | answerable refused | unanswerable refused | chars |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for source in _sources(rows):
+        part = [r for r in rows if r["source"] == source]
+        m = at_threshold(part, t)
+        una = f"{m['unanswerable_refused']:.3f}" if m["unanswerable_refused"] is not None else "n/a"
+        print(
+            f"| {source} | {len(part)} | {m['answer@1']:.3f} | {m['answerable_refused']:.3f} | {una} "
+            f"| {m['chars']:.0f} |"
+        )
 
 
 def objective(m: dict) -> float:
@@ -253,12 +288,14 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="record the choice in assistant/data/reader.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        searcher, raw = read_all(args.model, VALIDATION_SQUAD, Path(tmp), args.candidates)
-        print(f"{len(raw)} validation questions on {len(VALIDATION_SQUAD)} articles")
+        searcher, raw = read_all(args.model, Path(tmp), args.candidates)
+        articles = len({q["doc"] for q, *_ in raw})
+        print(f"{len(raw)} validation questions on {articles} articles")
         mix, span = pick_mix(searcher, raw, args)
         read = mixed(raw, mix, span)
         cost = pick_window_cost(searcher, read, args)[0]
         trust, rules, (t, m) = pick_rules(searcher, read, cost, args)
+        by_source(answers(searcher, read, cost, rules, trust), t)
     print(
         f"chosen: span={span} mix={mix} rules={sorted(rules)} trust={trust} window_cost={cost} threshold={t:.3f}: {m}"
     )

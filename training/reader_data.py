@@ -176,12 +176,31 @@ def selqa_groups() -> list[dict]:
 
 def split(groups: list[dict], rng: random.Random) -> tuple[list[dict], list[dict]]:
     """By article: the validation articles' questions go to validation, every one of them."""
-    articles = sorted({g["article"] for g in groups if g["source"] != "squad2-train"})
-    rng.shuffle(articles)
-    held = set(articles[: int(len(articles) * VALIDATION_SHARE)]) | set(VALIDATION_SQUAD)
+    held = held_out({g["article"] for g in groups if g["source"] != "squad2-train"}, rng)
     train = [g for g in groups if g["article"] not in held]
     valid = [g for g in groups if g["article"] in held]
     return train, valid
+
+
+def held_out(articles: set[str], rng: random.Random) -> set[str]:
+    """The validation articles: ``VALIDATION_SHARE`` of ``articles`` (SQuADShifts and SelQA),
+    drawn with ``rng``, and the squad2-train ones of ``VALIDATION_SQUAD``."""
+    ordered = sorted(articles)
+    rng.shuffle(ordered)
+    return set(ordered[: int(len(ordered) * VALIDATION_SHARE)]) | set(VALIDATION_SQUAD)
+
+
+def shifts_validation(work: Path, per_part: int = 2200) -> tuple[Path, list[dict]]:
+    """The SQuADShifts validation articles of ``main``'s split as documents in ``work``,
+    with their questions: the same seed draws the same articles, without any retrieval."""
+    rng = random.Random(SEED)
+    docs, questions = squadshifts(work, per_part, rng)
+    selqa = {g["article"] for g in selqa_groups()}
+    held = held_out({q["doc"] for q in questions} | selqa, rng)
+    for path in docs.iterdir():
+        if path.name not in held:
+            path.unlink()
+    return docs, [q for q in questions if q["doc"] in held]
 
 
 SECOND_STAGE_SELQA = 1000  # SelQA questions a second stage keeps from the first's training groups
