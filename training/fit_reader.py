@@ -1,7 +1,9 @@
 """Fit the reader's answering thresholds on validation articles, never on test data.
 
-The whole pipeline (retrieval, reader, answer composition) runs over the squad2-train
-articles held out of the reader's training (``reader_data.VALIDATION_SQUAD``). From its
+The whole pipeline (retrieval, reader, answer composition) runs over one folder of every
+validation article held out of the reader's training: the squad2-train ones
+(``reader_data.VALIDATION_SQUAD``, half their questions unanswerable) and the SQuADShifts
+ones (``reader_data.shifts_validation``: new Wikipedia, Reddit, product reviews). From its
 answers this picks:
 
 - ``mix`` and ``span``: the weights of retrieval's score and of the span head's
@@ -11,7 +13,8 @@ answers this picks:
   citation stays within ``--max-chars``;
 - ``threshold``: the reader logit below which the answer is "The sources don't say", the
   one that refuses the most unanswerable questions while refusing at most ``--max-refused``
-  of the answerable ones;
+  of the answerable ones of every source (the kind of text the reader is least sure on
+  decides);
 - which hand-written rules of ``answer.RULES`` stay beside the reader (each rule's worth
   is printed; one that measurably hurts is dropped), and below which reader probability
   the refusal rules apply.
