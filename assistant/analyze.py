@@ -240,12 +240,14 @@ _META = frozenset(
 # all the reports say …', 'What do the two stories say about …', 'Which sources report …',
 # 'Do the articles agree on …', '… in both articles?'.
 _SOURCES = r"(?:articles|sources|stories|reports|outlets|papers|pieces)"
-_SEVERAL = rf"(?:both|all|each|every|the two|the three)(?:\s+of)?(?:\s+the)?\s+{_SOURCES}\b"
+_SOURCE = r"(?:article|source|story|report|outlet|paper|piece)s?"
+_SEVERAL = rf"(?:(?:both|all|each|every|the two|the three)(?:\s+of)?(?:\s+the)?\s+{_SOURCES}|(?:either|each)(?:\s+of the)?\s+{_SOURCE})\b"
 _ACROSS = re.compile(
-    rf"^\s*(?:(?:what|how|why|when|where|who)\s+)?(?:do|did|does|have|are|were|will)\s+(?P<several>{_SEVERAL})"
-    rf"|^\s*(?P<which>(?:which|what|how many)\s+{_SOURCES})\s+(?=\w)"
-    rf"|^\s*do\s+(?P<agree>the\s+{_SOURCES})\s+(?=agree|differ|disagree)"
-    rf"|\b(?:in|across|according to)\s+(?P<within>{_SEVERAL})",
+    rf"^\s*(?:(?:what|how|why|when|where|who)\s+)?(?:do|did|does|have|has|are|were|will)\s+(?P<several>{_SEVERAL})"
+    rf"|^\s*(?P<which>(?:which|how many)\s+{_SOURCE})\s+(?=(?:mention|report|say|quote|cover|describe|note|cite|"
+    rf"refer|claim|call|name|state)s?\b|(?:do|does|did|has|have)\b)"
+    rf"|^\s*(?:(?:what|how)\s+)?do\s+(?P<agree>the\s+{_SOURCES}\s+both|the\s+{_SOURCES}(?=\s+(?:agree|differ|disagree)))"
+    rf"|\b(?:in|across|according to|by)\s+(?P<within>{_SEVERAL})",
     re.I,
 )
 
@@ -258,8 +260,8 @@ def across(text: str) -> str | None:
     if m is None:
         return None
     text = without_opening(text)
-    if m.group("which"):
-        return f"Does the article {text[m.end() :]}"
+    if m.group("which"):  # 'Which article mentions X?' reads as it is: any one article answers it
+        return text
     group = next(g for g in ("several", "agree", "within") if m.group(g))
     one = text[: m.start(group)] + "the article" + text[m.end(group) :]
     return re.sub(r"\b([Dd])o(?=\s+the article\b)", r"\1oes", one, count=1)
@@ -294,7 +296,7 @@ def analyze(text: str, history: Sequence[str | Mapping[str, object]] = ()) -> Qu
     return Question(
         text=text,
         resolved=resolved,
-        terms=tuple(t for t in terms(resolved) if t not in _META and t not in slot),
+        terms=tuple(t for t in terms(of_one or resolved) if t not in _META and t not in slot),
         names=names,
         answer_type=answer_type(text),
         speaker=tuple(speaker_of(resolved)),
