@@ -254,12 +254,12 @@ _ACROSS = re.compile(
 
 def across(text: str) -> str | None:
     """For a question asked of several sources together, the question as asked of one
-    ('Do both articles mention X?' -> 'Does the article mention X?', 'Which sources report
-    X?' -> 'Does the article report X?'); else None."""
-    m = _ACROSS.search(without_opening(text))
+    ('Do both articles mention X?' -> 'Does the article mention X?'; 'Which sources report
+    X?' as it is, without its opening); else None."""
+    text = without_opening(text)
+    m = _ACROSS.search(text)
     if m is None:
         return None
-    text = without_opening(text)
     if m.group("which"):  # 'Which article mentions X?' reads as it is: any one article answers it
         return text
     group = next(g for g in ("several", "agree", "within") if m.group(g))

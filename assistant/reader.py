@@ -140,8 +140,9 @@ def spread(ranked: list[Scored], n: int) -> list[Scored]:
     for i, s in enumerate(ranked):
         firsts.setdefault(s.sentence.doc_id, i)
     head = set(list(firsts.values())[:n])
-    head |= set([i for i in range(len(ranked)) if i not in head][: n - len(head)])
-    return [ranked[i] for i in sorted(head)] + [s for i, s in enumerate(ranked) if i not in head]
+    others = [i for i in range(len(ranked)) if i not in head]
+    head.update(others[: n - len(head)])
+    return [ranked[i] for i in sorted(head)] + [ranked[i] for i in others if i not in head]
 
 
 def combine(
