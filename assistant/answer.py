@@ -217,7 +217,9 @@ def compose(
     ]
     text = " ".join(f"{s.text} " + "".join(f"[{i}]" for i in s.citations) for s in statements)
     span = _answer_span(ranked[0], number)
-    return Answer(question.text, True, text, tuple(citations), passages, tuple(statements), question.resolved, span)
+    return Answer(
+        question.text, True, text, tuple(citations), passages, tuple(statements), question.resolved, answer_span=span
+    )
 
 
 def _answer_span(lead: Scored, number: Mapping[int, int]) -> AnswerSpan | None:

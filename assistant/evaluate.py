@@ -240,6 +240,24 @@ def contains_answer(citation: Mapping[str, Any], doc: str, answers: Sequence[Map
     )
 
 
+def _normal_words(text: str) -> list[str]:
+    """SQuAD's answer normalisation: lower case, no punctuation, no articles."""
+    text = "".join(ch for ch in text.lower() if ch.isalnum() or ch.isspace())
+    return [w for w in text.split() if w not in ("a", "an", "the")]
+
+
+def words_f1(given: str, gold: str) -> float:
+    """SQuAD's token F1 of the given answer words against one gold answer."""
+    a, b = _normal_words(given), _normal_words(gold)
+    if not a or not b:
+        return float(a == b)
+    common = sum(min(a.count(w), b.count(w)) for w in set(a))
+    if not common:
+        return 0.0
+    precision, recall = common / len(a), common / len(b)
+    return 2 * precision * recall / (precision + recall)
+
+
 def evaluate_squad(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress: Progress | None = None) -> dict:
     """Ask squad2-dev questions and score whether the top citation holds a gold answer.
 
@@ -252,9 +270,15 @@ def evaluate_squad(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress
     n_answerable = top1 = top3 = found = top1_found = refused_answerable = 0
     n_unanswerable = refused_unanswerable = 0
     top_lengths: list[int] = []
+    span_given = span_exact = 0
+    span_f1: list[float] = []
     for q, answer in zip(questions, answers, strict=True):
         citations = answer["citations"]
         integrity.check(citations)
+        span = answer.get("answer_span")
+        holder = next((c for c in citations if span and c["id"] == span["citation"]), None)
+        if span and holder:  # the answer words are offsets into the file of the citation holding them
+            integrity.check([{**span, "file": holder["file"]}])
         if not q["answerable"]:
             n_unanswerable += 1
             refused_unanswerable += not answer["found"]
@@ -268,6 +292,10 @@ def evaluate_squad(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress
         if answer["found"]:
             found += 1
             top1_found += hit1
+            if hit1 and span and span["citation"] == citations[0]["id"]:
+                span_given += 1
+                span_f1.append(max(words_f1(span["text"], a["text"]) for a in q["answers"]))
+                span_exact += span_f1[-1] == 1.0
         else:
             refused_answerable += 1
     return {
@@ -280,6 +308,9 @@ def evaluate_squad(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress
         "answer@1_when_found": _share(top1_found, found),
         "mean_top_citation_chars": sum(top_lengths) / len(top_lengths) if top_lengths else None,
         "answerable_refused_share": _share(refused_answerable, n_answerable),
+        "answer_words_given": _share(span_given, top1_found),
+        "answer_words_exact": _share(span_exact, span_given),
+        "answer_words_f1": sum(span_f1) / len(span_f1) if span_f1 else None,
         "unanswerable_refused_share": _share(refused_unanswerable, n_unanswerable),
         "citations_checked": integrity.checked,
         "citation_integrity": integrity.share(),
@@ -300,6 +331,9 @@ _LABELS = {
     "answer@3": "one of the first three citations contains a gold answer span",
     "answer@1_when_found": "answer@1 among answerable questions answered (found=true)",
     "mean_top_citation_chars": "mean length of the top citation, characters",
+    "answer_words_given": "answer words marked, when the top citation holds a gold answer",
+    "answer_words_exact": "answer words equal to a gold answer (SQuAD normalisation), when marked",
+    "answer_words_f1": "SQuAD token F1 of the answer words against the best gold answer, when marked",
     "unanswerable_refused_share": "unanswerable questions refused (found=false)",
     "citation_integrity": "citations whose file[start:end] equals their text",
     "citations_checked": "citations checked for integrity",

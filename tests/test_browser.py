@@ -117,6 +117,26 @@ def test_citation_click_shows_the_cited_sentence(page, served, tmp_path):
         shutil.copyfile(shot, SCREENSHOT)
 
 
+def test_the_answer_words_are_marked_in_the_answer_and_in_the_source(page, served):
+    """The reader's answer words are bold in the answer and at their offsets in the article."""
+    from playwright.sync_api import expect
+
+    question = "Where did the leaders meet?"
+    _ask(page, question)
+    expected = _api_answer(served, question)
+    words = expected["answer_span"]
+    assert words is not None and words["text"] == "Gyeongju"
+    reply = page.locator("#transcript .turn").last
+    expect(reply.locator(".answer strong.answer-words")).to_have_text(words["text"])
+    _chip(page, words["citation"]).click()
+    marked = page.locator("#source-panel mark.cite-active strong.answer-words")
+    expect(marked).to_have_text(words["text"])
+    assert (int(marked.get_attribute("data-start")), int(marked.get_attribute("data-end"))) == (
+        words["start"],
+        words["end"],
+    )
+
+
 def test_not_found_says_so(page):
     _ask(page, "What is the capital of Peru?")
     reply = page.locator("#transcript .turn").last

@@ -255,6 +255,41 @@ def test_squad_metrics(docs):
     assert result["citation_integrity"] == 1.0
 
 
+def test_squad_answer_words(docs):
+    """The reader's answer words are scored SQuAD's way (normalised exact match and token
+    F1) when the top citation holds a gold answer, and checked against their file."""
+    from dataclasses import replace
+
+    from assistant.types import AnswerSpan
+
+    def words(question: str, start: int, end: int, text: str | None = None) -> Answer:
+        top = replace(cite(docs, "a.txt", 11, 33), id=1)
+        return replace(
+            answer(question, True, top),
+            answer_span=AnswerSpan(1, start, end, ALPHA[start:end] if text is None else text),
+        )
+
+    questions = [
+        {**squad("w1", "a.txt", [(11, 19)]), "answers": [{"text": "the Beta two", "start": 11, "end": 19}]},
+        {**squad("w2", "a.txt", [(11, 19)]), "answers": [{"text": "Beta two", "start": 11, "end": 19}]},
+        {**squad("w3", "a.txt", [(11, 19)]), "answers": [{"text": "Beta two", "start": 11, "end": 19}]},
+        {**squad("w4", "a.txt", [(11, 19)]), "answers": [{"text": "Beta two", "start": 11, "end": 19}]},
+    ]
+    ask = FakeAsk(
+        {
+            "question w1?": words("w1", 11, 20),  # 'Beta two.': exact once normalised
+            "question w2?": words("w2", 16, 19),  # 'two': F1 2/3
+            "question w3?": words("w3", 21, 32, "not in the file"),  # not the file's text: integrity fails
+            "question w4?": answer("w4", True, replace(cite(docs, "a.txt", 11, 33), id=1)),  # no words marked
+        }
+    )
+    result = evaluate_squad(questions, ask)
+    assert result["answer_words_given"] == pytest.approx(3 / 4)
+    assert result["answer_words_exact"] == pytest.approx(1 / 3)
+    assert result["answer_words_f1"] == pytest.approx((1 + 2 / 3 + 0) / 3)
+    assert result["citations_checked"] == 7 and result["citation_integrity"] == pytest.approx(6 / 7)
+
+
 def test_load_and_detect(tmp_path):
     path = tmp_path / "q.jsonl"
     rows = [squad("s1", "a.txt", [(0, 1)]), squad("s2", "a.txt", [])]
