@@ -257,6 +257,8 @@ def _bare_month(m: re.Match[str], context: _Context) -> str | None:
         year = anchor.year if month > anchor.month else anchor.year + 1
     elif modifier == "this":
         year = anchor.year
+    elif _since(m):  # 'since August': the latest August by the article's date, whatever the tense
+        year = anchor.year if month <= anchor.month else anchor.year - 1
     else:
         year = _closest_year(month, 15, context)
     return _month_value(year, month) if year else None
@@ -273,11 +275,22 @@ def _weekday(m: re.Match[str], context: _Context) -> str | None:
         shift = ahead - 7 if ahead else -7
     elif modifier == "next":
         shift = ahead or 7
-    elif modifier == "this":
+    elif modifier == "this" or _since(m) and ahead == 0:
         shift = ahead
+    elif _since(m):  # 'since Monday': the latest one, even in a sentence about what is to come
+        shift = ahead - 7
     else:  # news names a weekday of the week around its date: the coming one if about the future
         shift = ahead if context.future or ahead == 0 else ahead - 7
     return _iso(anchor + timedelta(days=shift))
+
+
+_SINCE = re.compile(r"\bsince\s+$", re.I)
+
+
+def _since(m: re.Match[str]) -> bool:
+    """Whether the expression follows 'since' (in the match, as 'since May' is, or just
+    before it): it names a time no later than the article's."""
+    return m.group(0)[:6].lower() == "since " or bool(_SINCE.search(m.string[max(0, m.start() - 8) : m.start()]))
 
 
 def _monday(day: date) -> date:

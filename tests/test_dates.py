@@ -42,6 +42,22 @@ def test_a_weekday_is_the_past_one_in_a_report_and_the_coming_one_in_a_plan() ->
     assert find_dates("It closed last Monday.", monday)[0].value == "2026-01-12"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("This will be his second trip to Japan since August.", "2025-08"),
+        ("Prices have risen since May and will rise again.", "2025-05"),
+        ("It has been shut since January and will reopen.", "2026-01"),
+        ("The port, closed since Thursday, will reopen.", "2026-01-15"),
+        ("The port, closed since Monday, will reopen.", "2026-01-19"),
+        ("He will visit in August.", "2026-08"),
+    ],
+)
+def test_since_names_a_time_before_the_article_even_in_a_sentence_about_the_future(sentence: str, value: str) -> None:
+    """'since August' in a sentence about what is to come is still the August before."""
+    assert find_dates(sentence, date(2026, 1, 19))[0].value == value
+
+
 def test_without_an_article_date_relative_expressions_stay_unresolved() -> None:
     found = find_dates("He visited on Tuesday, days after the vote, in November 2025.")
     assert [(m.text, m.value) for m in found] == [
