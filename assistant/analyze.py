@@ -245,7 +245,7 @@ _SEVERAL = rf"(?:(?:both|all|each|every|the two|the three)(?:\s+of)?(?:\s+the)?\
 _ACROSS = re.compile(
     rf"^\s*(?:(?:what|how|why|when|where|who)\s+)?(?:do|did|does|have|has|are|were|will)\s+(?P<several>{_SEVERAL})"
     rf"|^\s*(?P<which>(?:which|how many)\s+{_SOURCE})\s+(?=(?:mention|report|say|quote|cover|describe|note|cite|"
-    rf"refer|claim|call|name|state)s?\b|(?:do|does|did|has|have)\b)"
+    rf"refer|claim|call|name|state)(?:s|d|ed|red)?\b|said\b|(?:do|does|did|has|have)\b)"
     rf"|^\s*(?:(?:what|how)\s+)?do\s+(?P<agree>the\s+{_SOURCES}\s+both|the\s+{_SOURCES}(?=\s+(?:agree|differ|disagree)))"
     rf"|\b(?:in|across|according to|by)\s+(?P<within>{_SEVERAL})",
     re.I,

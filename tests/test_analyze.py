@@ -168,6 +168,9 @@ def test_a_source_a_question_is_scoped_to_is_read_as_the_article(question: str, 
         ("What do the two stories say about Trump?", "What does the article say about Trump?"),
         ("Which sources report that Lee met Xi?", "Which sources report that Lee met Xi?"),  # any one answers
         ("Which article mentions the APEC summit?", "Which article mentions the APEC summit?"),
+        ("Which outlets reported the summit?", "Which outlets reported the summit?"),
+        ("How many articles quoted Lee?", "How many articles quoted Lee?"),
+        ("Which sources said that Lee met Xi?", "Which sources said that Lee met Xi?"),
         ("Do the articles agree on where the summit was?", "Does the article agree on where the summit was?"),
         ("Do the articles both mention rare earths?", "Does the article mention rare earths?"),
         ("Is martial law mentioned in both articles?", "Is martial law mentioned in the article?"),
@@ -188,6 +191,7 @@ def test_a_question_asked_of_several_sources_is_read_of_one(question: str, read:
         "What does the article say?",
         "Which story is longer?",
         "What report did NHK air?",
+        "Which reported outcome was best?",
     ],
 )
 def test_a_question_about_one_source_or_none_is_not_asked_across(question: str) -> None:
