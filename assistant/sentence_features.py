@@ -114,9 +114,24 @@ def _according_to(text: str) -> frozenset[str]:
     return frozenset(t for m in _ACCORDING.finditer(text) for t in terms(m.group(1)))
 
 
+# '… Ms Takaichi’s suggestion in November that Japan could intervene …' reports her words
+# as 'she suggested that …' does: the content follows 'that'. ('her comments about Taiwan'
+# only names words it does not give.)
+_NOMINAL_SPEECH = re.compile(
+    r"\b([A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)['’]s\s+(?:[a-z]+\s+)?(?:suggestion|remarks?|comments?|statements?|claims?|"
+    r"warnings?|assertion|pledges?|promises?|vows?|calls?|proposals?|insistence|argument|contention|view|belief|"
+    r"admission|announcement|accusations?|allegations?|threats?)\b[^.;!?”\"]{0,60}?\bthat\b"
+)
+
+
+def _nominal_speakers(text: str) -> frozenset[str]:
+    """Terms of who a sentence reports as saying something with a noun ('X's claim that …')."""
+    return frozenset(t for m in _NOMINAL_SPEECH.finditer(text) for t in terms(m.group(1)))
+
+
 def _text_features(text: str) -> dict[str, object]:
-    according = _according_to(text)
-    speech = bool(_SPEECH.search(text)) or bool(according) or bool(_GROUP_SPEAKER.search(text))
+    attributed = _according_to(text) | _nominal_speakers(text)
+    speech = bool(_SPEECH.search(text)) or bool(attributed) or bool(_GROUP_SPEAKER.search(text))
     return {
         "date": bool(_DATE.search(text)),
         "number": bool(_NUMBER.search(text)),
@@ -124,7 +139,7 @@ def _text_features(text: str) -> dict[str, object]:
         "place": bool(_PLACE.search(text)),
         "quote": bool(_QUOTE.search(text)),
         "speech": speech,
-        "speakers": _speakers(text) | according if speech else frozenset(),
+        "speakers": _speakers(text) | attributed if speech else frozenset(),
         "pronoun_speaker": bool(_PRONOUN_SPEAKER.search(text)),
         "reason": bool(_REASON.search(text)),
     }

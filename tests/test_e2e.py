@@ -178,6 +178,26 @@ def test_what_the_sources_do_not_say_is_refused_with_the_closest_passages(real_a
     assert answer.passages
 
 
+def test_the_reader_marks_the_answer_words_inside_the_first_citation(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    """'Where did the leaders meet?': the answer's JSON gives the words 'Gyeongju' as offsets
+    into the cited file, inside the first citation."""
+    answer = real_assistant.ask("Where did the leaders meet?")
+    assert_verifiable(answer)
+    words = answer.to_dict()["answer_span"]
+    assert words is not None and words["text"] == "Gyeongju"
+    first = answer.citations[0]
+    assert words["citation"] == first.id and first.start <= words["start"] < words["end"] <= first.end
+
+
+def test_words_reported_with_a_noun_answer_what_someone_said(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    """Takaichi's words on Taiwan are given only as 'Ms Takaichi’s suggestion … that Japan
+    could intervene militarily': asked what she said, that is the answer, not a refusal."""
+    answer = real_assistant.ask("What did Takaichi say about Taiwan?")
+    assert_verifiable(answer)
+    assert answer.found
+    assert "suggestion in November 2025 that Japan could intervene militarily" in answer.citations[0].text
+
+
 @pytest.mark.xfail(strict=True, reason="reader regression: the Trump sentence is not read as the answer")
 def test_a_citation_grows_into_the_next_sentence_that_completes_it(real_assistant) -> None:  # type: ignore[no-untyped-def]
     """'… the unpredictable Mr Trump “has put in doubt old certainties …”, he said.' only says

@@ -33,3 +33,20 @@ def test_according_to_attributes_the_sentence() -> None:
     assert found["speech"] and {"presidenti", "offic"} <= found["speakers"]
     found = _text_features("According to the ministry, exports fell by 3 percent.")
     assert found["speakers"] == {"ministri"}
+
+
+@pytest.mark.parametrize(
+    ("text", "speakers"),
+    [
+        ("The spat was triggered by Ms Takaichi’s suggestion in November that Japan could intervene.", {"takaichi"}),
+        ("Lee’s repeated claims that the deal was fair angered many.", {"lee"}),
+        # a noun that names words without giving them, or a report that is not speech
+        ("Beijing protested over Ms. Takaichi's comments about Taiwan.", set()),
+        ("The company’s report shows that sales fell.", set()),
+    ],
+)
+def test_words_reported_with_a_noun_are_attributed(text: str, speakers: set[str]) -> None:
+    """'X's suggestion that …' gives X's words as 'X suggested that …' would."""
+    found = _text_features(text)
+    assert found["speakers"] == speakers
+    assert found["speech"] == bool(speakers)
