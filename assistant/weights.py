@@ -1,4 +1,4 @@
-"""The evidence ranker's features and weights: hand-set, or fitted on squad2-dev by
+"""The evidence ranker's features and weights: hand-set, or fitted on squad2-train by
 ``benchmarks/train_ranker.py`` and read from ``assistant/data/ranker.json``."""
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class Weights:
 
     @classmethod
     def learned(cls) -> Weights:
-        """Weights fitted on squad2-dev by ``benchmarks/train_ranker.py``; hand weights if absent."""
+        """Weights fitted on squad2-train by ``benchmarks/train_ranker.py``; hand weights if absent."""
         return _learned_weights()
 
 
