@@ -1,0 +1,213 @@
+"""Probes of what could be added around the shipped reader without new weights, on data it
+was never trained on. Each prints a table; nothing is written.
+
+``--calibrate``: the validation articles of ``fit_reader.py`` (squad2-train's 4, half their
+questions unanswerable). Does a logistic model over the reader's best score and features of
+the question and the best candidate (the gap to the second, the span head's margin, the
+question's rare words missing from the sentence or its article, retrieval's similarity and
+term coverage) tell unanswerable questions better than the score alone? Cross-validated by
+article: fitted on three articles, scored on the fourth.
+
+``--scale``: one folder of the SQuADShifts articles no reader stage read (those after the
+first 7,000 questions of each part in ``reader_data``'s shuffle: 199 articles) and 300 of
+their questions per part. Top-sentence accuracy when the reader reads 4 to 32 of
+retrieval's candidates, and with each candidate's article's share of the reader's belief
+added to its score: do more candidates or the article's weight help in a larger folder?
+
+    .venv/bin/python training/probe_reader.py --calibrate --scale     # ~4 min
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "training"))
+
+from reader_data import SEED, squadshifts  # noqa: E402
+
+MODEL = ROOT / "assistant" / "data" / "reader.onnx"
+MIX = 0.25  # retrieval's weight beside the logit, as the manifest has it
+
+
+def holds(q: dict, c: dict) -> bool:
+    return c["doc"] == q["doc"] and any(c["start"] <= a["start"] and a["end"] <= c["end"] for a in q["answers"])
+
+
+def read(searcher, reader, question_text: str, limit: int, analysed=None) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Retrieval's first ``limit`` candidates with the reader's logit and span margin and
+    the features the probes use."""
+    from assistant.analyze import analyze
+    from assistant.lexical import terms
+    from assistant.reader import _candidate
+
+    question = analysed or searcher.scoped(analyze(question_text))
+    ranked = searcher.rank(question, limit=max(limit, 20))[:limit]
+    logits, margins = [], []
+    for i in range(0, len(ranked), 8):  # in batches of 8, as in use
+        z, m, _ = reader.scores(question.read, [_candidate(searcher, s) for s in ranked[i : i + 8]])
+        logits += z.tolist()
+        margins += m.tolist()
+    words = terms(question.read)
+    idf = {t: searcher.lexical.idf(t) for t in words}
+    out = []
+    for s, z, m in zip(ranked, logits, margins, strict=True):
+        row = searcher.row_of_id[s.sentence.id]
+        out.append(
+            {
+                "doc": s.sentence.doc_id,
+                "start": s.sentence.start,
+                "end": s.sentence.end,
+                "retr": s.score,
+                "dense": s.dense,
+                "coverage": s.coverage,
+                "names": s.names,
+                "logit": z,
+                "margin": max(m, -5.0),
+                "missing_row": [idf[t] for t in words if t not in searcher.row_terms[row]],
+                "missing_doc": [idf[t] for t in words if t not in searcher.doc_terms[s.sentence.doc_id]],
+                "idf": sum(idf.values()) or 1.0,
+            }
+        )
+    return out
+
+
+def scores(cands: list[dict], mix: float = MIX) -> np.ndarray:
+    top = max(c["retr"] for c in cands)
+    return np.array([c["logit"] + mix * (c["retr"] - top) for c in cands])
+
+
+def calibrate() -> None:
+    from fit_reader import questions_of
+    from reader_data import DATA, VALIDATION_SQUAD
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    from assistant import Assistant, Config
+    from assistant.reader import Reader, ReaderSpec
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "docs"
+        folder.mkdir()
+        for name in VALIDATION_SQUAD:
+            shutil.copy(DATA / "squad2-train" / "docs" / name, folder / name)
+        searcher = Assistant.open(Config(docs_dir=folder, index_dir=Path(tmp) / "index"))._state.searcher
+        reader = Reader.from_file(MODEL, ReaderSpec(MODEL, "", -99.0, 0.0, 3.0, 8))
+        rows = [(q, read(searcher, reader, q["question"], 8)) for q in questions_of(VALIDATION_SQUAD)]
+
+    def question_features(cands: list[dict]) -> list[float]:
+        s = scores(cands)
+        order = np.argsort(-s)
+        best = cands[order[0]]
+        return [
+            s[order[0]],
+            s[order[0]] - s[order[1]],
+            best["margin"],
+            max(best["missing_doc"], default=0.0),
+            sum(best["missing_doc"]) / best["idf"],
+            max(best["missing_row"], default=0.0),
+            best["coverage"],
+            best["names"],
+            best["dense"],
+        ]
+
+    x = np.array([question_features(c) for _, c in rows])
+    y = np.array([q["answerable"] for q, _ in rows])
+    articles = np.array([q["doc"] for q, _ in rows])
+
+    def refused(pred: np.ndarray) -> float:  # unanswerable refused at 2.5% of answerable refused
+        return float(np.mean(pred[~y] < np.quantile(pred[y], 0.025)))
+
+    print("## Telling unanswerable questions (4 squad2-train validation articles, by article)")
+    print("| model | AUC | unanswerable refused at 2.5% answerable refused |")
+    print("| --- | --- | --- |")
+    print(f"| reader's best score alone | {roc_auc_score(y, x[:, 0]):.3f} | {refused(x[:, 0]):.3f} |")
+    names = ("gap", "margin", "rarest word not in the article", "share of words not in the article")
+    for j, name in enumerate(names, 1):
+        print(f"| {name} alone | {roc_auc_score(y, x[:, j]):.3f} | |")
+    for label, cols in (("score + gap", [0, 1]), ("score + missing words", [0, 3, 4]), ("all", list(range(9)))):
+        pred = np.zeros(len(y))
+        for a in np.unique(articles):
+            train, test = articles != a, articles == a
+            z = x[:, cols]
+            mu, sd = z[train].mean(0), z[train].std(0) + 1e-9
+            model = LogisticRegression(max_iter=3000).fit((z[train] - mu) / sd, y[train])
+            pred[test] = model.decision_function((z[test] - mu) / sd)
+        print(f"| logistic: {label} | {roc_auc_score(y, pred):.3f} | {refused(pred):.3f} |")
+
+
+def scale(per_part: int = 300) -> None:
+    from assistant import Assistant, Config
+    from assistant.reader import Reader, ReaderSpec
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        seen = {p.name for p in squadshifts(work / "seen", 7000, random.Random(SEED))[0].iterdir()}
+        docs, questions = squadshifts(work / "all", 10**9, random.Random(SEED))
+        for path in docs.iterdir():
+            if path.name in seen:
+                path.unlink()
+        unread = [q for q in questions if q["doc"] not in seen]
+        random.Random(5).shuffle(unread)
+        taken: collections.Counter[str] = collections.Counter()
+        sample = []
+        for q in unread:
+            part = q["doc"].split("__")[0]
+            if taken[part] < per_part:
+                taken[part] += 1
+                sample.append(q)
+        searcher = Assistant.open(Config(docs_dir=docs, index_dir=work / "index"))._state.searcher
+        reader = Reader.from_file(MODEL, ReaderSpec(MODEL, "", -99.0, 0.0, 3.0, 8))
+        rows = [(q, read(searcher, reader, q["question"], 32)) for q in sample]
+        print(f"\n## {len(sample)} questions over a folder of {len(list(docs.iterdir()))} unread SQuADShifts articles")
+    print(
+        "| candidates read | top sentence holds the answer | with the article's share (weight 0.5) | any of them holds it |"
+    )
+    print("| --- | --- | --- | --- |")
+    for k in (4, 8, 12, 16, 24, 32):
+        plain = aggregated = anywhere = 0
+        for q, cands in rows:
+            cs = cands[:k]
+            s = scores(cs)
+            belief = np.exp(s - s.max())
+            share = collections.Counter()
+            for c, b in zip(cs, belief, strict=True):
+                share[c["doc"]] += b
+            with_doc = s + 0.5 * np.log([share[c["doc"]] for c in cs])
+            plain += holds(q, cs[int(np.argmax(s))])
+            aggregated += holds(q, cs[int(np.argmax(with_doc))])
+            anywhere += any(holds(q, c) for c in cs)
+        n = len(rows)
+        print(f"| {k} | {plain / n:.3f} | {aggregated / n:.3f} | {anywhere / n:.3f} |")
+    print("\n| part | top sentence (8 read) | right article first | any of 32 holds it |")
+    print("| --- | --- | --- | --- |")
+    for part in sorted(taken):
+        mine = [(q, c) for q, c in rows if q["doc"].startswith(part + "__")]
+        top = np.mean([holds(q, c[:8][int(np.argmax(scores(c[:8])))]) for q, c in mine])
+        doc = np.mean([c[0]["doc"] == q["doc"] for q, c in mine])
+        any32 = np.mean([any(holds(q, x) for x in c) for q, c in mine])
+        print(f"| {part} | {top:.3f} | {doc:.3f} | {any32:.3f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--scale", action="store_true")
+    args = parser.parse_args()
+    if args.calibrate:
+        calibrate()
+    if args.scale:
+        scale()
+
+
+if __name__ == "__main__":
+    main()
