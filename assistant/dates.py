@@ -275,7 +275,7 @@ def _weekday(m: re.Match[str], context: _Context) -> str | None:
         shift = ahead - 7 if ahead else -7
     elif modifier == "next":
         shift = ahead or 7
-    elif modifier == "this" or _since(m) and ahead == 0:
+    elif modifier == "this" or (_since(m) and ahead == 0):
         shift = ahead
     elif _since(m):  # 'since Monday': the latest one, even in a sentence about what is to come
         shift = ahead - 7
