@@ -275,10 +275,10 @@ def _weekday(m: re.Match[str], context: _Context) -> str | None:
         shift = ahead - 7 if ahead else -7
     elif modifier == "next":
         shift = ahead or 7
-    elif modifier == "this" or (_since(m) and ahead == 0):
+    elif modifier == "this":
         shift = ahead
-    elif _since(m):  # 'since Monday': the latest one, even in a sentence about what is to come
-        shift = ahead - 7
+    elif _since(m):  # 'since Monday': the latest one (today's, if today), even about what is to come
+        shift = ahead - 7 if ahead else 0
     else:  # news names a weekday of the week around its date: the coming one if about the future
         shift = ahead if context.future or ahead == 0 else ahead - 7
     return _iso(anchor + timedelta(days=shift))

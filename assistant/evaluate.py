@@ -295,7 +295,7 @@ def evaluate_squad(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress
             if hit1 and span and span["citation"] == citations[0]["id"]:
                 span_given += 1
                 span_f1.append(max(words_f1(span["text"], a["text"]) for a in q["answers"]))
-                span_exact += span_f1[-1] == 1.0
+                span_exact += any(_normal_words(span["text"]) == _normal_words(a["text"]) for a in q["answers"])
         else:
             refused_answerable += 1
     return {

@@ -35,22 +35,24 @@ sys.path.insert(0, str(ROOT / "training"))
 
 from reader_data import SEED, squadshifts  # noqa: E402
 
+from assistant.evaluate import contains_answer  # noqa: E402
+
 MODEL = ROOT / "assistant" / "data" / "reader.onnx"
 MIX = 0.25  # retrieval's weight beside the logit, as the manifest has it
 
 
 def holds(q: dict, c: dict) -> bool:
-    return c["doc"] == q["doc"] and any(c["start"] <= a["start"] and a["end"] <= c["end"] for a in q["answers"])
+    return contains_answer(c, q["doc"], q["answers"])
 
 
-def read(searcher, reader, question_text: str, limit: int, analysed=None) -> list[dict]:  # type: ignore[no-untyped-def]
+def read(searcher, reader, question_text: str, limit: int) -> list[dict]:  # type: ignore[no-untyped-def]
     """Retrieval's first ``limit`` candidates with the reader's logit and span margin and
     the features the probes use."""
     from assistant.analyze import analyze
     from assistant.lexical import terms
     from assistant.reader import _candidate
 
-    question = analysed or searcher.scoped(analyze(question_text))
+    question = searcher.scoped(analyze(question_text))
     ranked = searcher.rank(question, limit=max(limit, 20))[:limit]
     logits, margins = [], []
     for i in range(0, len(ranked), 8):  # in batches of 8, as in use
@@ -64,7 +66,7 @@ def read(searcher, reader, question_text: str, limit: int, analysed=None) -> lis
         row = searcher.row_of_id[s.sentence.id]
         out.append(
             {
-                "doc": s.sentence.doc_id,
+                "doc_id": s.sentence.doc_id,
                 "start": s.sentence.start,
                 "end": s.sentence.end,
                 "retr": s.score,
@@ -181,8 +183,8 @@ def scale(per_part: int = 300) -> None:
             belief = np.exp(s - s.max())
             share = collections.Counter()
             for c, b in zip(cs, belief, strict=True):
-                share[c["doc"]] += b
-            with_doc = s + 0.5 * np.log([share[c["doc"]] for c in cs])
+                share[c["doc_id"]] += b
+            with_doc = s + 0.5 * np.log([share[c["doc_id"]] for c in cs])
             plain += holds(q, cs[int(np.argmax(s))])
             aggregated += holds(q, cs[int(np.argmax(with_doc))])
             anywhere += any(holds(q, c) for c in cs)
@@ -193,7 +195,7 @@ def scale(per_part: int = 300) -> None:
     for part in sorted(taken):
         mine = [(q, c) for q, c in rows if q["doc"].startswith(part + "__")]
         top = np.mean([holds(q, c[:8][int(np.argmax(scores(c[:8])))]) for q, c in mine])
-        doc = np.mean([c[0]["doc"] == q["doc"] for q, c in mine])
+        doc = np.mean([c[0]["doc_id"] == q["doc"] for q, c in mine])
         any32 = np.mean([any(holds(q, x) for x in c) for q, c in mine])
         print(f"| {part} | {top:.3f} | {doc:.3f} | {any32:.3f} |")
 
