@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -65,6 +66,51 @@ def sample_group(group: dict, rng: random.Random, drop_gold: float = 0.0) -> tup
     chosen = pos + hard
     rng.shuffle(chosen)
     return chosen, answerable
+
+
+_LEAD = re.compile(r"(?:\b(?:on|in|at|of|by|from|to|for|with|about|the|a|an)\s+)?$", re.IGNORECASE)
+
+
+def remove_answer(c: dict) -> dict | None:
+    """The answering candidate with its answer words cut out (and a preposition or article
+    just before them): a sentence on the question's topic that no longer answers it, what
+    the product meets when the sources talk about something but not the thing asked.
+    None when the answer's words would remain."""
+    start, end = c["answer"]
+    text, answer = c["text"], c["text"][start:end]
+    head = _LEAD.sub("", text[:start]).rstrip()
+    tail = text[end:].lstrip()
+    cut = f"{head}{tail}" if tail[:1] in tuple(",.;:!?)") else f"{head} {tail}".strip()
+    if not answer.strip() or answer.lower() in cut.lower() or len(cut) < 20:
+        return None
+    return {**c, "text": cut, "label": 0, "answer": None}
+
+
+_NAME = re.compile(r"(?<!^)\b(?:[A-Z][\w'’.-]*|\d[\d,.]*)(?:\s+(?:[A-Z][\w'’.-]*|\d[\d,.]*))*")
+
+
+def names_of(question: str) -> list[str]:
+    """Capitalised or numeric runs of a question, past its first word."""
+    first = question.split(" ", 1)
+    rest = first[1] if len(first) > 1 else ""
+    return _NAME.findall(" " + rest) if rest else []
+
+
+def swap_name(group: dict, chosen: list[dict], pool: list[str], rng: random.Random) -> str | None:
+    """The question with a name (or number) that its answering sentences hold replaced by
+    one from another question that no candidate holds: SQuAD 2.0's way of making a
+    question no sentence answers, e.g. "What did Trump tell NHK?" over an interview with Lee."""
+    answering = " ".join(c["text"] for c in chosen if c["label"])
+    everything = " ".join(c["text"] + " " + c["title"] for c in chosen).lower()
+    names = [n for n in names_of(group["question"]) if n in answering]
+    if not names or not pool:
+        return None
+    name = rng.choice(names)
+    for _ in range(10):
+        other = rng.choice(pool)
+        if other.lower() not in everything and other[0].isdigit() == name[0].isdigit():
+            return group["question"].replace(name, other, 1)
+    return None
 
 
 def build_model(model_dir: str):  # type: ignore[no-untyped-def]
@@ -130,6 +176,10 @@ def train(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
     groups = load_jsonl((args.data or args.out) / "train.jsonl")
+    pool = sorted({n for g in groups for n in names_of(g["question"])})
+    if args.after:  # the questions an earlier stage did not read: those after its first N in its shuffle
+        random.Random(args.after[0]).shuffle(groups)
+        groups = groups[args.after[1] :]
     rng.shuffle(groups)
     if args.max_questions:
         groups = groups[: args.max_questions]
@@ -169,8 +219,22 @@ def train(args: argparse.Namespace) -> None:
             if not sampled or not sampled[0]:
                 continue
             chosen, has_answer = sampled
+            question = g["question"]
+            spans = has_answer and all(c.get("answer") for c in chosen if c["label"])
+            draw = rng.random()
+            if spans and draw < args.remove_answer:
+                cut = [remove_answer(c) if c["label"] else c for c in chosen]
+                answers_left = " ".join(c["text"] for c in chosen if not c["label"]).lower()
+                words = {c["text"][slice(*c["answer"])].lower() for c in chosen if c["label"]}
+                if all(cut) and not any(w in answers_left for w in words):
+                    chosen, has_answer = cut, False  # type: ignore[assignment]
+            elif spans and draw < args.remove_answer + args.swap_name:
+                swapped = swap_name(g, chosen, pool, rng)
+                if swapped:
+                    question, has_answer = swapped, False
+                    chosen = [{**c, "label": 0, "answer": None} for c in chosen]
             for c in chosen:
-                questions.append(g["question"])
+                questions.append(question)
                 texts.append(pair_text(c["text"], c["prev"], c["title"]))
                 labels.append(float(c["label"]))
                 answers.append((len(c["text"]), c.get("answer")))
@@ -294,6 +358,28 @@ def main() -> None:
         action="store_true",
         help="train the answer words' start and end on every candidate, a non-answering one's on [CLS] "
         "(SQuAD 2.0's null answer), so the span head also says whether a sentence answers",
+    )
+    parser.add_argument(
+        "--remove-answer",
+        type=float,
+        default=0.0,
+        help="share of answerable questions whose answering sentences lose their answer words and train "
+        "as unanswerable (a sentence on the topic that does not say the thing asked)",
+    )
+    parser.add_argument(
+        "--swap-name",
+        type=float,
+        default=0.0,
+        help="share of answerable questions whose name or number, held by the answering sentence, is "
+        "replaced by another question's that no candidate holds, and train as unanswerable",
+    )
+    parser.add_argument(
+        "--after",
+        type=int,
+        nargs=2,
+        metavar=("SEED", "N"),
+        help="train only on the questions after the first N of the shuffle with SEED (those a stage with "
+        "that seed and --max-questions N did not read)",
     )
     parser.add_argument("--log-every", type=int, default=25)
     parser.add_argument("--save-every", type=int, default=200)
