@@ -14,7 +14,12 @@ their questions per part. Top-sentence accuracy when the reader reads 4 to 32 of
 retrieval's candidates, and with each candidate's article's share of the reader's belief
 added to its score: do more candidates or the article's weight help in a larger folder?
 
+``--silent``: questions whose article is not in the folder (the sources are silent), asked
+over half of those unread SQuADShifts articles beside questions of the half that stays: how
+many of each does a reader, at its threshold, refuse?
+
     .venv/bin/python training/probe_reader.py --calibrate --scale     # ~4 min
+    .venv/bin/python training/probe_reader.py --silent [--model M --threshold T --mix W]   # ~3 min
 """
 
 from __future__ import annotations
@@ -200,15 +205,69 @@ def scale(per_part: int = 300) -> None:
         print(f"| {part} | {top:.3f} | {doc:.3f} | {any32:.3f} |")
 
 
+def silent(model: Path, threshold: float, mix: float, per_part: int = 200) -> None:
+    """Questions whose article is not in the folder: the sources are silent, and the
+    answer should say so. Half of the unread SQuADShifts articles stay in one folder; the
+    questions of the other half are asked over it beside questions of the kept half. A
+    question is refused when no candidate's score (the logit plus ``mix`` times retrieval's
+    score against the best) reaches ``threshold``."""
+    from assistant import Assistant, Config
+    from assistant.reader import Reader, ReaderSpec
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        seen = {p.name for p in squadshifts(work / "seen", 7000, random.Random(SEED))[0].iterdir()}
+        docs, questions = squadshifts(work / "all", 10**9, random.Random(SEED))
+        unread = sorted(p.name for p in docs.iterdir() if p.name not in seen)
+        for name in seen:
+            (docs / name).unlink(missing_ok=True)
+        random.Random(7).shuffle(unread)
+        gone = set(unread[::2])
+        for name in gone:
+            (docs / name).unlink()
+        asked = [q for q in questions if q["doc"] in set(unread)]
+        random.Random(5).shuffle(asked)
+        taken: collections.Counter[tuple[str, bool]] = collections.Counter()
+        sample = []
+        for q in asked:
+            key = (q["doc"].split("__")[0], q["doc"] in gone)
+            if taken[key] < per_part:
+                taken[key] += 1
+                sample.append(q)
+        searcher = Assistant.open(Config(docs_dir=docs, index_dir=work / "index"))._state.searcher
+        reader = Reader.from_file(model, ReaderSpec(model, "", -99.0, 0.0, 3.0, 8))
+        rows = [(q, read(searcher, reader, q["question"], 8)) for q in sample]
+        print(f"\n## Silent sources: {model.name}, threshold {threshold}, retrieval weight {mix}")
+        print(f"{len(list(docs.iterdir()))} unread SQuADShifts articles in the folder, {len(gone)} left out")
+    print("| part | top sentence holds the answer | answerable refused | silent refused |")
+    print("| --- | --- | --- | --- |")
+    for part in sorted({k for k, _ in taken}):
+        here = [(q, c) for q, c in rows if q["doc"].startswith(part + "__") and q["doc"] not in gone]
+        away = [(q, c) for q, c in rows if q["doc"].startswith(part + "__") and q["doc"] in gone]
+        top = np.mean([holds(q, c[int(np.argmax(scores(c, mix)))]) for q, c in here])
+        refused_here = np.mean([scores(c, mix).max() < threshold for _, c in here])
+        refused_away = np.mean([scores(c, mix).max() < threshold for _, c in away])
+        print(f"| {part} | {top:.3f} | {refused_here:.3f} | {refused_away:.3f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--scale", action="store_true")
+    parser.add_argument("--silent", action="store_true")
+    parser.add_argument("--model", type=Path, default=MODEL, help="with --silent: the reader to probe")
+    parser.add_argument("--threshold", type=float, help="with --silent: its threshold (default: the manifest's)")
+    parser.add_argument("--mix", type=float, default=MIX, help="with --silent: retrieval's weight")
     args = parser.parse_args()
     if args.calibrate:
         calibrate()
     if args.scale:
         scale()
+    if args.silent:
+        from assistant.reader import ReaderSpec
+
+        threshold = ReaderSpec.load().threshold if args.threshold is None else args.threshold
+        silent(args.model, threshold, args.mix)
 
 
 if __name__ == "__main__":
