@@ -23,7 +23,6 @@ NOT_FOUND = "The sources don't say. The closest passages are listed below; none 
 # means, not tuning.
 RULES = {
     "numbers": "refuse when a number the question gives ('in 1998') is not around the evidence",
-    "yes_no": "refuse a yes/no question whose terms the evidence mostly lacks",
     "intro_lead": "lead 'Who is X?' with the sentence introducing X",
 }
 
@@ -32,7 +31,6 @@ RULES = {
 class Policy:
     """When evidence counts as an answer, and how much of it to show."""
 
-    min_yes_no_coverage: float = 0.5  # a yes/no question's terms the evidence must hold
     margin: float = 2.0  # further statements must score within this of the best (learned score units, ~12%)
     max_statements: int = 3
     same_as: float = 0.80  # cosine above which two sentences say the same thing
@@ -59,8 +57,7 @@ def answers_question(question: Question, ranked: list[Scored], policy: Policy, c
     """Whether the best evidence answers the question: the reader's score reaches the
     threshold; asked what someone said, some of the first candidates are that person's
     words; and, while the reader is unsure, a number the question gives ('the 1973
-    crisis') is in the evidence's ``context`` (its passage and neighbouring sentences) and a
-    yes/no question's terms are mostly in the evidence."""
+    crisis') is in the evidence's ``context`` (its passage and neighbouring sentences)."""
     if not ranked:
         return False
     best = ranked[0]
@@ -74,8 +71,6 @@ def answers_question(question: Question, ranked: list[Scored], policy: Policy, c
     if "numbers" in policy.rules and context is not None:
         if not all(_has_number(context, n) for n in given_numbers(question.text)):
             return False
-    if "yes_no" in policy.rules and _YES_NO.match(without_opening(question.text)):
-        return best.coverage >= policy.min_yes_no_coverage  # 'Did they sign a deal?' needs the deal in the evidence
     return True
 
 
@@ -178,7 +173,6 @@ def speaker_first(question: Question, ranked: list[Scored], policy: Policy) -> l
     return ranked
 
 
-_YES_NO = re.compile(r"\s*(?:did|does|do|is|are|was|were|has|have|had|will|can|could)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?![\w,.]?\w)")
 
 
