@@ -18,7 +18,11 @@ added to its score: do more candidates or the article's weight help in a larger 
 over half of those unread SQuADShifts articles beside questions of the half that stays: how
 many of each does a reader, at its threshold, refuse?
 
+``--silent-fit``: the validation articles in two folders, each half's questions asked over
+both: does a logistic model beside the reader's score refuse more silent questions?
+
     .venv/bin/python training/probe_reader.py --calibrate --scale     # ~4 min
+    .venv/bin/python training/probe_reader.py --silent-fit            # ~4 min
     .venv/bin/python training/probe_reader.py --silent [--model M --threshold T --mix W]   # ~3 min
 """
 
@@ -250,11 +254,84 @@ def silent(model: Path, threshold: float, mix: float, per_part: int = 200) -> No
         print(f"| {part} | {top:.3f} | {refused_here:.3f} | {refused_away:.3f} |")
 
 
+def silent_fit() -> None:
+    """On the validation articles of ``fit_reader.py``, split in two folders: each half's
+    questions are asked over its own folder (answerable, or SQuAD 2.0's unanswerable) and
+    over the other (silent sources). Does a logistic model over the reader's best score and
+    features of the question and the best candidate (the question's rare words missing from
+    its article, retrieval's score, similarity and coverage) refuse more unanswerable and
+    silent questions than the score alone, each threshold refusing at most 2.5% of the
+    answerable questions of every kind of text? Cross-validated by article, five folds."""
+    from fit_reader import validation
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant import Assistant, Config
+    from assistant.reader import Reader, ReaderSpec
+
+    reader = Reader.from_file(MODEL, ReaderSpec(MODEL, "", -99.0, 0.0, 3.0, 8))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        folder, questions = validation(work)
+        names = sorted(p.name for p in folder.iterdir())
+        random.Random(3).shuffle(names)
+        for h, half in enumerate((set(names[::2]), set(names[1::2]))):
+            sub = work / f"half{h}"
+            sub.mkdir()
+            for name in half:
+                shutil.copy(folder / name, sub / name)
+            searcher = Assistant.open(Config(docs_dir=sub, index_dir=work / f"index{h}"))._state.searcher
+            for q in questions:
+                present = q["doc"] in half
+                if present or q["answerable"]:
+                    kind = ("answerable" if q["answerable"] else "unanswerable") if present else "silent"
+                    rows.append((kind, q["source"], q["doc"], read(searcher, reader, q["question"], 8)))
+
+    def features(cands: list[dict]) -> list[float]:
+        s = scores(cands)
+        best = cands[int(np.argmax(s))]
+        return [
+            float(s.max()),
+            sum(best["missing_doc"]) / best["idf"],
+            max(best["missing_doc"], default=0.0),
+            best["coverage"],
+            max(c["retr"] for c in cands),
+            max(c["dense"] for c in cands),
+        ]
+
+    x = np.array([features(c) for *_, c in rows])
+    kinds = np.array([k for k, *_ in rows])
+    sources = np.array([s for _, s, *_ in rows])
+    articles = sorted({d for _, _, d, _ in rows})
+    folds = np.array([articles.index(d) % 5 for _, _, d, _ in rows])
+    y = kinds == "answerable"
+    print(f"\n## Silent sources on the validation articles: {collections.Counter(kinds.tolist())}")
+    print("| model | answerable refused | unanswerable refused | silent refused |")
+    print("| --- | --- | --- | --- |")
+    for label, cols in (
+        ("reader's best score alone", [0]),
+        ("logistic: score + missing words", [0, 1, 2]),
+        ("logistic: score + missing words + retrieval", [0, 1, 2, 3, 4, 5]),
+    ):
+        pred = x[:, 0].copy()
+        if len(cols) > 1:
+            for k in range(5):
+                train, test = folds != k, folds == k
+                z = x[:, cols]
+                mu, sd = z[train].mean(0), z[train].std(0) + 1e-9
+                model = LogisticRegression(max_iter=3000).fit((z[train] - mu) / sd, y[train])
+                pred[test] = model.decision_function((z[test] - mu) / sd)
+        t = min(np.quantile(pred[y & (sources == s)], 0.025) for s in set(sources[y].tolist()))
+        refused = {k: float(np.mean(pred[kinds == k] < t)) for k in ("answerable", "unanswerable", "silent")}
+        print(f"| {label} | {refused['answerable']:.3f} | {refused['unanswerable']:.3f} | {refused['silent']:.3f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--scale", action="store_true")
     parser.add_argument("--silent", action="store_true")
+    parser.add_argument("--silent-fit", action="store_true")
     parser.add_argument("--model", type=Path, default=MODEL, help="with --silent: the reader to probe")
     parser.add_argument("--threshold", type=float, help="with --silent: its threshold (default: the manifest's)")
     parser.add_argument("--mix", type=float, default=MIX, help="with --silent: retrieval's weight")
@@ -263,6 +340,8 @@ def main() -> None:
         calibrate()
     if args.scale:
         scale()
+    if args.silent_fit:
+        silent_fit()
     if args.silent:
         from assistant.reader import ReaderSpec
 
