@@ -15,6 +15,7 @@ from assistant.sentence_features import PRONOUN_SPEAKER_AFTER
 from assistant.types import Answer, AnswerSpan, Citation, PassageHit, Sentence, Statement
 
 NOT_FOUND = "The sources don't say. The closest passages are listed below; none of them answers the question."
+UNSURE = "The reader is unsure: these passages may not answer the question. Check them before relying on them."
 
 
 # Hand-written rules of answer composition besides the reader, kept while they pay on
@@ -43,14 +44,28 @@ class Policy:
     threshold: float | None = None  # reader logit the best candidate must reach, or the sources don't say
     window_cost: float | None = None  # probability per character a neighbouring sentence must pay for
     trust: float = 2.0  # the refusal rules apply only while the reader's probability is below this
+    unsure: float | None = None  # below this score an answer is flagged ``unsure`` (None: never)
     # the hand-written rules in force besides the reader (see ``RULES``)
     rules: frozenset[str] = frozenset(RULES)
 
     @classmethod
     def from_reader(
-        cls, threshold: float, margin: float, window_cost: float, rules: Iterable[str], trust: float = 2.0
+        cls,
+        threshold: float,
+        margin: float,
+        window_cost: float,
+        rules: Iterable[str],
+        trust: float = 2.0,
+        unsure: float | None = None,
     ) -> Policy:
-        return cls(threshold=threshold, margin=margin, window_cost=window_cost, rules=frozenset(rules), trust=trust)
+        return cls(
+            threshold=threshold,
+            margin=margin,
+            window_cost=window_cost,
+            rules=frozenset(rules),
+            trust=trust,
+            unsure=unsure,
+        )
 
 
 def answers_question(question: Question, ranked: list[Scored], policy: Policy, context: str | None = None) -> bool:
@@ -211,8 +226,17 @@ def compose(
     ]
     text = " ".join(f"{s.text} " + "".join(f"[{i}]" for i in s.citations) for s in statements)
     span = _answer_span(ranked[0], number)
+    unsure = policy.unsure is not None and ranked[0].score < policy.unsure
     return Answer(
-        question.text, True, text, tuple(citations), passages, tuple(statements), question.resolved, answer_span=span
+        question.text,
+        True,
+        text,
+        tuple(citations),
+        passages,
+        tuple(statements),
+        question.resolved,
+        answer_span=span,
+        unsure=unsure,
     )
 
 

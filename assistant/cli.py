@@ -251,7 +251,10 @@ def _ask_lines(assistant, k: int, as_of) -> None:  # type: ignore[no-untyped-def
 
 
 def _plain(answer) -> str:  # type: ignore[no-untyped-def]
-    lines = ([answer.time_note] if answer.time_note else []) + [answer.answer, ""]
+    from assistant.answer import UNSURE
+
+    notes = [answer.time_note] if answer.time_note else []
+    lines = notes + ([UNSURE] if answer.unsure else []) + [answer.answer, ""]
     if answer.citations:
         for c in answer.citations:
             page = f", p. {c.page}" if c.page else ""

@@ -117,7 +117,7 @@ class Assistant:
     @functools.cached_property
     def policy(self) -> Policy:
         spec = self.reader.spec
-        return Policy.from_reader(spec.threshold, spec.margin, spec.window_cost, spec.rules, spec.trust)
+        return Policy.from_reader(spec.threshold, spec.margin, spec.window_cost, spec.rules, spec.trust, spec.unsure)
 
     def ask(
         self, question: str, history: History = (), *, k: int | None = None, as_of: date | str | None = None

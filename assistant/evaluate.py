@@ -123,6 +123,7 @@ class _GoldRow(NamedTuple):
     rank: int | None  # of the first citation overlapping evidence
     passage_rank: int | None  # of the first listed passage overlapping evidence
     time_worded: bool = False  # the question has time words ('this week', 'When will …')
+    unsure: bool = False  # answered, flagged unsure
 
 
 def _top_text(answer: Mapping[str, Any]) -> str:
@@ -181,7 +182,10 @@ def evaluate_gold(
             passage_rank = evidence_rank(answer.get("passages") or [], q["evidence"])
         asked_on = as_of_day(q.get("as_of") if use_as_of else None)
         worded = has_time_words(q["question"], asked_on)
-        rows.append(_GoldRow(q.get("category", "-"), q["answerable"], not answer["found"], rank, passage_rank, worded))
+        unsure = bool(answer["found"] and answer.get("unsure"))
+        rows.append(
+            _GoldRow(q.get("category", "-"), q["answerable"], not answer["found"], rank, passage_rank, worded, unsure)
+        )
         failure = _gold_failure(q, answer, rank)
         if failure:
             failures.append(failure)
@@ -221,6 +225,11 @@ def _gold_metrics(rows: Sequence[_GoldRow]) -> dict[str, Any]:
         "refused": n_refused,
         "refusal_precision": _share(refused_unanswerable, n_refused),
         "refusal_recall": _share(refused_unanswerable, n_unanswerable),
+        "answerable_unsure": sum(r.unsure and r.answerable for r in rows),
+        "unanswerable_unsure": sum(r.unsure and not r.answerable for r in rows),
+        "unanswerable_refused_or_unsure": _share(
+            sum((r.refused or r.unsure) and not r.answerable for r in rows), n_unanswerable
+        ),
     }
 
 
@@ -268,7 +277,7 @@ def evaluate_squad(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress
     answers = _ask_all(questions, ask, progress)
     integrity = _Integrity()
     n_answerable = top1 = top3 = found = top1_found = refused_answerable = 0
-    n_unanswerable = refused_unanswerable = 0
+    n_unanswerable = refused_unanswerable = unsure_unanswerable = unsure_answerable = unsure_right = 0
     top_lengths: list[int] = []
     span_given = span_exact = 0
     span_f1: list[float] = []
@@ -282,6 +291,7 @@ def evaluate_squad(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress
         if not q["answerable"]:
             n_unanswerable += 1
             refused_unanswerable += not answer["found"]
+            unsure_unanswerable += bool(answer["found"] and answer.get("unsure"))
             continue
         n_answerable += 1
         hit1 = bool(citations) and contains_answer(citations[0], q["doc"], q["answers"])
@@ -292,6 +302,9 @@ def evaluate_squad(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress
         if answer["found"]:
             found += 1
             top1_found += hit1
+            if answer.get("unsure"):
+                unsure_answerable += 1
+                unsure_right += hit1
             if hit1 and span and span["citation"] == citations[0]["id"]:
                 span_given += 1
                 span_f1.append(max(words_f1(span["text"], a["text"]) for a in q["answers"]))
@@ -312,6 +325,11 @@ def evaluate_squad(questions: Sequence[Mapping[str, Any]], ask: Ask, *, progress
         "answer_words_exact": _share(span_exact, span_given),
         "answer_words_f1": sum(span_f1) / len(span_f1) if span_f1 else None,
         "unanswerable_refused_share": _share(refused_unanswerable, n_unanswerable),
+        "answerable_unsure_share": _share(unsure_answerable, found),
+        "answer@1_when_unsure": _share(unsure_right, unsure_answerable),
+        "answer@1_when_sure": _share(top1_found - unsure_right, found - unsure_answerable),
+        "unanswerable_unsure_share": _share(unsure_unanswerable, n_unanswerable),
+        "unanswerable_refused_or_unsure_share": _share(refused_unanswerable + unsure_unanswerable, n_unanswerable),
         "citations_checked": integrity.checked,
         "citation_integrity": integrity.share(),
     }
@@ -335,6 +353,14 @@ _LABELS = {
     "answer_words_exact": "answer words equal to a gold answer (SQuAD normalisation), when marked",
     "answer_words_f1": "SQuAD token F1 of the answer words against the best gold answer, when marked",
     "unanswerable_refused_share": "unanswerable questions refused (found=false)",
+    "answerable_unsure": "answerable questions answered with the unsure flag",
+    "unanswerable_unsure": "unanswerable questions answered with the unsure flag",
+    "unanswerable_refused_or_unsure": "unanswerable questions refused or flagged unsure",
+    "answerable_unsure_share": "answerable questions answered with the unsure flag, of those answered",
+    "answer@1_when_unsure": "answer@1 among answerable questions answered unsure",
+    "answer@1_when_sure": "answer@1 among answerable questions answered without the flag",
+    "unanswerable_unsure_share": "unanswerable questions answered with the unsure flag",
+    "unanswerable_refused_or_unsure_share": "unanswerable questions refused or flagged unsure",
     "citation_integrity": "citations whose file[start:end] equals their text",
     "citations_checked": "citations checked for integrity",
 }

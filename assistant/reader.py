@@ -44,6 +44,7 @@ class ReaderSpec:
     rules: tuple[str, ...] = ()  # the hand-written rules of ``answer.RULES`` that still paid on validation
     trust: float = 2.0  # the reader's probability above which its answer stands whatever the refusal rules say
     span: float = 0.0  # weight of the answer words' score against "no answer words" beside the logit
+    unsure: float | None = None  # score below which an answer is flagged: on validation, mostly wrong
 
     @classmethod
     def load(cls, manifest: Path = MANIFEST) -> ReaderSpec:
@@ -62,6 +63,7 @@ class ReaderSpec:
             tuple(meta.get("rules", ())),
             float(meta.get("trust", 2.0)),
             float(meta.get("span", 0.0)),
+            float(meta["unsure"]) if meta.get("unsure") is not None else None,
         )
 
 

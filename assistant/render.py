@@ -14,6 +14,7 @@ from pathlib import PurePath
 from typing import Any
 
 from assistant import display, render_dates
+from assistant.answer import UNSURE
 from assistant.check import LIMITS, MEANING, ClaimCheck, Thresholds
 from assistant.types import Answer, AnswerSpan, Citation, Document, FileOutcome, PassageHit, Sentence
 
@@ -74,6 +75,8 @@ def render_answer(answer: Answer) -> str:
             esc(answer.answer),
         )
     note = render_dates.time_note(answer)
+    if answer.unsure:
+        note += f'<p class="unsure-note" role="note">{esc(UNSURE)}</p>'
     return f'<div class="answer found">{note}<p>{body}</p>{_references(answer.citations)}</div>'
 
 

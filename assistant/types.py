@@ -185,6 +185,9 @@ class Answer:
     time_window: TimeWindow | None = None  # what the question's time words asked for
     time_note: str | None = None  # when no source is from that time: said apart from the quoted statements
     answer_span: AnswerSpan | None = None
+    # the reader's best score is below the level under which, on validation, an answer's
+    # first citation held the answer at most a third of the time: it may not answer at all
+    unsure: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -137,6 +137,23 @@ def test_the_answer_words_are_marked_in_the_answer_and_in_the_source(page, serve
     )
 
 
+def test_an_answer_the_reader_is_unsure_of_says_so(page, served):
+    """A question the seeds touch on but do not answer (what was served at the dinner) gets
+    the closest passages with a note that they may not answer it; a sure answer has none."""
+    from playwright.sync_api import expect
+
+    question = "What was served at the dinner?"
+    expected = _api_answer(served, question)
+    assert expected["found"] and expected["unsure"]
+    _ask(page, question)
+    note = page.locator("#transcript .turn").last.locator(".answer .unsure-note")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("The reader is unsure")
+    _ask(page, "Where did the leaders meet?")
+    expect(page.locator("#transcript .turn").last.locator(".answer")).to_be_visible()
+    expect(page.locator("#transcript .turn").last.locator(".unsure-note")).to_have_count(0)
+
+
 def test_not_found_says_so(page):
     _ask(page, "What is the capital of Peru?")
     reply = page.locator("#transcript .turn").last

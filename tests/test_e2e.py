@@ -189,6 +189,22 @@ def test_the_reader_marks_the_answer_words_inside_the_first_citation(real_assist
     assert words["citation"] == first.id and first.start <= words["start"] < words["end"] <= first.end
 
 
+@pytest.mark.parametrize("question", ["What is the weather in Nara?", "What was served at the dinner?"])
+def test_a_question_the_sources_only_touch_on_is_never_answered_as_sure(real_assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """The seeds mention Nara and the dinner, not the weather or the menu: the closest
+    passages come flagged unsure (or the answer is refused), never as a plain answer."""
+    answer = real_assistant.ask(question)
+    assert_verifiable(answer)
+    assert not answer.found or answer.unsure
+    assert answer.to_dict()["unsure"] == answer.unsure
+
+
+def test_a_sure_answer_is_not_flagged(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    for question in ("Where did the leaders meet?", "What did Lee tell NHK?"):
+        answer = real_assistant.ask(question)
+        assert answer.found and not answer.unsure
+
+
 def test_words_reported_with_a_noun_answer_what_someone_said(real_assistant) -> None:  # type: ignore[no-untyped-def]
     """Takaichi's words on Taiwan are given only as 'Ms Takaichi’s suggestion … that Japan
     could intervene militarily': asked what she said, that is the answer, not a refusal."""
@@ -233,6 +249,16 @@ def test_cli_ask_json_builds_the_index_then_answers(workdir: Path) -> None:
     assert set(answer["citations"][0]) >= {"id", "doc_id", "title", "file", "start", "end", "text", "score"}
     assert_verifiable(answer)
     assert (workdir / "index" / "CURRENT").is_file()
+
+
+def test_cli_ask_says_when_the_reader_is_unsure(workdir: Path) -> None:
+    from assistant.answer import UNSURE
+
+    done = run_cli("ask", "What is the weather in Nara?", cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == UNSURE
+    sure = run_cli("ask", "What did Lee tell NHK?", cwd=workdir)
+    assert UNSURE not in sure.stdout
 
 
 def test_cli_jsonl_answers_one_line_per_question(workdir: Path) -> None:

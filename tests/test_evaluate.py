@@ -255,6 +255,50 @@ def test_squad_metrics(docs):
     assert result["citation_integrity"] == 1.0
 
 
+def test_unsure_answers_are_counted_apart(docs):
+    """Answers flagged unsure: how many, how often right, and unanswerable questions refused
+    or flagged; a refusal is never counted as unsure."""
+    from dataclasses import replace
+
+    questions = [
+        squad("u1", "a.txt", [(11, 15)]),  # right, sure
+        squad("u2", "a.txt", [(11, 15)]),  # right, unsure
+        squad("u3", "a.txt", [(0, 5)]),  # wrong, unsure
+        squad("u4", "a.txt", []),  # answered unsure
+        squad("u5", "a.txt", []),  # answered sure
+        squad("u6", "a.txt", []),  # refused (its flag ignored)
+    ]
+    right = cite(docs, "a.txt", 11, 20)
+    ask = FakeAsk(
+        {
+            "question u1?": answer("u1", True, right),
+            "question u2?": replace(answer("u2", True, right), unsure=True),
+            "question u3?": replace(answer("u3", True, cite(docs, "b.txt", 0, 10)), unsure=True),
+            "question u4?": replace(answer("u4", True, right), unsure=True),
+            "question u5?": answer("u5", True, right),
+            "question u6?": replace(answer("u6", False), unsure=True),
+        }
+    )
+    result = evaluate_squad(questions, ask)
+    assert result["answerable_unsure_share"] == pytest.approx(2 / 3)
+    assert result["answer@1_when_unsure"] == pytest.approx(1 / 2)
+    assert result["answer@1_when_sure"] == pytest.approx(1.0)
+    assert result["unanswerable_unsure_share"] == pytest.approx(1 / 3)
+    assert result["unanswerable_refused_or_unsure_share"] == pytest.approx(2 / 3)
+
+    gold_questions = [gold("g1", "quote", [("a.txt", 11, 15)]), gold("g2", "none", []), gold("g3", "none", [])]
+    gold_ask = FakeAsk(
+        {
+            "question g1?": replace(answer("g1", True, right), unsure=True),
+            "question g2?": replace(answer("g2", True, right), unsure=True),
+            "question g3?": replace(answer("g3", False), unsure=True),
+        }
+    )
+    result = evaluate_gold(gold_questions, gold_ask)
+    assert result["answerable_unsure"] == 1 and result["unanswerable_unsure"] == 1
+    assert result["unanswerable_refused_or_unsure"] == pytest.approx(1.0)
+
+
 def test_squad_answer_words(docs):
     """The reader's answer words are scored SQuAD's way (normalised exact match and token
     F1) when the top citation holds a gold answer, and checked against their file."""

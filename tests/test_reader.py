@@ -23,6 +23,11 @@ def test_the_shipped_weights_are_the_recorded_file() -> None:
     assert spec.file.stat().st_size <= 30 * 1024 * 1024
 
 
+def test_the_unsure_level_lies_between_refusal_and_a_sure_answer() -> None:
+    spec = ReaderSpec.load()
+    assert spec.unsure is not None and spec.threshold < spec.unsure < 2.0
+
+
 def _copy(tmp_path: Path) -> Path:
     manifest = tmp_path / "reader.json"
     shutil.copy(MANIFEST, manifest)

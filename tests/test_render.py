@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
 
+from assistant.answer import UNSURE
 from assistant.check import check_claim
 from assistant.core import ScoredSentence
 from assistant.render import (
@@ -169,6 +171,13 @@ def test_answer_without_statements_turns_markers_into_chips(sentences):
     chips, _ = collect(render_answer(plain), "cite-chip")
     assert [a["data-cite"] for a, _ in chips] == ["1", "1"]  # in the text and in the references
     assert "[7]" in render_answer(plain)  # unknown marker left as text
+
+
+def test_an_unsure_answer_says_so_above_its_statements(sentences):
+    sure = _answer(True, sentences)
+    notes, _ = collect(render_answer(replace(sure, unsure=True)), "unsure-note")
+    assert len(notes) == 1 and notes[0][1] == UNSURE and notes[0][0]["role"] == "note"
+    assert "unsure-note" not in render_answer(sure)
 
 
 def test_not_found_says_so_and_labels_closest_passages(sentences):

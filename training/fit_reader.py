@@ -17,7 +17,10 @@ answers this picks:
   decides);
 - which hand-written rules of ``answer.RULES`` stay beside the reader (each rule's worth
   is printed; one that measurably hurts is dropped), and below which reader probability
-  the refusal rules apply.
+  the refusal rules apply;
+- ``unsure``: the score below which an answer is flagged as possibly not answering: where
+  the chance that its first citation holds the answer (isotonic on the score) is a third
+  or less.
 
 It writes them with the model's SHA-256 into ``assistant/data/reader.json``.
 
@@ -47,7 +50,10 @@ MARGIN = 3.0
 MIXES = (0.0, 0.25, 0.5, 1.0, 2.0)
 SPANS = (0.0, 0.25, 0.5, 1.0)  # weights of the span head's answer-against-null margin beside the logit
 TRUSTS = (2.0, 0.9, 0.7, 0.5)
-MIN_GAIN = 0.001  # dropping a rule must raise the objective on validation by this much
+MIN_GAIN = 0.001
+UNSURE_RIGHT = (
+    1 / 3
+)  # below the unsure level, answers were right at most this often on validation  # dropping a rule must raise the objective on validation by this much
 
 
 def questions_of(docs: tuple[str, ...]) -> list[dict]:
@@ -170,6 +176,32 @@ def by_source(rows: list[dict], t: float) -> None:
             f"| {source} | {len(part)} | {m['answer@1']:.3f} | {m['answerable_refused']:.3f} | {una} "
             f"| {m['chars']:.0f} |"
         )
+
+
+def pick_unsure(rows: list[dict], t: float, right: float = UNSURE_RIGHT) -> float | None:
+    """The score below which an answer is flagged unsure: where the chance that the first
+    citation holds a gold answer, calibrated on the answered validation questions
+    (answerable or not) by isotonic regression on the score, falls to ``right`` or less.
+    Prints how often it did, by score. None if the chance never falls that low."""
+    from sklearn.isotonic import IsotonicRegression
+
+    said = sorted((r for r in rows if r["found"] and r["best"] >= t), key=lambda r: r["best"])
+    print("| reader score | answered | first citation holds the answer |")
+    print("| --- | --- | --- |")
+    edges = [t, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, float("inf")]
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        part = [r["hit"] for r in said if lo <= r["best"] < hi]
+        if part:
+            print(f"| {lo:.1f} to {hi:.1f} | {len(part)} | {np.mean(part):.3f} |")
+    score = np.array([r["best"] for r in said])
+    chance = IsotonicRegression(increasing=True).fit_transform(score, [float(r["hit"]) for r in said])
+    above = score[chance > right]
+    if len(above) == len(score):
+        return None
+    level = round(float(above.min()), 4)
+    below = [r["hit"] for r in said if r["best"] < level]
+    print(f"unsure below {level}: {len(below)} of {len(said)} answered questions, {np.mean(below):.3f} of them right")
+    return level
 
 
 def objective(m: dict) -> float:
@@ -298,9 +330,12 @@ def main() -> None:
         read = mixed(raw, mix, span)
         cost = pick_window_cost(searcher, read, args)[0]
         trust, rules, (t, m) = pick_rules(searcher, read, cost, args)
-        by_source(answers(searcher, read, cost, rules, trust), t)
+        rows = answers(searcher, read, cost, rules, trust)
+        by_source(rows, t)
+        unsure = pick_unsure(rows, t)
     print(
-        f"chosen: span={span} mix={mix} rules={sorted(rules)} trust={trust} window_cost={cost} threshold={t:.3f}: {m}"
+        f"chosen: span={span} mix={mix} rules={sorted(rules)} trust={trust} window_cost={cost} threshold={t:.3f} "
+        f"unsure={unsure}: {m}"
     )
     if args.write:
         from assistant.indexer import sha256_file
@@ -319,6 +354,7 @@ def main() -> None:
                 "span": span,
                 "trust": trust,
                 "rules": sorted(rules),
+                "unsure": unsure,
                 "validation": {k: round(v, 4) for k, v in m.items()},
             }
         )
