@@ -44,7 +44,9 @@ class ReaderSpec:
     rules: tuple[str, ...] = ()  # the hand-written rules of ``answer.RULES`` that still paid on validation
     trust: float = 2.0  # the reader's probability above which its answer stands whatever the refusal rules say
     span: float = 0.0  # weight of the answer words' score against "no answer words" beside the logit
-    unsure: float | None = None  # score below which an answer is flagged: on validation, mostly wrong
+    unsure: float | None = (
+        None  # score below which an answer is flagged: on validation, right a third of the time or less
+    )
 
     @classmethod
     def load(cls, manifest: Path = MANIFEST) -> ReaderSpec:
