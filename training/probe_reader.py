@@ -97,14 +97,57 @@ def scores(cands: list[dict], mix: float = MIX) -> np.ndarray:
     return np.array([c["logit"] + mix * (c["retr"] - top) for c in cands])
 
 
+def open_reader(model: Path = MODEL):  # type: ignore[no-untyped-def]
+    """The reader in ``model`` with no threshold: every candidate's logit is read."""
+    from assistant.reader import Reader, ReaderSpec
+
+    return Reader.from_file(model, ReaderSpec(model, "", -99.0, 0.0, 3.0, 8))
+
+
+def unread_folder(work: Path) -> tuple[Path, list[dict]]:
+    """The SQuADShifts articles no reader stage read (those after the first 7,000 questions
+    of each part in ``reader_data``'s shuffle) as one folder, with their questions."""
+    seen = {p.name for p in squadshifts(work / "seen", 7000, random.Random(SEED))[0].iterdir()}
+    docs, questions = squadshifts(work / "all", 10**9, random.Random(SEED))
+    for path in docs.iterdir():
+        if path.name in seen:
+            path.unlink()
+    return docs, [q for q in questions if q["doc"] not in seen]
+
+
+def per_part(questions: list[dict], n: int, key) -> list[dict]:  # type: ignore[no-untyped-def]
+    """At most ``n`` questions of each ``key(question)``, drawn in a fixed shuffle."""
+    shuffled = list(questions)
+    random.Random(5).shuffle(shuffled)
+    taken: collections.Counter = collections.Counter()
+    sample = []
+    for q in shuffled:
+        if taken[key(q)] < n:
+            taken[key(q)] += 1
+            sample.append(q)
+    return sample
+
+
+def cross_validated(z: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Each row's logistic decision value from a model fitted on the other folds (features
+    standardised on the fitting folds)."""
+    from sklearn.linear_model import LogisticRegression
+
+    pred = np.zeros(len(y))
+    for f in np.unique(folds):
+        train, test = folds != f, folds == f
+        mu, sd = z[train].mean(0), z[train].std(0) + 1e-9
+        model = LogisticRegression(max_iter=3000).fit((z[train] - mu) / sd, y[train])
+        pred[test] = model.decision_function((z[test] - mu) / sd)
+    return pred
+
+
 def calibrate() -> None:
     from fit_reader import questions_of
     from reader_data import DATA, VALIDATION_SQUAD
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
     from assistant import Assistant, Config
-    from assistant.reader import Reader, ReaderSpec
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "docs"
@@ -112,7 +155,7 @@ def calibrate() -> None:
         for name in VALIDATION_SQUAD:
             shutil.copy(DATA / "squad2-train" / "docs" / name, folder / name)
         searcher = Assistant.open(Config(docs_dir=folder, index_dir=Path(tmp) / "index"))._state.searcher
-        reader = Reader.from_file(MODEL, ReaderSpec(MODEL, "", -99.0, 0.0, 3.0, 8))
+        reader = open_reader()
         rows = [(q, read(searcher, reader, q["question"], 8)) for q in questions_of(VALIDATION_SQUAD)]
 
     def question_features(cands: list[dict]) -> list[float]:
@@ -146,38 +189,23 @@ def calibrate() -> None:
     for j, name in enumerate(names, 1):
         print(f"| {name} alone | {roc_auc_score(y, x[:, j]):.3f} | |")
     for label, cols in (("score + gap", [0, 1]), ("score + missing words", [0, 3, 4]), ("all", list(range(9)))):
-        pred = np.zeros(len(y))
-        for a in np.unique(articles):
-            train, test = articles != a, articles == a
-            z = x[:, cols]
-            mu, sd = z[train].mean(0), z[train].std(0) + 1e-9
-            model = LogisticRegression(max_iter=3000).fit((z[train] - mu) / sd, y[train])
-            pred[test] = model.decision_function((z[test] - mu) / sd)
+        pred = cross_validated(x[:, cols], y, articles)
         print(f"| logistic: {label} | {roc_auc_score(y, pred):.3f} | {refused(pred):.3f} |")
 
 
-def scale(per_part: int = 300) -> None:
+def _part(q: dict) -> str:
+    return q["doc"].split("__")[0]
+
+
+def scale(n: int = 300) -> None:
     from assistant import Assistant, Config
-    from assistant.reader import Reader, ReaderSpec
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        seen = {p.name for p in squadshifts(work / "seen", 7000, random.Random(SEED))[0].iterdir()}
-        docs, questions = squadshifts(work / "all", 10**9, random.Random(SEED))
-        for path in docs.iterdir():
-            if path.name in seen:
-                path.unlink()
-        unread = [q for q in questions if q["doc"] not in seen]
-        random.Random(5).shuffle(unread)
-        taken: collections.Counter[str] = collections.Counter()
-        sample = []
-        for q in unread:
-            part = q["doc"].split("__")[0]
-            if taken[part] < per_part:
-                taken[part] += 1
-                sample.append(q)
+        docs, unread = unread_folder(work)
+        sample = per_part(unread, n, _part)
         searcher = Assistant.open(Config(docs_dir=docs, index_dir=work / "index"))._state.searcher
-        reader = Reader.from_file(MODEL, ReaderSpec(MODEL, "", -99.0, 0.0, 3.0, 8))
+        reader = open_reader()
         rows = [(q, read(searcher, reader, q["question"], 32)) for q in sample]
         print(f"\n## {len(sample)} questions over a folder of {len(list(docs.iterdir()))} unread SQuADShifts articles")
     print(
@@ -201,7 +229,7 @@ def scale(per_part: int = 300) -> None:
         print(f"| {k} | {plain / n:.3f} | {aggregated / n:.3f} | {anywhere / n:.3f} |")
     print("\n| part | top sentence (8 read) | right article first | any of 32 holds it |")
     print("| --- | --- | --- | --- |")
-    for part in sorted(taken):
+    for part in sorted({_part(q) for q in sample}):
         mine = [(q, c) for q, c in rows if q["doc"].startswith(part + "__")]
         top = np.mean([holds(q, c[:8][int(np.argmax(scores(c[:8])))]) for q, c in mine])
         doc = np.mean([c[0]["doc_id"] == q["doc"] for q, c in mine])
@@ -209,43 +237,31 @@ def scale(per_part: int = 300) -> None:
         print(f"| {part} | {top:.3f} | {doc:.3f} | {any32:.3f} |")
 
 
-def silent(model: Path, threshold: float, mix: float, per_part: int = 200) -> None:
+def silent(model: Path, threshold: float, mix: float, n: int = 200) -> None:
     """Questions whose article is not in the folder: the sources are silent, and the
     answer should say so. Half of the unread SQuADShifts articles stay in one folder; the
     questions of the other half are asked over it beside questions of the kept half. A
     question is refused when no candidate's score (the logit plus ``mix`` times retrieval's
     score against the best) reaches ``threshold``."""
     from assistant import Assistant, Config
-    from assistant.reader import Reader, ReaderSpec
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        seen = {p.name for p in squadshifts(work / "seen", 7000, random.Random(SEED))[0].iterdir()}
-        docs, questions = squadshifts(work / "all", 10**9, random.Random(SEED))
-        unread = sorted(p.name for p in docs.iterdir() if p.name not in seen)
-        for name in seen:
-            (docs / name).unlink(missing_ok=True)
+        docs, asked = unread_folder(work)
+        unread = sorted(p.name for p in docs.iterdir())
         random.Random(7).shuffle(unread)
         gone = set(unread[::2])
         for name in gone:
             (docs / name).unlink()
-        asked = [q for q in questions if q["doc"] in set(unread)]
-        random.Random(5).shuffle(asked)
-        taken: collections.Counter[tuple[str, bool]] = collections.Counter()
-        sample = []
-        for q in asked:
-            key = (q["doc"].split("__")[0], q["doc"] in gone)
-            if taken[key] < per_part:
-                taken[key] += 1
-                sample.append(q)
+        sample = per_part(asked, n, lambda q: (_part(q), q["doc"] in gone))
         searcher = Assistant.open(Config(docs_dir=docs, index_dir=work / "index"))._state.searcher
-        reader = Reader.from_file(model, ReaderSpec(model, "", -99.0, 0.0, 3.0, 8))
+        reader = open_reader(model)
         rows = [(q, read(searcher, reader, q["question"], 8)) for q in sample]
         print(f"\n## Silent sources: {model.name}, threshold {threshold}, retrieval weight {mix}")
         print(f"{len(list(docs.iterdir()))} unread SQuADShifts articles in the folder, {len(gone)} left out")
     print("| part | top sentence holds the answer | answerable refused | silent refused |")
     print("| --- | --- | --- | --- |")
-    for part in sorted({k for k, _ in taken}):
+    for part in sorted({_part(q) for q in sample}):
         here = [(q, c) for q, c in rows if q["doc"].startswith(part + "__") and q["doc"] not in gone]
         away = [(q, c) for q, c in rows if q["doc"].startswith(part + "__") and q["doc"] in gone]
         top = np.mean([holds(q, c[int(np.argmax(scores(c, mix)))]) for q, c in here])
@@ -263,12 +279,10 @@ def silent_fit() -> None:
     silent questions than the score alone, each threshold refusing at most 2.5% of the
     answerable questions of every kind of text? Cross-validated by article, five folds."""
     from fit_reader import validation
-    from sklearn.linear_model import LogisticRegression
 
     from assistant import Assistant, Config
-    from assistant.reader import Reader, ReaderSpec
 
-    reader = Reader.from_file(MODEL, ReaderSpec(MODEL, "", -99.0, 0.0, 3.0, 8))
+    reader = open_reader()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -313,14 +327,7 @@ def silent_fit() -> None:
         ("logistic: score + missing words", [0, 1, 2]),
         ("logistic: score + missing words + retrieval", [0, 1, 2, 3, 4, 5]),
     ):
-        pred = x[:, 0].copy()
-        if len(cols) > 1:
-            for k in range(5):
-                train, test = folds != k, folds == k
-                z = x[:, cols]
-                mu, sd = z[train].mean(0), z[train].std(0) + 1e-9
-                model = LogisticRegression(max_iter=3000).fit((z[train] - mu) / sd, y[train])
-                pred[test] = model.decision_function((z[test] - mu) / sd)
+        pred = cross_validated(x[:, cols], y, folds) if len(cols) > 1 else x[:, 0]
         t = min(np.quantile(pred[y & (sources == s)], 0.025) for s in set(sources[y].tolist()))
         refused = {k: float(np.mean(pred[kinds == k] < t)) for k in ("answerable", "unanswerable", "silent")}
         print(f"| {label} | {refused['answerable']:.3f} | {refused['unanswerable']:.3f} | {refused['silent']:.3f} |")
