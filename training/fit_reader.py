@@ -50,10 +50,8 @@ MARGIN = 3.0
 MIXES = (0.0, 0.25, 0.5, 1.0, 2.0)
 SPANS = (0.0, 0.25, 0.5, 1.0)  # weights of the span head's answer-against-null margin beside the logit
 TRUSTS = (2.0, 0.9, 0.7, 0.5)
-MIN_GAIN = 0.001
-UNSURE_RIGHT = (
-    1 / 3
-)  # below the unsure level, answers were right at most this often on validation  # dropping a rule must raise the objective on validation by this much
+MIN_GAIN = 0.001  # dropping a rule must raise the objective on validation by this much
+UNSURE_RIGHT = 1 / 3  # below the unsure level, an answer's calibrated chance of being right is at most this
 
 
 def questions_of(docs: tuple[str, ...]) -> list[dict]:

@@ -80,20 +80,19 @@ def remove_answer(c: dict) -> dict | None:
     text, answer = c["text"], c["text"][start:end]
     head = _LEAD.sub("", text[:start]).rstrip()
     tail = text[end:].lstrip()
-    cut = f"{head}{tail}" if tail[:1] in tuple(",.;:!?)") else f"{head} {tail}".strip()
+    cut = f"{head}{tail}" if tail[:1] in ",.;:!?)" else f"{head} {tail}".strip()
     if not answer.strip() or answer.lower() in cut.lower() or len(cut) < 20:
         return None
     return {**c, "text": cut, "label": 0, "answer": None}
 
 
-_NAME = re.compile(r"(?<!^)\b(?:[A-Z][\w'’.-]*|\d[\d,.]*)(?:\s+(?:[A-Z][\w'’.-]*|\d[\d,.]*))*")
+_NAME = re.compile(r"\b(?:[A-Z][\w'’.-]*|\d[\d,.]*)(?:\s+(?:[A-Z][\w'’.-]*|\d[\d,.]*))*")
 
 
 def names_of(question: str) -> list[str]:
     """Capitalised or numeric runs of a question, past its first word."""
-    first = question.split(" ", 1)
-    rest = first[1] if len(first) > 1 else ""
-    return _NAME.findall(" " + rest) if rest else []
+    _, _, rest = question.partition(" ")
+    return _NAME.findall(rest)
 
 
 def swap_name(group: dict, chosen: list[dict], pool: list[str], rng: random.Random) -> str | None:
