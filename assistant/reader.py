@@ -44,9 +44,7 @@ class ReaderSpec:
     rules: tuple[str, ...] = ()  # the hand-written rules of ``answer.RULES`` that still paid on validation
     trust: float = 2.0  # the reader's probability above which its answer stands whatever the refusal rules say
     span: float = 0.0  # weight of the answer words' score against "no answer words" beside the logit
-    unsure: float | None = (
-        None  # score below which an answer is flagged: on validation, right a third of the time or less
-    )
+    unsure: float | None = None  # below this score an answer is flagged unsure (fit_reader.pick_unsure)
 
     @classmethod
     def load(cls, manifest: Path = MANIFEST) -> ReaderSpec:
