@@ -1,4 +1,5 @@
-"""The reader recipe's unanswerable examples made from answerable ones (training/train_reader.py)."""
+"""The reader recipes' training examples: unanswerable ones made from answerable ones
+(training/train_reader.py), and the joint reader's answer tokens (training/train_joint.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "training"))
 
+from train_joint import joined, joint_tokenizer, target  # noqa: E402
 from train_reader import names_of, remove_answer, swap_name  # noqa: E402
 
 
@@ -60,3 +62,25 @@ def test_a_swapped_name_is_one_no_candidate_holds_and_of_the_same_kind() -> None
         else:
             assert "Morality" in question and "2025" in question
     assert swap_name({"question": "Who is hosting the summit?"}, chosen, pool, random.Random(1)) is None
+
+
+def _joint(labels: list[int], answers: list) -> tuple:
+    sents = ["The summit was held in Nara.", "Mr Lee and Ms Takaichi will have dinner on Jan 13.", "Ties are cordial."]
+    text, starts = joined(sents)
+    encoding = joint_tokenizer().encode("When is the dinner?", text)
+    return encoding, text, target(encoding, starts, len(text), {"labels": labels, "answers": answers})
+
+
+def test_the_joint_target_points_at_the_answer_words_in_the_joined_sentences() -> None:
+    encoding, text, got = _joint([0, 1, 0], [None, [43, 49], None])
+    assert got is not None and got != (0, 0)
+    first, last = got
+    assert text[encoding.offsets[first][0] : encoding.offsets[last][1]] == "Jan 13"
+
+
+def test_the_joint_target_is_the_null_answer_when_no_sentence_answers() -> None:
+    assert _joint([0, 0, 0], [None, None, None])[2] == (0, 0)
+
+
+def test_an_answering_sentence_without_marked_words_teaches_nothing() -> None:
+    assert _joint([0, 1, 0], [None, None, None])[2] is None  # SelQA marks sentences, not words

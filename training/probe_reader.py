@@ -237,12 +237,13 @@ def scale(n: int = 300) -> None:
         print(f"| {part} | {top:.3f} | {doc:.3f} | {any32:.3f} |")
 
 
-def silent(model: Path, threshold: float, mix: float, n: int = 200) -> None:
+def silent(model: Path, threshold: float, unsure: float, mix: float, n: int = 200) -> None:
     """Questions whose article is not in the folder: the sources are silent, and the
     answer should say so. Half of the unread SQuADShifts articles stay in one folder; the
     questions of the other half are asked over it beside questions of the kept half. A
     question is refused when no candidate's score (the logit plus ``mix`` times retrieval's
-    score against the best) reaches ``threshold``."""
+    score against the best) reaches ``threshold``, and answered with the unsure note when
+    the best stays below ``unsure``."""
     from assistant import Assistant, Config
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -257,17 +258,23 @@ def silent(model: Path, threshold: float, mix: float, n: int = 200) -> None:
         searcher = Assistant.open(Config(docs_dir=docs, index_dir=work / "index"))._state.searcher
         reader = open_reader(model)
         rows = [(q, read(searcher, reader, q["question"], 8)) for q in sample]
-        print(f"\n## Silent sources: {model.name}, threshold {threshold}, retrieval weight {mix}")
+        print(f"\n## Silent sources: {model.name}, threshold {threshold}, unsure {unsure}, retrieval weight {mix}")
         print(f"{len(list(docs.iterdir()))} unread SQuADShifts articles in the folder, {len(gone)} left out")
-    print("| part | top sentence holds the answer | answerable refused | silent refused |")
-    print("| --- | --- | --- | --- |")
+    print(
+        "| part | top sentence holds the answer | answerable refused | answerable refused or unsure "
+        "| silent refused | silent refused or unsure |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
     for part in sorted({_part(q) for q in sample}):
         here = [(q, c) for q, c in rows if q["doc"].startswith(part + "__") and q["doc"] not in gone]
         away = [(q, c) for q, c in rows if q["doc"].startswith(part + "__") and q["doc"] in gone]
         top = np.mean([holds(q, c[int(np.argmax(scores(c, mix)))]) for q, c in here])
-        refused_here = np.mean([scores(c, mix).max() < threshold for _, c in here])
-        refused_away = np.mean([scores(c, mix).max() < threshold for _, c in away])
-        print(f"| {part} | {top:.3f} | {refused_here:.3f} | {refused_away:.3f} |")
+        best_here = np.array([scores(c, mix).max() for _, c in here])
+        best_away = np.array([scores(c, mix).max() for _, c in away])
+        print(
+            f"| {part} | {top:.3f} | {np.mean(best_here < threshold):.3f} | {np.mean(best_here < unsure):.3f} "
+            f"| {np.mean(best_away < threshold):.3f} | {np.mean(best_away < unsure):.3f} |"
+        )
 
 
 def silent_fit() -> None:
@@ -341,6 +348,7 @@ def main() -> None:
     parser.add_argument("--silent-fit", action="store_true")
     parser.add_argument("--model", type=Path, default=MODEL, help="with --silent: the reader to probe")
     parser.add_argument("--threshold", type=float, help="with --silent: its threshold (default: the manifest's)")
+    parser.add_argument("--unsure", type=float, help="with --silent: its unsure level (default: the manifest's)")
     parser.add_argument("--mix", type=float, default=MIX, help="with --silent: retrieval's weight")
     args = parser.parse_args()
     if args.calibrate:
@@ -352,8 +360,10 @@ def main() -> None:
     if args.silent:
         from assistant.reader import ReaderSpec
 
-        threshold = ReaderSpec.load().threshold if args.threshold is None else args.threshold
-        silent(args.model, threshold, args.mix)
+        spec = ReaderSpec.load()
+        threshold = spec.threshold if args.threshold is None else args.threshold
+        unsure = args.unsure if args.unsure is not None else spec.unsure if spec.unsure is not None else threshold
+        silent(args.model, threshold, unsure, args.mix)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,228 @@
+"""Train a joint reader: SQuAD 2.0's span reader over the product's best candidates read
+together.
+
+The sentence reader (``train_reader.py``) reads each candidate alone. This one reads the
+question with the reader's first three candidates in one input, ``[CLS] question [SEP]
+s1 [SEP] s2 [SEP] s3 [SEP]``, and points at the answer words' first and last token, or at
+``[CLS]`` when none of the three holds the answer (SQuAD 2.0's null answer). The sentence
+holding its best answer words would lead the answer; its best words' score against the
+null one would say whether any of the three answers. It starts from the sentence reader's
+weights (``--init``), whose span head already finds answer words inside one sentence.
+
+Its data are the sentence reader's training groups (``reader_data.py``), each cut to the
+three candidates the shipped reader puts first among retrieval's first 8 (``--prepare``):
+the question, the sentences, and per sentence its label and answer words.
+
+    .venv/bin/python training/train_joint.py --prepare training/build5/train.jsonl \
+        --data training/joint/train.jsonl                                    # ~6 min
+    nohup nice .venv/bin/python training/train_joint.py --init training/build5/checkpoint.pt \
+        --data training/joint/train.jsonl --out training/joint > training/joint/train.log &
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from reader_data import load_jsonl  # noqa: E402
+from train_reader import build_model  # noqa: E402
+
+from assistant.reader_input import TOKENIZER, sentence_tokens  # noqa: E402
+
+MAX_TOKENS = 192
+PREPARE_SEED = 7  # the SQuADShifts groups kept and the order of all
+JOIN = " [SEP] "
+
+
+def joint_tokenizer():  # type: ignore[no-untyped-def]
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(TOKENIZER))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+    return tokenizer
+
+
+def joined(sents: list[str]) -> tuple[str, list[int]]:
+    """The sentences as one text, and where each starts in it."""
+    starts, at = [], 0
+    for s in sents:
+        starts.append(at)
+        at += len(s) + len(JOIN)
+    return JOIN.join(sents), starts
+
+
+def target(encoding, text_starts: list[int], text_chars: int, group: dict) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
+    """The answer words' first and last token in the first answering sentence; (0, 0), the
+    null answer, when none of the sentences answers; None when the words were cut off or
+    an answering sentence has no marked words (nothing to learn from)."""
+    for start, label, answer in zip(text_starts, group["labels"], group["answers"], strict=True):
+        if not label:
+            continue
+        if not answer:
+            return None
+        a, b = start + answer[0], start + answer[1]
+        toks = sentence_tokens(encoding, text_chars)
+        first = next((i for i, x, y in toks if y > a), None)
+        last = next((i for i, x, y in reversed(toks) if x < b), None)
+        if first is None or last is None or last < first:
+            return None
+        return first, last
+    return 0, 0
+
+
+def prepare(source: Path, out: Path, shifts: int) -> None:
+    """Every SQuAD 2.0 and SelQA group of ``source`` and ``shifts`` SQuADShifts ones, each
+    cut to the shipped reader's first three candidates (its logit plus a quarter of
+    retrieval's score below its best, over retrieval's first 8, as the product ranks)."""
+    import json
+
+    from assistant.reader import Reader
+
+    reader = Reader.load()
+    mix = reader.spec.mix
+    rng = random.Random(PREPARE_SEED)
+    groups = load_jsonl(source)
+    shifted = [g for g in groups if g["source"] == "squadshifts"]
+    rng.shuffle(shifted)
+    chosen = [g for g in groups if g["source"] != "squadshifts"] + shifted[:shifts]
+    rng.shuffle(chosen)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as f:
+        for i, g in enumerate(chosen):
+            cands = sorted(g["candidates"], key=lambda c: c["rank"])[:8]
+            logits = reader.logits(g["question"], [(c["text"], c["prev"], c["title"]) for c in cands])
+            retrieval = np.array([c["score"] for c in cands])
+            top = np.argsort(-(logits + mix * (retrieval - retrieval.max())))[:3]
+            row = {k: g[k] for k in ("question", "source", "article", "answerable")}
+            row |= {"sents": [cands[j]["text"] for j in top], "labels": [cands[j]["label"] for j in top]}
+            row["answers"] = [cands[j]["answer"] for j in top]
+            f.write(json.dumps(row) + "\n")
+            if i % 1000 == 0:
+                print(f"{i}/{len(chosen)}", flush=True)
+
+
+def train(args: argparse.Namespace) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from assistant.embed import default_model_path
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rng = random.Random(args.seed)
+    groups = [g for g in load_jsonl(args.data) if g["source"] != "selqa"]
+    rng.shuffle(groups)
+    batches = [groups[i : i + args.batch] for i in range(0, len(groups), args.batch)]
+    total = len(batches) * args.epochs
+    model = build_model(str(Path(default_model_path())))
+    tokenizer = joint_tokenizer()
+    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optim = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    warmup = max(1, total // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        optim, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    ckpt = args.out / "checkpoint.pt"
+    step = 0
+    if args.init and not ckpt.exists():
+        model.load_state_dict(torch.load(args.init, weights_only=False)["model"])
+        print(f"starting from the weights of {args.init}", flush=True)
+    if ckpt.exists():
+        state = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(state["model"])
+        optim.load_state_dict(state["optim"])
+        sched.load_state_dict(state["sched"])
+        step = state["step"]
+        rng.setstate(state["rng"])
+        print(f"resumed at step {step}/{total}", flush=True)
+    model.train()
+    started, seen, running = time.time(), 0, []
+    while step < total:
+        pairs, targets = [], []
+        for g in batches[step % len(batches)]:
+            order = list(range(len(g["sents"])))
+            if rng.random() < args.shuffle:  # the content must decide, not the position
+                rng.shuffle(order)
+            h = {k: [g[k][i] for i in order] for k in ("sents", "labels", "answers")}
+            text, starts = joined(h["sents"])
+            encoding = tokenizer.encode(g["question"], text)
+            t = target(encoding, starts, len(text), h)
+            if t is not None:
+                pairs.append(encoding)
+                targets.append(t)
+        step += 1
+        if not pairs:
+            continue
+        width = max(len(e.ids) for e in pairs)
+        ids = torch.zeros((len(pairs), width), dtype=torch.long)
+        mask, types = torch.zeros_like(ids), torch.zeros_like(ids)
+        for i, e in enumerate(pairs):
+            n = len(e.ids)
+            ids[i, :n], mask[i, :n], types[i, :n] = (torch.tensor(x) for x in (e.ids, e.attention_mask, e.type_ids))
+        _, starts_l, ends_l = model(ids, mask, types)
+        y = torch.tensor(targets)
+        loss = F.cross_entropy(starts_l, y[:, 0]) + F.cross_entropy(ends_l, y[:, 1])
+        optim.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optim.step()
+        sched.step()
+        seen += len(pairs)
+        running.append(loss.item())
+        if step % args.log_every == 0:
+            rate = seen / (time.time() - started)
+            print(
+                f"step {step}/{total} loss {np.mean(running[-args.log_every :]):.4f} {rate:.1f} inputs/s "
+                f"lr {sched.get_last_lr()[0]:.2e} elapsed {(time.time() - started) / 60:.1f} min",
+                flush=True,
+            )
+        if step % args.save_every == 0 or step == total:
+            state = {
+                "model": model.state_dict(),
+                "optim": optim.state_dict(),
+                "sched": sched.state_dict(),
+                "step": step,
+                "rng": rng.getstate(),
+            }
+            torch.save(state, args.out / "checkpoint.tmp")
+            (args.out / "checkpoint.tmp").replace(ckpt)
+    print(f"done: {step} steps, {(time.time() - started) / 60:.1f} min this run", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="the joint groups (JSONL)")
+    parser.add_argument("--out", type=Path, help="folder of the checkpoint")
+    parser.add_argument("--prepare", type=Path, help="write --data from this reader_data.py train.jsonl and stop")
+    parser.add_argument("--shifts", type=int, default=8000, help="with --prepare: SQuADShifts groups kept")
+    parser.add_argument("--init", type=Path)
+    parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--lr", type=float, default=3e-5)
+    parser.add_argument("--shuffle", type=float, default=0.3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--log-every", type=int, default=25)
+    parser.add_argument("--save-every", type=int, default=200)
+    args = parser.parse_args()
+    if args.prepare:
+        prepare(args.prepare, args.data, args.shifts)
+    elif args.out:
+        train(args)
+    else:
+        parser.error("--out is required for training")
+
+
+if __name__ == "__main__":
+    main()
