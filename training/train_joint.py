@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from reader_data import load_jsonl  # noqa: E402
-from train_reader import build_model  # noqa: E402
+from train_reader import Run, build_model  # noqa: E402
 
-from assistant.reader_input import TOKENIZER, sentence_tokens  # noqa: E402
+from assistant.reader_input import TOKENIZER, encode_pairs, sentence_tokens  # noqa: E402
 
 MAX_TOKENS = 192
 PREPARE_SEED = 7  # the SQuADShifts groups kept and the order of all
@@ -125,79 +124,26 @@ def train(args: argparse.Namespace) -> None:
     total = len(batches) * args.epochs
     model = build_model(str(Path(default_model_path())))
     tokenizer = joint_tokenizer()
-    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optim = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    warmup = max(1, total // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        optim, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
-    )
-    args.out.mkdir(parents=True, exist_ok=True)
-    ckpt = args.out / "checkpoint.pt"
-    step = 0
-    if args.init and not ckpt.exists():
-        model.load_state_dict(torch.load(args.init, weights_only=False)["model"])
-        print(f"starting from the weights of {args.init}", flush=True)
-    if ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
-        model.load_state_dict(state["model"])
-        optim.load_state_dict(state["optim"])
-        sched.load_state_dict(state["sched"])
-        step = state["step"]
-        rng.setstate(state["rng"])
-        print(f"resumed at step {step}/{total}", flush=True)
-    model.train()
-    started, seen, running = time.time(), 0, []
-    while step < total:
-        pairs, targets = [], []
-        for g in batches[step % len(batches)]:
+    run = Run(model, args, total, rng, "inputs")
+    while run.step < total:
+        items = []
+        for g in batches[run.step % len(batches)]:
             order = list(range(len(g["sents"])))
             if rng.random() < args.shuffle:  # the content must decide, not the position
                 rng.shuffle(order)
             h = {k: [g[k][i] for i in order] for k in ("sents", "labels", "answers")}
-            text, starts = joined(h["sents"])
-            encoding = tokenizer.encode(g["question"], text)
-            t = target(encoding, starts, len(text), h)
-            if t is not None:
-                pairs.append(encoding)
-                targets.append(t)
-        step += 1
-        if not pairs:
+            items.append((g["question"], *joined(h["sents"]), h))
+        ids, mask, types, encodings = encode_pairs(tokenizer, [q for q, *_ in items], [t for _, t, *_ in items])
+        targets = [target(e, s, len(t), h) for e, (_, t, s, h) in zip(encodings, items, strict=True)]
+        keep = [i for i, t in enumerate(targets) if t is not None]
+        if not keep:
+            run.step += 1
             continue
-        width = max(len(e.ids) for e in pairs)
-        ids = torch.zeros((len(pairs), width), dtype=torch.long)
-        mask, types = torch.zeros_like(ids), torch.zeros_like(ids)
-        for i, e in enumerate(pairs):
-            n = len(e.ids)
-            ids[i, :n], mask[i, :n], types[i, :n] = (torch.tensor(x) for x in (e.ids, e.attention_mask, e.type_ids))
-        _, starts_l, ends_l = model(ids, mask, types)
-        y = torch.tensor(targets)
-        loss = F.cross_entropy(starts_l, y[:, 0]) + F.cross_entropy(ends_l, y[:, 1])
-        optim.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optim.step()
-        sched.step()
-        seen += len(pairs)
-        running.append(loss.item())
-        if step % args.log_every == 0:
-            rate = seen / (time.time() - started)
-            print(
-                f"step {step}/{total} loss {np.mean(running[-args.log_every :]):.4f} {rate:.1f} inputs/s "
-                f"lr {sched.get_last_lr()[0]:.2e} elapsed {(time.time() - started) / 60:.1f} min",
-                flush=True,
-            )
-        if step % args.save_every == 0 or step == total:
-            state = {
-                "model": model.state_dict(),
-                "optim": optim.state_dict(),
-                "sched": sched.state_dict(),
-                "step": step,
-                "rng": rng.getstate(),
-            }
-            torch.save(state, args.out / "checkpoint.tmp")
-            (args.out / "checkpoint.tmp").replace(ckpt)
-    print(f"done: {step} steps, {(time.time() - started) / 60:.1f} min this run", flush=True)
+        tensors = (torch.from_numpy(x[keep]) for x in (ids, mask, types))
+        _, starts, ends = model(*tensors)
+        y = torch.tensor([targets[i] for i in keep])
+        run.update(F.cross_entropy(starts, y[:, 0]) + F.cross_entropy(ends, y[:, 1]), len(keep))
+    run.done()
 
 
 def main() -> None:

@@ -166,6 +166,76 @@ def loss_of(outputs, labels, sizes, answerable, spans):  # type: ignore[no-untyp
     return pointwise + torch.stack(listwise).mean() + 0.5 * span_loss
 
 
+class Run:
+    """What a recipe's training loop shares: AdamW over all but the word embeddings (a third
+    of the weights, and the slowest to update), linear warm-up over the first 5% of
+    ``total`` steps and linear decay, a start from ``args.init``'s weights (a later stage:
+    a new schedule) or a resumption from ``args.out``'s checkpoint, a log line every
+    ``args.log_every`` steps and the checkpoint every ``args.save_every``."""
+
+    def __init__(self, model, args: argparse.Namespace, total: int, rng: random.Random, unit: str) -> None:  # type: ignore[no-untyped-def]
+        import torch
+
+        self.model, self.args, self.total, self.rng, self.unit = model, args, total, rng, unit
+        model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.optim = torch.optim.AdamW(self.params, lr=args.lr, weight_decay=0.01)
+        warmup = max(1, total // 20)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(
+            self.optim, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
+        )
+        args.out.mkdir(parents=True, exist_ok=True)
+        self.ckpt = args.out / "checkpoint.pt"
+        self.step = 0
+        if args.init and not self.ckpt.exists():
+            model.load_state_dict(torch.load(args.init, weights_only=False)["model"])
+            print(f"starting from the weights of {args.init}", flush=True)
+        if self.ckpt.exists():
+            state = torch.load(self.ckpt, weights_only=False)
+            model.load_state_dict(state["model"])
+            self.optim.load_state_dict(state["optim"])
+            self.sched.load_state_dict(state["sched"])
+            self.step = state["step"]
+            rng.setstate(state["rng"])
+            print(f"resumed at step {self.step}/{total}", flush=True)
+        model.train()
+        self.started, self.seen, self.running = time.time(), 0, []  # type: ignore[var-annotated]
+
+    def update(self, loss, inputs: int) -> None:  # type: ignore[no-untyped-def]
+        """One optimiser step on ``loss`` over ``inputs`` inputs; logs and saves when due."""
+        import torch
+
+        self.optim.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.optim.step()
+        self.sched.step()
+        self.step += 1
+        self.seen += inputs
+        self.running.append(loss.item())
+        every, minutes = self.args.log_every, (time.time() - self.started) / 60
+        if self.step % every == 0:
+            print(
+                f"step {self.step}/{self.total} loss {np.mean(self.running[-every:]):.4f} "
+                f"{self.seen / (minutes * 60):.1f} {self.unit}/s lr {self.sched.get_last_lr()[0]:.2e} "
+                f"elapsed {minutes:.1f} min",
+                flush=True,
+            )
+        if self.step % self.args.save_every == 0 or self.step == self.total:
+            state = {
+                "model": self.model.state_dict(),
+                "optim": self.optim.state_dict(),
+                "sched": self.sched.state_dict(),
+                "step": self.step,
+                "rng": self.rng.getstate(),
+            }
+            torch.save(state, self.args.out / "checkpoint.tmp")
+            (self.args.out / "checkpoint.tmp").replace(self.ckpt)
+
+    def done(self) -> None:
+        print(f"done: {self.step} steps, {(time.time() - self.started) / 60:.1f} min this run", flush=True)
+
+
 def train(args: argparse.Namespace) -> None:
     import torch
 
@@ -184,34 +254,11 @@ def train(args: argparse.Namespace) -> None:
         groups = groups[: args.max_questions]
     batches = [groups[i : i + args.batch] for i in range(0, len(groups), args.batch)]
     total = len(batches) * args.epochs
-    model_dir = str(Path(default_model_path()))
-    model = build_model(model_dir)
+    model = build_model(str(Path(default_model_path())))
     tokenizer = load_tokenizer()
-    # the word embeddings stay as pretrained: a third of the weights, and the slowest to update
-    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optim = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    warmup = max(1, total // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        optim, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
-    )
-    ckpt = args.out / "checkpoint.pt"
-    step = 0
-    if args.init and not ckpt.exists():  # a second stage: the first's weights, a new schedule
-        model.load_state_dict(torch.load(args.init, weights_only=False)["model"])
-        print(f"starting from the weights of {args.init}", flush=True)
-    if ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
-        model.load_state_dict(state["model"])
-        optim.load_state_dict(state["optim"])
-        sched.load_state_dict(state["sched"])
-        step = state["step"]
-        rng.setstate(state["rng"])
-        print(f"resumed at step {step}/{total}", flush=True)
-    model.train()
-    started, seen, running = time.time(), 0, []
-    while step < total:
-        batch = batches[step % len(batches)]
+    run = Run(model, args, total, rng, "pairs")
+    while run.step < total:
+        batch = batches[run.step % len(batches)]
         questions, texts, labels, sizes, answerable, answers = [], [], [], [], [], []
         for g in batch:
             sampled = sample_group(g, rng, args.drop_gold)
@@ -240,7 +287,7 @@ def train(args: argparse.Namespace) -> None:
             sizes.append(len(chosen))
             answerable.append(has_answer)
         if not sizes:
-            step += 1
+            run.step += 1
             continue
         ids, mask, types, encodings = tensors(tokenizer, questions, texts)
         # with --span-null a sentence that does not answer points its answer words at [CLS];
@@ -252,33 +299,8 @@ def train(args: argparse.Namespace) -> None:
                 for e, (n, a), y in zip(encodings, answers, labels, strict=True)
             ]
         )
-        loss = loss_of(model(ids, mask, types), torch.tensor(labels), sizes, answerable, spans)
-        optim.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optim.step()
-        sched.step()
-        step += 1
-        seen += len(questions)
-        running.append(loss.item())
-        if step % args.log_every == 0:
-            rate = seen / (time.time() - started)
-            print(
-                f"step {step}/{total} loss {np.mean(running[-args.log_every :]):.4f} "
-                f"{rate:.1f} pairs/s lr {sched.get_last_lr()[0]:.2e} elapsed {(time.time() - started) / 60:.1f} min",
-                flush=True,
-            )
-        if step % args.save_every == 0 or step == total:
-            state = {
-                "model": model.state_dict(),
-                "optim": optim.state_dict(),
-                "sched": sched.state_dict(),
-                "step": step,
-                "rng": rng.getstate(),
-            }
-            torch.save(state, args.out / "checkpoint.tmp")
-            (args.out / "checkpoint.tmp").replace(ckpt)
-    print(f"done: {step} steps, {(time.time() - started) / 60:.1f} min this run", flush=True)
+        run.update(loss_of(model(ids, mask, types), torch.tensor(labels), sizes, answerable, spans), len(questions))
+    run.done()
 
 
 def export(args: argparse.Namespace) -> None:
