@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from reader_data import load_jsonl  # noqa: E402
 from train_reader import Run, build_model  # noqa: E402
 
-from assistant.reader_input import TOKENIZER, encode_pairs, sentence_tokens  # noqa: E402
+from assistant.reader_input import TOKENIZER, encode_pairs, span_targets  # noqa: E402
 
 MAX_TOKENS = 192
 PREPARE_SEED = 7  # the SQuADShifts groups kept and the order of all
@@ -68,13 +68,8 @@ def target(encoding, text_starts: list[int], text_chars: int, group: dict) -> tu
             continue
         if not answer:
             return None
-        a, b = start + answer[0], start + answer[1]
-        toks = sentence_tokens(encoding, text_chars)
-        first = next((i for i, x, y in toks if y > a), None)
-        last = next((i for i, x, y in reversed(toks) if x < b), None)
-        if first is None or last is None or last < first:
-            return None
-        return first, last
+        first, last = span_targets(encoding, text_chars, start + answer[0], start + answer[1])
+        return None if first < 0 else (first, last)
     return 0, 0
 
 
