@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from reader_data import load_jsonl  # noqa: E402
-from train_reader import Run, build_model  # noqa: E402
+from train_reader import Run, batched  # noqa: E402
 
 from assistant.reader_input import TOKENIZER, encode_pairs, span_targets  # noqa: E402
 
@@ -108,18 +108,14 @@ def train(args: argparse.Namespace) -> None:
     import torch
     import torch.nn.functional as F
 
-    from assistant.embed import default_model_path
-
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
     groups = [g for g in load_jsonl(args.data) if g["source"] != "selqa"]
     rng.shuffle(groups)
-    batches = [groups[i : i + args.batch] for i in range(0, len(groups), args.batch)]
-    total = len(batches) * args.epochs
-    model = build_model(str(Path(default_model_path())))
+    batches, total = batched(groups, args)
     tokenizer = joint_tokenizer()
-    run = Run(model, args, total, rng, "inputs")
+    run = Run(args, total, rng, "inputs")
     while run.step < total:
         items = []
         for g in batches[run.step % len(batches)]:
@@ -135,7 +131,7 @@ def train(args: argparse.Namespace) -> None:
             run.step += 1
             continue
         tensors = (torch.from_numpy(x[keep]) for x in (ids, mask, types))
-        _, starts, ends = model(*tensors)
+        _, starts, ends = run.model(*tensors)
         y = torch.tensor([targets[i] for i in keep])
         run.update(F.cross_entropy(starts, y[:, 0]) + F.cross_entropy(ends, y[:, 1]), len(keep))
     run.done()

@@ -132,6 +132,13 @@ def build_model(model_dir: str):  # type: ignore[no-untyped-def]
     return Reader()
 
 
+def packaged_model():  # type: ignore[no-untyped-def]
+    """``build_model`` over the packaged all-MiniLM-L6-v2."""
+    from assistant.embed import default_model_path
+
+    return build_model(str(Path(default_model_path())))
+
+
 def tensors(tokenizer, questions: list[str], texts: list[str]):  # type: ignore[no-untyped-def]
     import torch
 
@@ -166,17 +173,25 @@ def loss_of(outputs, labels, sizes, answerable, spans):  # type: ignore[no-untyp
     return pointwise + torch.stack(listwise).mean() + 0.5 * span_loss
 
 
+def batched(groups: list, args: argparse.Namespace) -> tuple[list[list], int]:
+    """``groups`` in batches of ``args.batch``, and the steps of ``args.epochs`` passes."""
+    batches = [groups[i : i + args.batch] for i in range(0, len(groups), args.batch)]
+    return batches, len(batches) * args.epochs
+
+
 class Run:
     """What a recipe's training loop shares: AdamW over all but the word embeddings (a third
     of the weights, and the slowest to update), linear warm-up over the first 5% of
     ``total`` steps and linear decay, a start from ``args.init``'s weights (a later stage:
     a new schedule) or a resumption from ``args.out``'s checkpoint, a log line every
-    ``args.log_every`` steps and the checkpoint every ``args.save_every``."""
+    ``args.log_every`` steps and the checkpoint every ``args.save_every``. The model is the
+    packaged all-MiniLM-L6-v2 with the reader's heads (``build_model``)."""
 
-    def __init__(self, model, args: argparse.Namespace, total: int, rng: random.Random, unit: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, args: argparse.Namespace, total: int, rng: random.Random, unit: str) -> None:
         import torch
 
-        self.model, self.args, self.total, self.rng, self.unit = model, args, total, rng, unit
+        self.model = model = packaged_model()
+        self.args, self.total, self.rng, self.unit = args, total, rng, unit
         model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.optim = torch.optim.AdamW(self.params, lr=args.lr, weight_decay=0.01)
@@ -239,8 +254,6 @@ class Run:
 def train(args: argparse.Namespace) -> None:
     import torch
 
-    from assistant.embed import default_model_path
-
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
@@ -252,11 +265,10 @@ def train(args: argparse.Namespace) -> None:
     rng.shuffle(groups)
     if args.max_questions:
         groups = groups[: args.max_questions]
-    batches = [groups[i : i + args.batch] for i in range(0, len(groups), args.batch)]
-    total = len(batches) * args.epochs
-    model = build_model(str(Path(default_model_path())))
+    batches, total = batched(groups, args)
     tokenizer = load_tokenizer()
-    run = Run(model, args, total, rng, "pairs")
+    run = Run(args, total, rng, "pairs")
+    model = run.model
     while run.step < total:
         batch = batches[run.step % len(batches)]
         questions, texts, labels, sizes, answerable, answers = [], [], [], [], [], []
@@ -313,9 +325,7 @@ def export(args: argparse.Namespace) -> None:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from assistant.embed import default_model_path
-
-    model = build_model(str(Path(default_model_path())))
+    model = packaged_model()
     model.load_state_dict(torch.load(args.out / "checkpoint.pt", weights_only=False)["model"])
     model.eval()
     tokenizer = load_tokenizer()
