@@ -312,6 +312,38 @@ def select_rules(
     return rules, current
 
 
+MARGINS = (1.0, 2.0, 3.0, 4.0, 6.0, 100.0)
+
+
+def margins_table(
+    searcher, read: list[tuple], cost: float, rules: frozenset[str], trust: float, t: float, unsure
+) -> None:  # type: ignore[no-untyped-def]
+    """How often one of the first three citations holds a gold answer (answer@3), and how many
+    statements an answer shows, when further statements must score within each of
+    ``MARGINS`` of the best (the manifest's ``margin``; unsure answers apart)."""
+    from assistant.answer import Policy, compose
+
+    def holds(q: dict, c) -> bool:  # type: ignore[no-untyped-def]
+        return c.doc_id == q["doc"] and any(c.start <= a["start"] and a["end"] <= c.end for a in q["answers"])
+
+    print("| margin | answer@3 | answer@3 of sure answers | answer@3 of unsure answers | statements per answer |")
+    print("| --- | --- | --- | --- | --- |")
+    for margin in MARGINS:
+        policy = Policy.from_reader(t, margin, cost, rules, trust, unsure)
+        hits: dict[bool, list[bool]] = {True: [], False: []}
+        shown, answerable = [], 0
+        for q, question, ranked in read:
+            answer = compose(question, ranked, searcher, k=3, policy=policy)
+            shown += [len(answer.statements)] if answer.found else []
+            answerable += q["answerable"]
+            if q["answerable"] and answer.found:
+                hits[answer.unsure].append(any(holds(q, c) for c in answer.citations[:3]))
+        print(
+            f"| {margin:g} | {sum(hits[True] + hits[False]) / answerable:.3f} | {np.mean(hits[False]):.3f} "
+            f"| {np.mean(hits[True]):.3f} | {np.mean(shown):.2f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / "assistant" / "data" / "reader.onnx")
@@ -319,6 +351,7 @@ def main() -> None:
     parser.add_argument("--max-refused", type=float, default=0.025)
     parser.add_argument("--candidates", type=int, default=CANDIDATES)
     parser.add_argument("--write", action="store_true", help="record the choice in assistant/data/reader.json")
+    parser.add_argument("--margins", action="store_true", help="also print answer@3 by the further statements' margin")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         searcher, raw = read_all(args.model, Path(tmp), args.candidates)
@@ -331,6 +364,8 @@ def main() -> None:
         rows = answers(searcher, read, cost, rules, trust)
         by_source(rows, t)
         unsure = pick_unsure(rows, t)
+        if args.margins:
+            margins_table(searcher, read, cost, rules, trust, t, unsure)
     print(
         f"chosen: span={span} mix={mix} rules={sorted(rules)} trust={trust} window_cost={cost} threshold={t:.3f} "
         f"unsure={unsure}: {m}"

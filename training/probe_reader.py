@@ -18,11 +18,17 @@ added to its score: do more candidates or the article's weight help in a larger 
 over half of those unread SQuADShifts articles beside questions of the half that stays: how
 many of each does a reader, at its threshold, refuse?
 
+``--stack``: the validation articles of ``fit_reader.py`` in one folder. Does a linear
+combination of the reader's logit with retrieval's features of each candidate (its score,
+similarity, term and name coverage, answer type, the span head's margin, the question's
+words the sentence itself lacks) pick the answering sentence more often than the logit and
+retrieval's score as shipped? Fitted listwise, cross-validated by article (five folds).
+
 ``--silent-fit``: the validation articles in two folders, each half's questions asked over
 both: does a logistic model beside the reader's score refuse more silent questions?
 
     .venv/bin/python training/probe_reader.py --calibrate --scale     # ~4 min
-    .venv/bin/python training/probe_reader.py --silent-fit            # ~4 min
+    .venv/bin/python training/probe_reader.py --silent-fit --stack    # ~8 min
     .venv/bin/python training/probe_reader.py --silent [--model M --threshold T --mix W]   # ~3 min
 """
 
@@ -82,6 +88,7 @@ def read(searcher, reader, question_text: str, limit: int) -> list[dict]:  # typ
                 "dense": s.dense,
                 "coverage": s.coverage,
                 "names": s.names,
+                "type_match": s.type_match,
                 "logit": z,
                 "margin": max(m, -5.0),
                 "missing_row": [idf[t] for t in words if t not in searcher.row_terms[row]],
@@ -340,12 +347,100 @@ def silent_fit() -> None:
         print(f"| {label} | {refused['answerable']:.3f} | {refused['unanswerable']:.3f} | {refused['silent']:.3f} |")
 
 
+# what ``--stack`` may add to the logit, per candidate
+STACKED = {
+    "retrieval's score": lambda c, top: c["retr"] - top,
+    "similarity": lambda c, top: c["dense"],
+    "term coverage (sentence and passage)": lambda c, top: c["coverage"],
+    "name coverage": lambda c, top: c["names"],
+    "answer type": lambda c, top: c["type_match"],
+    "span margin": lambda c, top: c["margin"] / 5.0,
+    "term coverage (sentence alone)": lambda c, top: 1.0 - sum(c["missing_row"]) / c["idf"],
+    "rarest word the sentence lacks": lambda c, top: max(c["missing_row"], default=0.0) / 10.0,
+}
+
+
+def listwise_fit(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]], l2: float = 0.01) -> np.ndarray:
+    """Weights ``w`` of the features beside the logit (score = logit + features @ w) that
+    maximise the softmax likelihood of each group's answering candidates."""
+    from scipy.optimize import minimize
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.0, np.zeros_like(w)
+        for logit, x, y in groups:
+            s = logit + x @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            target = y / y.sum()
+            total -= float(target @ np.log(p + 1e-12))
+            grad += x.T @ (p - target)
+        return total / len(groups) + l2 * float(w @ w), grad / len(groups) + 2 * l2 * w
+
+    return minimize(loss, np.zeros(groups[0][1].shape[1]), jac=True, method="L-BFGS-B").x
+
+
+def stack() -> None:
+    from fit_reader import validation
+
+    from assistant import Assistant, Config
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, questions = validation(Path(tmp))
+        searcher = Assistant.open(Config(docs_dir=folder, index_dir=Path(tmp) / "index"))._state.searcher
+        reader = open_reader()
+        rows = [(q, read(searcher, reader, q["question"], 8)) for q in questions if q["answerable"]]
+    rows = [(q, c) for q, c in rows if c]
+    articles = sorted({q["doc"] for q, _ in rows})
+    order = np.random.default_rng(0).permutation(len(articles))
+    fold = {articles[i]: k % 5 for k, i in enumerate(order)}
+
+    def group(q: dict, cands: list[dict], names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        top = max(c["retr"] for c in cands)
+        x = np.array([[STACKED[n](c, top) for n in names] for c in cands]).reshape(len(cands), len(names))
+        return np.array([c["logit"] for c in cands]), x, np.array([holds(q, c) for c in cands], dtype=float)
+
+    def firsts(names: list[str]) -> dict[str, float]:
+        hits: dict[str, list[bool]] = collections.defaultdict(list)
+        for f in range(5):
+            fitted = [group(q, c, names) for q, c in rows if fold[q["doc"]] != f]
+            w = listwise_fit([g for g in fitted if g[2].any()])
+            for q, c in rows:
+                if fold[q["doc"]] == f:
+                    logit, x, y = group(q, c, names)
+                    hit = bool(y[int(np.argmax(logit + x @ w))])
+                    hits[q["source"]].append(hit)
+                    hits["all"].append(hit)
+        return {k: float(np.mean(v)) for k, v in hits.items()}
+
+    def shipped() -> dict[str, float]:
+        hits: dict[str, list[bool]] = collections.defaultdict(list)
+        for q, c in rows:
+            hit = holds(q, c[int(np.argmax(scores(c)))])
+            hits[q["source"]].append(hit)
+            hits["all"].append(hit)
+        return {k: float(np.mean(v)) for k, v in hits.items()}
+
+    sources = sorted({q["source"] for q, _ in rows})
+    print(f"\n## The first sentence holds the answer ({len(rows)} answerable validation questions)")
+    print("| score | all | " + " | ".join(sources) + " |")
+    print("| --- | --- | " + " | ".join("---" for _ in sources) + " |")
+    first = "retrieval's score"
+    for label, result in [
+        (f"logit + {MIX} x retrieval's score (shipped)", shipped()),
+        ("logit + retrieval's score, weight fitted", firsts([first])),
+        *((f"... + {n}", firsts([first, n])) for n in STACKED if n != first),
+        ("... + all of them", firsts(list(STACKED))),
+    ]:
+        print(f"| {label} | {result['all']:.3f} | " + " | ".join(f"{result[s]:.3f}" for s in sources) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--scale", action="store_true")
     parser.add_argument("--silent", action="store_true")
     parser.add_argument("--silent-fit", action="store_true")
+    parser.add_argument("--stack", action="store_true")
     parser.add_argument("--model", type=Path, default=MODEL, help="with --silent: the reader to probe")
     parser.add_argument("--threshold", type=float, help="with --silent: its threshold (default: the manifest's)")
     parser.add_argument("--unsure", type=float, help="with --silent: its unsure level (default: the manifest's)")
@@ -357,6 +452,8 @@ def main() -> None:
         scale()
     if args.silent_fit:
         silent_fit()
+    if args.stack:
+        stack()
     if args.silent:
         from assistant.reader import ReaderSpec
 
