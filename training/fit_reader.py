@@ -30,6 +30,7 @@ It writes them with the model's SHA-256 into ``assistant/data/reader.json``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import sys
@@ -105,6 +106,13 @@ def mixed(read: list[tuple], mix: float, span: float = 0.0) -> list[tuple]:
     ]
 
 
+def holds(q: dict, citation) -> bool:  # type: ignore[no-untyped-def]
+    """Whether ``citation`` is in the question's article and holds one of its gold answer spans."""
+    from assistant.evaluate import contains_answer
+
+    return contains_answer(dataclasses.asdict(citation), q["doc"], q["answers"])
+
+
 def answers(searcher, read: list[tuple], window_cost: float, rules: frozenset[str], trust: float = 2.0) -> list[dict]:  # type: ignore[no-untyped-def]
     from assistant.answer import Policy, compose
 
@@ -113,11 +121,7 @@ def answers(searcher, read: list[tuple], window_cost: float, rules: frozenset[st
     for q, question, ranked in read:
         answer = compose(question, ranked, searcher, k=3, policy=policy)
         top = answer.citations[0] if answer.citations else None
-        hit = bool(
-            top
-            and top.doc_id == q["doc"]
-            and any(top.start <= a["start"] and a["end"] <= top.end for a in q["answers"])
-        )
+        hit = top is not None and holds(q, top)
         rows.append(
             {
                 "source": q["source"],
@@ -322,9 +326,6 @@ def margins_table(
     statements an answer shows, when further statements must score within each of
     ``MARGINS`` of the best (the manifest's ``margin``; unsure answers apart)."""
     from assistant.answer import Policy, compose
-
-    def holds(q: dict, c) -> bool:  # type: ignore[no-untyped-def]
-        return c.doc_id == q["doc"] and any(c.start <= a["start"] and a["end"] <= c.end for a in q["answers"])
 
     print("| margin | answer@3 | answer@3 of sure answers | answer@3 of unsure answers | statements per answer |")
     print("| --- | --- | --- | --- | --- |")
