@@ -36,6 +36,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -320,8 +321,8 @@ MARGINS = (1.0, 2.0, 3.0, 4.0, 6.0, 100.0)
 
 
 def margins_table(
-    searcher, read: list[tuple], cost: float, rules: frozenset[str], trust: float, t: float, unsure
-) -> None:  # type: ignore[no-untyped-def]
+    searcher: Any, read: list[tuple], cost: float, rules: frozenset[str], trust: float, t: float, unsure: float | None
+) -> None:
     """How often one of the first three citations holds a gold answer (answer@3), and how many
     statements an answer shows, when further statements must score within each of
     ``MARGINS`` of the best (the manifest's ``margin``; unsure answers apart)."""

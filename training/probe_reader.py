@@ -399,26 +399,23 @@ def stack() -> None:
         x = np.array([[STACKED[n](c, top) for n in names] for c in cands]).reshape(len(cands), len(names))
         return np.array([c["logit"] for c in cands]), x, np.array([holds(q, c) for c in cands], dtype=float)
 
+    def shares(hits: list[tuple[dict, bool]]) -> dict[str, float]:
+        by: dict[str, list[bool]] = collections.defaultdict(list)
+        for q, hit in hits:
+            by[q["source"]].append(hit)
+            by["all"].append(hit)
+        return {k: float(np.mean(v)) for k, v in by.items()}
+
     def firsts(names: list[str]) -> dict[str, float]:
-        hits: dict[str, list[bool]] = collections.defaultdict(list)
+        hits = []
         for f in range(5):
             fitted = [group(q, c, names) for q, c in rows if fold[q["doc"]] != f]
             w = listwise_fit([g for g in fitted if g[2].any()])
             for q, c in rows:
                 if fold[q["doc"]] == f:
                     logit, x, y = group(q, c, names)
-                    hit = bool(y[int(np.argmax(logit + x @ w))])
-                    hits[q["source"]].append(hit)
-                    hits["all"].append(hit)
-        return {k: float(np.mean(v)) for k, v in hits.items()}
-
-    def shipped() -> dict[str, float]:
-        hits: dict[str, list[bool]] = collections.defaultdict(list)
-        for q, c in rows:
-            hit = holds(q, c[int(np.argmax(scores(c)))])
-            hits[q["source"]].append(hit)
-            hits["all"].append(hit)
-        return {k: float(np.mean(v)) for k, v in hits.items()}
+                    hits.append((q, bool(y[int(np.argmax(logit + x @ w))])))
+        return shares(hits)
 
     sources = sorted({q["source"] for q, _ in rows})
     print(f"\n## The first sentence holds the answer ({len(rows)} answerable validation questions)")
@@ -426,7 +423,10 @@ def stack() -> None:
     print("| --- | --- | " + " | ".join("---" for _ in sources) + " |")
     first = "retrieval's score"
     for label, result in [
-        (f"logit + {MIX} x retrieval's score (shipped)", shipped()),
+        (
+            f"logit + {MIX} x retrieval's score (shipped)",
+            shares([(q, holds(q, c[int(np.argmax(scores(c)))])) for q, c in rows]),
+        ),
         ("logit + retrieval's score, weight fitted", firsts([first])),
         *((f"... + {n}", firsts([first, n])) for n in STACKED if n != first),
         ("... + all of them", firsts(list(STACKED))),
