@@ -1,4 +1,5 @@
-"""The reader recipes' training examples: unanswerable ones made from answerable ones
+"""The reader recipes' training examples: SQuAD-format files as documents and questions
+(training/reader_data.py), unanswerable ones made from answerable ones
 (training/train_reader.py), and the joint reader's answer tokens (training/train_joint.py)."""
 
 from __future__ import annotations
@@ -9,8 +10,79 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "training"))
 
+from reader_data import squad_documents  # noqa: E402
 from train_joint import joined, joint_tokenizer, target  # noqa: E402
 from train_reader import names_of, remove_answer, swap_name  # noqa: E402
+
+
+def _squad_file() -> list[dict]:
+    summit = "Mr Lee met Ms Takaichi in Nara. They will have dinner on Jan 13."
+    dinner = summit.index("Jan 13")
+    return [
+        {
+            "title": "Nara_summit",
+            "paragraphs": [
+                {
+                    "context": summit,
+                    "qas": [
+                        {
+                            "id": "a",
+                            "question": "When is the dinner?",
+                            "answers": [{"text": "Jan 13", "answer_start": dinner}],
+                        },
+                        {"id": "b", "question": "What did they eat?", "answers": [], "is_impossible": True},
+                        # an offset that does not match its text: the question is dropped
+                        {"id": "c", "question": "Where?", "answers": [{"text": "Nara", "answer_start": 0}]},
+                    ],
+                },
+                {
+                    "context": "China pressed Tokyo over Taiwan.",
+                    "qas": [
+                        {"id": "d", "question": "Who pressed Tokyo?", "answers": [{"text": "China", "answer_start": 0}]}
+                    ],
+                },
+            ],
+        },
+        {
+            "title": "Black_Death",
+            "paragraphs": [
+                {
+                    "context": "The plague came.",
+                    "qas": [
+                        {"id": "e", "question": "What came?", "answers": [{"text": "The plague", "answer_start": 0}]}
+                    ],
+                }
+            ],
+        },
+    ]
+
+
+def test_a_squad_file_becomes_documents_whose_offsets_hold_the_answers(tmp_path: Path) -> None:
+    questions = squad_documents(_squad_file(), "extra", tmp_path, random.Random(1), skip=frozenset({"Black_Death"}))
+    assert [p.name for p in tmp_path.iterdir()] == ["extra__Nara_summit.txt"]  # the kept-out title is left out
+    text = (tmp_path / "extra__Nara_summit.txt").read_text(encoding="utf-8")
+    assert text.startswith("Nara summit\n\n")
+    by_id = {q["id"]: q for q in questions}
+    assert sorted(by_id) == ["a", "b", "d"]
+    for q in (by_id["a"], by_id["d"]):
+        assert q["answerable"] and q["doc"] == "extra__Nara_summit.txt"
+        assert all(text[a["start"] : a["end"]] == a["text"] for a in q["answers"])
+    assert by_id["a"]["answers"][0]["text"] == "Jan 13"
+    # SQuAD 2.0's unanswerable question stays, to teach "no answer"
+    assert by_id["b"] == {
+        "id": "b",
+        "question": "What did they eat?",
+        "doc": "extra__Nara_summit.txt",
+        "answerable": False,
+        "answers": [],
+    }
+
+
+def test_a_squad_file_stops_after_the_article_that_reaches_the_limit(tmp_path: Path) -> None:
+    data = [{**art, "title": f"{art['title']}_{n}"} for n in range(3) for art in _squad_file()[:1]]
+    questions = squad_documents(data, "extra", tmp_path, random.Random(1), limit=1)
+    assert len(list(tmp_path.iterdir())) == 1
+    assert sum(q["answerable"] for q in questions) == 2  # the whole article in which the limit was reached
 
 
 def _answering(text: str, answer: str) -> dict:

@@ -14,6 +14,10 @@ Sources (each split by article, never by question):
 ``squad2-dev`` is never read here: it is kept out for the held-out figures.
 
     .venv/bin/python training/reader_data.py --out training/build
+
+Any further SQuAD 1.1 or 2.0 file (SQuAD 2.0's training set, for one) becomes a further
+stage's data with ``--squad-json FILE --out FOLDER``; articles of squad2-dev and
+squad2-train in it are left out.
 """
 
 from __future__ import annotations
@@ -52,45 +56,70 @@ def squadshifts(work: Path, per_part: int, rng: random.Random) -> tuple[Path, li
     questions: list[dict] = []
     for part in ("new_wiki", "reddit", "amazon_reviews"):
         data = json.loads((DATA / "squadshifts" / f"{part}_v1.0.json").read_text(encoding="utf-8"))["data"]
-        articles = []
-        for art in data:
-            paras = art["paragraphs"]
-            for n in range(0, len(paras), 10):
-                articles.append((f"{art['title']}_{n // 10}" if len(paras) > 10 else art["title"], paras[n : n + 10]))
-        rng.shuffle(articles)
-        taken = 0
-        for title, paras in articles:
-            if taken >= per_part:
-                break
-            name = f"{part}__{_safe(title)}.txt"
-            text = title.replace("_", " ") + "\n\n"
-            for para in paras:
-                base = len(text)
-                context = para["context"]
-                for qa in para["qas"]:
-                    answers = [
-                        {
-                            "text": a["text"],
-                            "start": base + a["answer_start"],
-                            "end": base + a["answer_start"] + len(a["text"]),
-                        }
-                        for a in qa["answers"]
-                        if context[a["answer_start"] : a["answer_start"] + len(a["text"])] == a["text"]
-                    ]
-                    if answers:
-                        questions.append(
-                            {
-                                "id": qa["id"],
-                                "question": qa["question"],
-                                "doc": name,
-                                "answerable": True,
-                                "answers": answers,
-                            }
-                        )
-                        taken += 1
-                text += context + "\n\n"
-            (docs / name).write_text(text, encoding="utf-8")
+        questions += squad_documents(data, part, docs, rng, per_part)
     return docs, questions
+
+
+def squad_documents(
+    data: list[dict], part: str, docs: Path, rng: random.Random, limit: int = 0, skip: frozenset[str] = frozenset()
+) -> list[dict]:
+    """The articles of a SQuAD 1.1 or 2.0 file's ``data`` as documents in ``docs``, in the
+    squad2 layout, ten paragraphs at most to a document (``{part}__{title}.txt``), in an order
+    shuffled with ``rng``; returns their questions with answer offsets moved into the documents.
+
+    SQuAD 2.0's unanswerable questions (``is_impossible``) are kept, marked not answerable:
+    they teach "no answer". An answer whose offset does not match its text is dropped, and a
+    question left without one with it. ``limit`` stops after the article in which that many
+    answerable questions are reached (0: every article). Articles whose title is in ``skip``
+    are left out."""
+    articles = []
+    for art in data:
+        if art["title"] in skip:
+            continue
+        paras = art["paragraphs"]
+        for n in range(0, len(paras), 10):
+            articles.append((f"{art['title']}_{n // 10}" if len(paras) > 10 else art["title"], paras[n : n + 10]))
+    rng.shuffle(articles)
+    questions: list[dict] = []
+    taken = 0
+    for title, paras in articles:
+        if limit and taken >= limit:
+            break
+        name = f"{part}__{_safe(title)}.txt"
+        text = title.replace("_", " ") + "\n\n"
+        for para in paras:
+            base = len(text)
+            context = para["context"]
+            for qa in para["qas"]:
+                if qa.get("is_impossible"):
+                    questions.append(_question(qa, name, []))
+                    continue
+                answers = [
+                    {
+                        "text": a["text"],
+                        "start": base + a["answer_start"],
+                        "end": base + a["answer_start"] + len(a["text"]),
+                    }
+                    for a in qa["answers"]
+                    if context[a["answer_start"] : a["answer_start"] + len(a["text"])] == a["text"]
+                ]
+                if answers:
+                    questions.append(_question(qa, name, answers))
+                    taken += 1
+            text += context + "\n\n"
+        (docs / name).write_text(text, encoding="utf-8")
+    return questions
+
+
+def _question(qa: dict, doc: str, answers: list[dict]) -> dict:
+    return {"id": qa["id"], "question": qa["question"], "doc": doc, "answerable": bool(answers), "answers": answers}
+
+
+def kept_out_titles() -> frozenset[str]:
+    """Titles of the SQuAD articles a new SQuAD-format file must not bring into training:
+    squad2-dev's (the held-out figures) and squad2-train's (its validation articles choose the
+    thresholds; the others have been read)."""
+    return frozenset(p.stem for name in ("squad2-dev", "squad2-train") for p in (DATA / name / "docs").glob("*.txt"))
 
 
 def _safe(title: str) -> str:
@@ -234,10 +263,22 @@ def main() -> None:
         help="write only train.jsonl for a second stage after this build (see second_stage); "
         "use with a larger --shifts-per-part",
     )
+    parser.add_argument(
+        "--squad-json",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="write only train.jsonl: every question of these SQuAD 1.1 or 2.0 files (squad2-dev's and "
+        "squad2-train's articles left out) as groups of our retrieval's candidates, for a further stage "
+        "(train_reader.py --init CHECKPOINT --data OUT)",
+    )
     args = parser.parse_args()
     rng = random.Random(SEED)
     np.random.seed(SEED)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.squad_json:
+        write_groups(args.out / "train.jsonl", squad_json_groups(args.squad_json, rng, parser))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         docs, questions = squad2_train()
@@ -250,11 +291,32 @@ def main() -> None:
     if args.second_stage_of:
         parts = (("train", second_stage(train + valid, args.second_stage_of)),)
     for name, part in parts:
-        with (args.out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
-            for g in part:
-                f.write(json.dumps(g, ensure_ascii=False) + "\n")
-        found = [g for g in part if g["answerable"] and any(c["label"] for c in g["candidates"])]
-        print(f"{name}: {len(part)} questions, answerable with a positive candidate: {len(found)}")
+        write_groups(args.out / f"{name}.jsonl", part)
+
+
+def squad_json_groups(paths: list[Path], rng: random.Random, parser: argparse.ArgumentParser) -> list[dict]:
+    """The groups of every question of the SQuAD-format files at ``paths`` (see ``squad_documents``)."""
+    skip = kept_out_titles()
+    groups: list[dict] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, path in enumerate(paths):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))["data"]
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                parser.error(f"{path}: not a readable SQuAD-format file ({type(e).__name__}: {e})")
+            docs = Path(tmp) / f"docs-{n}"
+            docs.mkdir()
+            questions = squad_documents(data, path.stem, docs, rng, skip=skip)
+            groups += retrieval_groups(docs, questions, Path(tmp) / f"idx-{n}", path.stem)
+    return groups
+
+
+def write_groups(path: Path, groups: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for g in groups:
+            f.write(json.dumps(g, ensure_ascii=False) + "\n")
+    found = [g for g in groups if g["answerable"] and any(c["label"] for c in g["candidates"])]
+    print(f"{path.stem}: {len(groups)} questions, answerable with a positive candidate: {len(found)}")
 
 
 if __name__ == "__main__":
