@@ -20,7 +20,14 @@ _LEADING = frozenset(
     "Outline Please Show Find Compare".split()
 )
 _TITLES = frozenset("Mr Ms Mrs Dr Prof President Prime Minister Professor Sir Chancellor Leader".split())
-_PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|it|its|this|that|there)\b", re.I)
+# 'this'/'that' stand for something only on their own ('What does this mean?'), not before a
+# noun ('this week', 'that deal'): a question with its own subject is no follow-up
+_PRONOUN = re.compile(
+    r"\b(?:he|she|him|his|her|hers|they|them|their|it|its|there"
+    r"|(?:this|that)(?=\s*(?:[?.!,;]|$|(?:is|was|were|are|mean|means|meant|happen|happened|say|says|said)\b)))\b",
+    re.I,
+)
+FOLLOW_UP_TURNS = 3  # a follow-up is resolved from the last few questions only
 _PERSONAL = {"he", "she", "him", "his", "her", "hers"}
 _SPEECH = re.compile(
     r"\b(say|said|says|tell|told|tells|think|thought|believe|believed|describe|described|"
@@ -181,12 +188,14 @@ def _previous_questions(history: Sequence[str | Mapping[str, object]]) -> list[s
 def resolve(text: str, history: Sequence[str | Mapping[str, object]]) -> str:
     """Fill 'he'/'it'/'there' in a follow-up from the latest earlier question that names something.
 
-    Earlier questions are resolved in turn first, so a chain of follow-ups keeps its subject.
+    Only the last ``FOLLOW_UP_TURNS`` questions count. Earlier questions are resolved in
+    turn first, each to the question it stands for on its own, so a chain of follow-ups
+    keeps its subject and a resolution is one level deep: 'When? (Where? (…))' never forms.
     """
     previous: list[str] = []
-    for earlier in _previous_questions(history):
-        previous.append(_resolve_one(earlier, previous))
-    return _resolve_one(text, previous)
+    for earlier in _previous_questions(history)[-FOLLOW_UP_TURNS:]:
+        previous.append(_resolve_one(earlier, previous)[1])
+    return _resolve_one(text, previous)[0]
 
 
 # 'When?', 'And why?', 'Where exactly?': the question is the previous one's, asked again.
@@ -195,12 +204,14 @@ _ELLIPTICAL = re.compile(
 )
 
 
-def _resolve_one(text: str, previous: list[str]) -> str:
+def _resolve_one(text: str, previous: list[str]) -> tuple[str, str]:
+    """The question resolved against ``previous`` (standalone questions, oldest first), and
+    the standalone question it stands for: itself, filled, or the earlier one it repeats."""
     if previous and _ELLIPTICAL.match(text):
-        return f"{text} ({previous[-1]})"
+        return f"{text} ({previous[-1]})", previous[-1]
     pronouns = {m.group(0).lower() for m in _PRONOUN.finditer(text)}
     if not previous or not pronouns or (names_in(text) and not pronouns & _PERSONAL):
-        return text
+        return text, text
     personal = bool(pronouns & _PERSONAL)
     for earlier in reversed(previous):
         # 'he'/'she' stand for a person: skip acronyms such as AFP or NHK
@@ -208,7 +219,7 @@ def _resolve_one(text: str, previous: list[str]) -> str:
         if names:
             break
     else:
-        return f"{text} ({previous[-1]})"
+        return f"{text} ({previous[-1]})", previous[-1]
     person = names[0]
 
     def fill(m: re.Match[str]) -> str:
@@ -220,7 +231,7 @@ def _resolve_one(text: str, previous: list[str]) -> str:
         return m.group(0)
 
     filled = _PRONOUN.sub(fill, text, count=1)
-    return filled if filled != text else f"{text} ({earlier})"
+    return (filled, filled) if filled != text else (f"{text} ({earlier})", earlier)
 
 
 def _possessive_her(text: str, end: int) -> bool:

@@ -410,7 +410,8 @@ def _twins(
         other = searcher.rows[r]
         if other.doc_id in seen_docs:
             continue
-        if sim >= policy.same_as or _jaccard(searcher, row, r) >= policy.same_terms:
+        close = sim >= policy.same_as or _jaccard(searcher, row, r) >= policy.same_terms
+        if close and agree(sentence.text, other.text):
             out.append((other, float(max(sim, 0.0))))
             seen_docs.add(other.doc_id)
     return out
@@ -425,6 +426,23 @@ def _same(searcher: Searcher, a: Sentence, b: Sentence, policy: Policy) -> bool:
     va, vb = searcher.sentence_vectors(np.array([ra, rb]))
     cos = float(va @ vb)
     return cos >= policy.same_as or _jaccard(searcher, ra, rb) >= policy.same_terms
+
+
+def agree(a: str, b: str) -> bool:
+    """Whether two close sentences state the same facts where both state them: the same
+    numbers (counts, years, days) and, when both name someone or somewhere, a name in common.
+    'The Orton library holds 12,000 books' and 'The Deane library holds 8,000 books' are
+    alike in wording and are not the same statement."""
+    numbers_a, numbers_b = _numbers(a), _numbers(b)
+    if numbers_a and numbers_b and numbers_a != numbers_b:
+        return False
+    names_a = {t for n in names_in(a) for t in terms(n)}
+    names_b = {t for n in names_in(b) for t in terms(n)}
+    return not (names_a and names_b and not names_a & names_b)
+
+
+def _numbers(text: str) -> frozenset[str]:
+    return frozenset(m.replace(",", "") for m in _NUMBER.findall(text))
 
 
 def _jaccard(searcher: Searcher, a: int, b: int) -> float:

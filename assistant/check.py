@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from assistant.config import MAX_QUESTION_CHARS
+from assistant.config import MAX_QUESTION_CHARS, is_text
 from assistant.errors import InvalidQuestion
 
 if TYPE_CHECKING:
@@ -109,6 +109,8 @@ def validate_claim(claim: object, max_chars: int = MAX_QUESTION_CHARS) -> str:
         raise InvalidQuestion("The claim is empty: paste a sentence to check.")
     if len(claim) > max_chars:
         raise InvalidQuestion(f"The claim is too long ({len(claim)} characters; at most {max_chars}).")
+    if not is_text(claim):
+        raise InvalidQuestion("The claim holds characters that are not valid text (a lone surrogate).")
     if not any(ch.isalnum() for ch in claim):
         raise InvalidQuestion("The claim has no words in it: paste a sentence to check.")
     return claim.strip()

@@ -246,7 +246,10 @@ def _ask_lines(assistant, k: int, as_of) -> None:  # type: ignore[no-untyped-def
             out = assistant.ask(question, history, k=k, as_of=day).to_dict()
         except AssistantError as error:
             out = {"question": question, "error": str(error)}
-        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        except Exception as error:  # one line that breaks something costs that line, not the batch
+            out = {"question": question, "error": f"this question could not be answered ({type(error).__name__})"}
+        # a lone surrogate in the question cannot be written out: it is shown escaped
+        sys.stdout.write(json.dumps(out, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
         sys.stdout.flush()
 
 
@@ -328,24 +331,18 @@ def docs_(docs: Path, index: Path, model: str | None, as_json: bool) -> None:
     _offline()
     with _errors():
         assistant = _open(_config(docs, index, model), quiet=as_json)
-        rows = [
-            {
-                "id": d.doc_id,
-                "title": d.title,
-                "format": d.format,
-                "sentences": d.n_sentences,
-                "added_at": d.added_at,
-                "file": d.file,
-                "source": d.source,
-                "meta": d.meta.to_dict(),
-            }
-            for d in assistant.documents()
-        ]
+        rows = [{"id": d.doc_id, **d.record(paths=True)} for d in assistant.documents()]
         if as_json:
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
             return
+        table = [("ID", "FORMAT", "SENTENCES", "PUBLISHED", "ADDED", "TITLE")]
         for r in rows:
-            click.echo(f"{r['id']}\t{r['format']}\t{r['sentences']} sentences\t{r['added_at']}\t{r['title']}")
+            published = f"{r['published']}{' (inferred)' if r['published_inferred'] else ''}" if r["published"] else "-"
+            added = str(r["added_at"])[:10]
+            table.append((str(r["id"]), str(r["format"]), str(r["sentences"]), published, added, str(r["title"])))
+        widths = [max(len(row[i]) for row in table) for i in range(5)]
+        for row in table:
+            click.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths, strict=True)) + "  " + row[5])
 
 
 @cli.command(name="eval")
@@ -389,15 +386,25 @@ def eval_(docs: Path, index: Path, model: str | None, questions: Path, as_json: 
 @_STORE
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="ASSISTANT_HOST", help="Address to bind.")
 @click.option("--port", default=7860, show_default=True, type=int, envvar="ASSISTANT_PORT")
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A further host name the page may be opened under (a LAN name or address); repeatable. "
+    "127.0.0.1, localhost, [::1] and --host are always allowed, every other Host is refused.",
+)
 @_NO_UPDATE
-def serve(docs: Path, index: Path, model: str | None, host: str, port: int, no_update: bool) -> None:
+def serve(
+    docs: Path, index: Path, model: str | None, host: str, port: int, allowed_hosts: tuple[str, ...], no_update: bool
+) -> None:
     """Start the web app (chat, source highlighting, claim checking, API)."""
     _offline()
     with _errors():
         assistant = _open(_config(docs, index, model), update=not no_update)
         from assistant import web
 
-        web.serve(assistant, host=host, port=port)
+        web.serve(assistant, host=host, port=port, allowed_hosts=allowed_hosts)
 
 
 def main() -> None:

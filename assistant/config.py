@@ -7,6 +7,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_QUESTION_CHARS = 2000
+MAX_HISTORY_TURNS = 50  # earlier questions a request may send; only the last few are read
+
+
+def is_text(value: str) -> bool:
+    """Whether ``value`` is Unicode text that can be written out again (no lone surrogate)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from assistant import docs_folder, indexer, loaders, store, timeframe
 from assistant.analyze import analyze
 from assistant.answer import Policy, compose
-from assistant.config import MAX_QUESTION_CHARS, Config
+from assistant.config import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, Config, is_text
 from assistant.embed import Embedder, load_embedder
 from assistant.errors import (
     DocumentError,
@@ -132,10 +132,11 @@ class Assistant:
                 characters; or ``as_of`` is not a date.
         """
         text = validate_question(question)
+        turns = validate_history(history)
         day = timeframe.as_of_day(as_of)
         state = self._state
         store.single_threaded()
-        q = state.searcher.scoped(analyze(text, history))
+        q = state.searcher.scoped(analyze(text, turns))
         ranked = state.searcher.rank(q, limit=max(20, self.reader.spec.candidates))
         window, inside = timeframe.asked_window(text, day), None
         if window is not None:  # the articles of the asked time reach the reader too
@@ -353,7 +354,44 @@ def validate_question(question: str) -> str:
         )
     if not any(ch.isalnum() for ch in question):
         raise InvalidQuestion("The question has no words in it. Ask something about the articles.")
+    if not is_text(question):
+        raise InvalidQuestion("The question holds characters that are not valid text (a lone surrogate).")
     return question.strip()
+
+
+def validate_history(history: object) -> list[str | Mapping[str, object]]:
+    """Earlier questions of a conversation, bounded: at most ``MAX_HISTORY_TURNS`` turns, each
+    a question (a string, or a turn ``{"question": …}``) of at most ``MAX_QUESTION_CHARS``
+    characters of valid text. Only the last few are read (``analyze.FOLLOW_UP_TURNS``).
+
+    Raises:
+        InvalidQuestion: anything else, with one message saying what is wrong.
+    """
+    if history is None:
+        return []
+    if isinstance(history, str | bytes) or not isinstance(history, Sequence):
+        raise InvalidQuestion("history must be a list of earlier questions (strings).")
+    if len(history) > MAX_HISTORY_TURNS:
+        raise InvalidQuestion(f"history holds {len(history):,} turns; at most {MAX_HISTORY_TURNS} are accepted.")
+    turns: list[str | Mapping[str, object]] = []
+    for turn in history:
+        texts = [turn] if isinstance(turn, str) else None
+        if isinstance(turn, Mapping):
+            texts = [v for k in ("question", "resolved_question") if isinstance(v := turn.get(k), str)]
+            if not isinstance(turn.get("question"), str):
+                texts = None
+        if texts is None:
+            raise InvalidQuestion("history must be a list of earlier questions (strings).")
+        for text in texts:
+            if len(text) > MAX_QUESTION_CHARS:
+                raise InvalidQuestion(
+                    f"An earlier question in history is {len(text):,} characters long; "
+                    f"the limit is {MAX_QUESTION_CHARS:,}."
+                )
+            if not is_text(text):
+                raise InvalidQuestion("history holds characters that are not valid text (a lone surrogate).")
+        turns.append(turn)
+    return turns
 
 
 def _load_or_none(config: Config, *, mapped: bool = False) -> IndexData | None:

@@ -118,8 +118,11 @@ def find_dates(text: str, anchor: date | None = None, offset: int = 0) -> list[D
 
 def _safe(handler: _Handler, m: re.Match[str], context: _Context) -> str | None:
     try:
-        return handler(m, context)
-    except ValueError:  # 'Feb 30': a number that is no day of that month
+        value = handler(m, context)
+        if value is not None:
+            bounds(value)  # a value off the calendar ('3 years ago' in year 1) is no value
+        return value
+    except (ValueError, OverflowError):  # 'Feb 30', or a day before year 1 or after 9999
         return None
 
 
@@ -291,6 +294,15 @@ def _since(m: re.Match[str]) -> bool:
     """Whether the expression follows 'since' (in the match, as 'since May' is, or just
     before it): it names a time no later than the article's."""
     return m.group(0)[:6].lower() == "since " or bool(_SINCE.search(m.string[max(0, m.start() - 8) : m.start()]))
+
+
+def plus(day: date, days: int) -> date:
+    """``day`` moved by ``days``, held at the calendar's ends (1 Jan 1, 31 Dec 9999) rather
+    than failing: time words counted from a day near either end stay answerable."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
 
 
 def _monday(day: date) -> date:

@@ -17,7 +17,6 @@ from assistant.types import Answer, AnswerSpan, Document, FileOutcome, Sentence
 if TYPE_CHECKING:
     from assistant.core import Assistant
 
-MAX_HISTORY = 20  # earlier turns passed on to follow-up resolution
 LISTED_DOCUMENTS = 200  # up to this many, a claim check lists every document
 
 
@@ -27,8 +26,13 @@ class Service:
     def __init__(self, assistant: Assistant, refresh_every: float = 1.0) -> None:
         self.assistant = assistant
         self.refresh_every = refresh_every
-        # One core call at a time: the tokenizer and index are not safe to share across threads.
+        # One question at a time: the reader's tokenizer and the index view are not shared
+        # across threads. A write (add, remove) takes its own lock instead: it works on its own
+        # copy of the index and publishes a new generation when done, so questions keep being
+        # answered from the published one meanwhile (the embedder's ONNX session and its
+        # fixed-setting tokenizer are safe to share).
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._checked = time.monotonic()
         self._docs: dict[str, Document] | None = None
         self._texts: dict[str, tuple[str, list[Sentence]]] = {}
@@ -45,7 +49,7 @@ class Service:
     ) -> Answer:
         with self._lock:
             self._refresh()
-            return self.assistant.ask(question, list(history)[-MAX_HISTORY:], as_of=as_of)
+            return self.assistant.ask(question, history, as_of=as_of)
 
     def check(self, claim: object) -> ClaimCheck:
         text = validate_claim(claim)
@@ -73,8 +77,9 @@ class Service:
         """
         report = SyncReport()
         if paths:
-            with self._lock:
+            with self._write_lock:
                 report = self.assistant.add(list(paths), progress=progress, names=names)
+            with self._lock:
                 self._docs, self._texts = None, {}
         report.errors[:0] = refused
         report.files[:0] = [FileOutcome(e.path, "refused", e.reason) for e in refused]
@@ -82,8 +87,9 @@ class Service:
 
     def remove(self, doc_id: str) -> str:
         """Take a document out of the index (the same code as ``assistant remove``)."""
-        with self._lock:
+        with self._write_lock:
             doc = self.assistant.remove(doc_id)
+        with self._lock:
             self._docs, self._texts = None, {}
         return f'<p class="ok-text">Removed {render.esc(doc.title)} (<code>{render.esc(doc.doc_id)}</code>).</p>'
 

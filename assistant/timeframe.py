@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.dates import bounds, day_label, find_dates, label
+from assistant.dates import bounds, day_label, find_dates, label, plus
 from assistant.errors import InvalidQuestion
 from assistant.types import Answer, Citation, DateSpan, Document, Statement, TextSpan, TimeWindow
 
@@ -63,7 +63,7 @@ def as_of_day(value: date | str | None) -> date:
 def asked_window(question: str, as_of: date) -> TimeWindow | None:
     """The days the question's time words ask about, counted from ``as_of``; None without time words."""
     if _FUTURE.search(question):
-        return _window(as_of, as_of + timedelta(days=FUTURE_DAYS), f"{day_label(as_of)} or later", question)
+        return _window(as_of, plus(as_of, FUTURE_DAYS), f"{day_label(as_of)} or later", question)
     future = bool(_FUTURE_TENSE.search(question))
     spans = []
     for m in find_dates(question, as_of):
@@ -77,11 +77,11 @@ def asked_window(question: str, as_of: date) -> TimeWindow | None:
         first, last = min(s[1] for s in spans), max(s[2] for s in spans)
         text = _label(first, last)
         if re.search(r"\bthis week", question, re.I):  # a week's news up to the day, as quizzes mean it
-            first = min(first, as_of - timedelta(days=6))
+            first = min(first, plus(as_of, -6))
         return _window(first, last, text, " ".join(s[0] for s in spans))
     recent = _RECENT.search(question)
     if recent:
-        first = as_of - timedelta(days=RECENT_DAYS)
+        first = plus(as_of, -RECENT_DAYS)
         return _window(first, as_of, f"the {RECENT_DAYS} days to {day_label(as_of)}", recent.group(0))
     return None
 
@@ -121,8 +121,10 @@ def _named(text: str, as_of: date, future: bool) -> str | None:
 def _shift(value: str, step: int, weekly: bool) -> str:
     """A week (a weekday) or a year (a month or day) on or back."""
     if weekly:
-        return (date.fromisoformat(value) + timedelta(days=7 * step)).isoformat()
+        return plus(date.fromisoformat(value), 7 * step).isoformat()
     year = int(value[:4]) + step
+    if not 1 <= year <= 9999:  # the calendar's end: the value stays
+        return value
     if value[4:] == "-02-29":
         return f"{year:04d}-02-28"
     return f"{year:04d}{value[4:]}"

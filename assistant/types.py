@@ -92,6 +92,26 @@ class Document:
     def title(self) -> str:
         return self.meta.title or self.doc_id
 
+    def record(self, *, paths: bool = False) -> dict[str, object]:
+        """The document as JSON for listings: its date as a citation gives it (``published``,
+        ``published_from``, ``published_inferred``); the server paths of its files only with
+        ``paths`` (the CLI, run by the user on their own machine; never the web API)."""
+        out: dict[str, object] = {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "format": self.format,
+            "sentences": self.n_sentences,
+            "added_at": self.added_at,
+            "sha256": self.sha256,
+            "published": self.dating.published,
+            "published_from": self.dating.source,
+            "published_inferred": self.dating.inferred,
+            "meta": self.meta.to_dict(),
+        }
+        if paths:
+            out["file"], out["source"] = self.file, self.source
+        return out
+
     def page_of(self, offset: int) -> int | None:
         """The 1-based page holding ``offset`` (PDF only)."""
         for number, (start, end) in enumerate(self.pages, 1):

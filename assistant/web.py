@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
 from assistant import display, render, uploads
+from assistant.analyze import FOLLOW_UP_TURNS
 from assistant.errors import AssistantError
 from assistant.same_origin import SameOriginOnly
 from assistant.service import Service
@@ -144,7 +146,7 @@ def _ask_tab(service: Service, examples_fit: bool) -> None:
             return render.render_transcript(done), done, asked
         turn = render.render_turn(len(done) + 1, question, result, service.cited_sources(result))
         done = [*done, turn]
-        return render.render_transcript(done), done, [*asked, question]
+        return render.render_transcript(done), done, [*asked, question][-FOLLOW_UP_TURNS:]
 
     show_last = "() => window.assistantShowLatestTurn && window.assistantShowLatestTurn()"
     open_first = "() => window.assistantOpenLatestCitation && window.assistantOpenLatestCitation()"
@@ -227,6 +229,7 @@ def _sources_tab(service: Service, demo: gr.Blocks) -> None:
             return '<p class="error-text">Choose one or more files first.</p>', gr.skip()
         upload_dir = Path(gradio_utils.get_upload_folder())
         paths, refused = uploads.screen(uploaded, upload_dir)
+        uploads.sweep(upload_dir)  # what earlier pages uploaded and never added
 
         def report(stage: str, done: int, total: int) -> None:
             progress((done, max(total, 1)), desc=f"{stage}: {done} of {total}")
@@ -298,13 +301,15 @@ def theme() -> Any:
     )
 
 
-def create_app(assistant: Assistant) -> FastAPI:
-    """The FastAPI app: JSON routes under /api and the Gradio page at /. Starts nothing."""
+def create_app(assistant: Assistant, allowed_hosts: Sequence[str] = ()) -> FastAPI:
+    """The FastAPI app: JSON routes under /api and the Gradio page at /. Starts nothing.
+
+    Requests are answered only for the local names and ``allowed_hosts`` (see same_origin)."""
     import gradio as gr
 
     service = Service(assistant)
     app = FastAPI(title="News sources assistant", docs_url=None, redoc_url=None)
-    app.add_middleware(SameOriginOnly)
+    app.add_middleware(SameOriginOnly, allowed_hosts=allowed_hosts)
     add_routes(app, service)
     blocks = build_blocks(service)
     app = gr.mount_gradio_app(
@@ -324,14 +329,38 @@ def create_app(assistant: Assistant) -> FastAPI:
     # it into its cache, where it would be served) only for an app that has "launched";
     # mount_gradio_app never sets that, so this app says it: any other path is refused.
     blocks.has_launched = True
+    _sweep_uploads()
     return app
 
 
-def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Serve the app until interrupted, printing its URL."""
+def _sweep_uploads(every_s: float = 60.0) -> None:
+    """Delete stale uploads now and every ``every_s`` seconds, in a daemon thread."""
+    import threading
+
+    from gradio import utils as gradio_utils
+
+    folder = Path(gradio_utils.get_upload_folder())
+
+    def loop() -> None:
+        while True:
+            try:
+                uploads.sweep(folder)
+            except Exception as exc:  # a sweep that fails must not stop the next one
+                log.warning("sweeping the upload folder failed: %s", type(exc).__name__)
+            stop.wait(every_s)
+
+    stop = threading.Event()
+    threading.Thread(target=loop, name="upload-sweeper", daemon=True).start()
+
+
+def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, allowed_hosts: Sequence[str] = ()) -> None:
+    """Serve the app until interrupted, printing its URL. The bound address is an allowed
+    host name; so are ``allowed_hosts`` (a LAN name the app is opened under)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # an upload folder of the app's own, which its sweeper may empty (Gradio's default is shared)
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(Path(assistant.config.cache_dir) / "uploads"))
     import uvicorn
 
-    app = create_app(assistant)
+    app = create_app(assistant, allowed_hosts=[host, *allowed_hosts])
     print(f"Serving the assistant on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

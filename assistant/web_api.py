@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -145,4 +144,4 @@ def add_routes(app: FastAPI, service: Service) -> None:
     async def api_docs() -> JSONResponse:
         """The indexed documents."""
         docs = await run_in_threadpool(service.documents)
-        return JSONResponse({"documents": [asdict(d) for d in docs]})
+        return JSONResponse({"documents": [d.record() for d in docs]})

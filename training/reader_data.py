@@ -272,12 +272,19 @@ def main() -> None:
         "squad2-train's articles left out) as groups of our retrieval's candidates, for a further stage "
         "(train_reader.py --init CHECKPOINT --data OUT)",
     )
+    parser.add_argument(
+        "--squad-limit",
+        type=int,
+        default=0,
+        help="with --squad-json: stop after the article in which this many answerable questions are reached, "
+        "articles in a seeded shuffle (0: all); a stage sized to a session's hours",
+    )
     args = parser.parse_args()
     rng = random.Random(SEED)
     np.random.seed(SEED)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.squad_json:
-        write_groups(args.out / "train.jsonl", squad_json_groups(args.squad_json, rng, parser))
+        write_groups(args.out / "train.jsonl", squad_json_groups(args.squad_json, rng, parser, args.squad_limit))
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -294,7 +301,9 @@ def main() -> None:
         write_groups(args.out / f"{name}.jsonl", part)
 
 
-def squad_json_groups(paths: list[Path], rng: random.Random, parser: argparse.ArgumentParser) -> list[dict]:
+def squad_json_groups(
+    paths: list[Path], rng: random.Random, parser: argparse.ArgumentParser, limit: int = 0
+) -> list[dict]:
     """The groups of every question of the SQuAD-format files at ``paths`` (see ``squad_documents``)."""
     skip = kept_out_titles()
     groups: list[dict] = []
@@ -306,7 +315,7 @@ def squad_json_groups(paths: list[Path], rng: random.Random, parser: argparse.Ar
                 parser.error(f"{path}: not a readable SQuAD-format file ({type(e).__name__}: {e})")
             docs = Path(tmp) / f"docs-{n}"
             docs.mkdir()
-            questions = squad_documents(data, path.stem, docs, rng, skip=skip)
+            questions = squad_documents(data, path.stem, docs, rng, limit=limit, skip=skip)
             groups += retrieval_groups(docs, questions, Path(tmp) / f"idx-{n}", path.stem)
     return groups
 

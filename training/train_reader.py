@@ -36,6 +36,8 @@ from reader_data import load_jsonl  # noqa: E402
 from assistant.reader_input import encode_pairs, load_tokenizer, pair_text, span_targets  # noqa: E402
 
 SEED = 13
+# checkpoints live outside the repository, where a killed run finds them again
+CACHE = Path.home() / ".cache" / "news-assistant" / "training"
 GROUP = 8  # candidates per question in a training step
 MAX_POSITIVES = 2
 
@@ -110,6 +112,17 @@ def swap_name(group: dict, chosen: list[dict], pool: list[str], rng: random.Rand
         if other.lower() not in everything and other[0].isdigit() == name[0].isdigit():
             return group["question"].replace(name, other, 1)
     return None
+
+
+def foreign_group(group: dict, groups: list[dict], rng: random.Random) -> list[dict]:
+    """The question asked of a collection that does not hold its article: the candidates of
+    another question's group from another article (their best ``GROUP``, all labelled as
+    not answering). What the product meets most often when the sources are silent."""
+    for _ in range(20):
+        other = rng.choice(groups)
+        if other["article"] != group["article"] and other["candidates"]:
+            return [{**c, "label": 0, "answer": None} for c in other["candidates"][:GROUP]]
+    return []
 
 
 def build_model(model_dir: str):  # type: ignore[no-untyped-def]
@@ -192,6 +205,7 @@ class Run:
 
         self.model = model = packaged_model()
         self.args, self.total, self.rng, self.unit = args, total, rng, unit
+        model.to(args.device)
         model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.optim = torch.optim.AdamW(self.params, lr=args.lr, weight_decay=0.01)
@@ -203,10 +217,16 @@ class Run:
         self.ckpt = args.out / "checkpoint.pt"
         self.step = 0
         if args.init and not self.ckpt.exists():
-            model.load_state_dict(torch.load(args.init, weights_only=False)["model"])
+            if args.init.suffix == ".onnx":  # the shipped weights, when their checkpoint is gone
+                from onnx_weights import load_onnx_weights
+
+                load_onnx_weights(model, args.init)
+            else:
+                model.load_state_dict(torch.load(args.init, weights_only=False, map_location="cpu")["model"])
             print(f"starting from the weights of {args.init}", flush=True)
+        model.to(args.device)
         if self.ckpt.exists():
-            state = torch.load(self.ckpt, weights_only=False)
+            state = torch.load(self.ckpt, weights_only=False, map_location=args.device)
             model.load_state_dict(state["model"])
             self.optim.load_state_dict(state["optim"])
             self.sched.load_state_dict(state["sched"])
@@ -257,7 +277,7 @@ def train(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
-    groups = load_jsonl((args.data or args.out) / "train.jsonl")
+    groups = [g for folder in (args.data or [args.out]) for g in load_jsonl(folder / "train.jsonl")]
     pool = sorted({n for g in groups for n in names_of(g["question"])})
     if args.after:  # the questions an earlier stage did not read: those after its first N in its shuffle
         random.Random(args.after[0]).shuffle(groups)
@@ -273,10 +293,13 @@ def train(args: argparse.Namespace) -> None:
         batch = batches[run.step % len(batches)]
         questions, texts, labels, sizes, answerable, answers = [], [], [], [], [], []
         for g in batch:
-            sampled = sample_group(g, rng, args.drop_gold)
-            if not sampled or not sampled[0]:
-                continue
-            chosen, has_answer = sampled
+            if args.foreign and g["answerable"] and rng.random() < args.foreign:
+                chosen, has_answer = foreign_group(g, groups, rng), False
+            else:
+                sampled = sample_group(g, rng, args.drop_gold)
+                if not sampled or not sampled[0]:
+                    continue
+                chosen, has_answer = sampled
             question = g["question"]
             spans = has_answer and all(c.get("answer") for c in chosen if c["label"])
             draw = rng.random()
@@ -301,7 +324,9 @@ def train(args: argparse.Namespace) -> None:
         if not sizes:
             run.step += 1
             continue
-        ids, mask, types, encodings = tensors(tokenizer, questions, texts)
+        ids, mask, types, encodings = (
+            t.to(args.device) if hasattr(t, "to") else t for t in tensors(tokenizer, questions, texts)
+        )
         # with --span-null a sentence that does not answer points its answer words at [CLS];
         # an answering one without marked words (SelQA) trains no span
         none = (0, 0) if args.span_null else (-100, -100)
@@ -311,7 +336,9 @@ def train(args: argparse.Namespace) -> None:
                 for e, (n, a), y in zip(encodings, answers, labels, strict=True)
             ]
         )
-        run.update(loss_of(model(ids, mask, types), torch.tensor(labels), sizes, answerable, spans), len(questions))
+        outputs = model(ids, mask, types)
+        loss = loss_of(outputs, torch.tensor(labels, device=args.device), sizes, answerable, spans.to(args.device))
+        run.update(loss, len(questions))
     run.done()
 
 
@@ -326,7 +353,7 @@ def export(args: argparse.Namespace) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model = packaged_model()
-    model.load_state_dict(torch.load(args.out / "checkpoint.pt", weights_only=False)["model"])
+    model.load_state_dict(torch.load(args.out / "checkpoint.pt", weights_only=False, map_location="cpu")["model"])
     model.eval()
     tokenizer = load_tokenizer()
     probe_q = ["Who removed Yoon from office?", "What did the leaders eat at dinner?"]
@@ -368,9 +395,24 @@ def export(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "training" / "build")
-    parser.add_argument("--data", type=Path, help="folder of train.jsonl (default: --out)")
-    parser.add_argument("--init", type=Path, help="start from this checkpoint's weights (a second stage)")
+    parser.add_argument(
+        "--out", type=Path, default=CACHE / "build", help=f"checkpoint and log folder (default {CACHE}/build)"
+    )
+    parser.add_argument("--data", type=Path, nargs="+", help="folders of train.jsonl, read together (default: --out)")
+    parser.add_argument(
+        "--init",
+        type=Path,
+        help="start from these weights (a further stage): a checkpoint.pt, or an ONNX file such as the shipped "
+        "assistant/data/reader.onnx (dequantised); ignored once --out holds a checkpoint, which is resumed",
+    )
+    parser.add_argument("--device", default="cpu", help="torch device: cpu, or cuda where a GPU is available")
+    parser.add_argument(
+        "--foreign",
+        type=float,
+        default=0.0,
+        help="share of answerable questions trained as unanswerable over another article's candidates (the "
+        "question asked of a collection that does not hold its article)",
+    )
     parser.add_argument("--seed", type=int, default=SEED, help="torch seed and the questions' shuffle")
     parser.add_argument("--batch", type=int, default=4, help="questions per step")
     parser.add_argument("--epochs", type=int, default=1)
