@@ -71,10 +71,23 @@ def _offline() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
+DEFAULT_LIBRARY = Path("library")  # git-ignored: what a user adds beside the shipped seeds
+
+
 def _config(docs: Path, index: Path, model: str | None, **extra: Any) -> Config:
     context = click.get_current_context(silent=True)
     store = context.meta.get("store") if context is not None else None
-    return Config(docs_dir=docs, index_dir=index, model=model, store=store, **extra)
+    return Config(docs_dir=docs, index_dir=index, model=model, store=store, library_dir=_library(docs), **extra)
+
+
+def _library(docs: Path) -> Path | None:
+    """Where added articles are copied: $ASSISTANT_LIBRARY ('' for the docs folder itself);
+    by default ``library/`` beside the default ``seeds/``, which thus stays as shipped, and
+    the docs folder itself for any other --docs."""
+    configured = os.environ.get("ASSISTANT_LIBRARY")
+    if configured is not None:
+        return Path(configured) if configured.strip() else None
+    return DEFAULT_LIBRARY if docs == Path("seeds") else None
 
 
 @contextmanager

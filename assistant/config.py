@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_QUESTION_CHARS = 2000
+LIBRARY_PREFIX = "library/"  # doc ids of the articles in Config.library_dir
 MAX_HISTORY_TURNS = 50  # earlier questions a request may send; only the last few are read
 
 
@@ -51,6 +52,10 @@ class Config:
         max_file_bytes: files larger than this are refused.
         cache_dir: where files derived from the model are kept (its ONNX export, keyed
             by the model's content hash), shared by every index.
+        library_dir: where articles the user adds are copied (``assistant add``, the
+            page's upload), indexed with the docs folder under ids ``library/NAME``; removing
+            one deletes its copy. None: they are copied into the docs folder itself. The
+            CLI's default folders keep ``seeds/`` as shipped and the additions in ``library/``.
         store: where the passage vectors are kept and searched. None: in the index's own
             generation files (FAISS, exact). Otherwise a passage store (see
             ``assistant.passage_store.open_store``): ``embedded`` (in the index folder) or
@@ -67,6 +72,25 @@ class Config:
     segmentation: SegmentationConfig = field(default_factory=SegmentationConfig)
     cache_dir: Path = field(default_factory=lambda: default_cache_dir())
     store: str | None = None
+    library_dir: Path | None = None
+
+    def path_of(self, doc_id: str) -> Path:
+        """The file a doc id names: under the library for ``library/…`` ids, else the docs folder."""
+        if self.library_dir is not None and doc_id.startswith(LIBRARY_PREFIX):
+            return self.library_dir / doc_id[len(LIBRARY_PREFIX) :]
+        return self.docs_dir / doc_id
+
+    def doc_id_of(self, path: Path) -> str:
+        """The doc id of a file in the docs folder or the library."""
+        if self.library_dir is not None:
+            try:
+                return LIBRARY_PREFIX + path.relative_to(self.library_dir).as_posix()
+            except ValueError:
+                pass
+        return path.relative_to(self.docs_dir).as_posix()
+
+    def in_library(self, doc_id: str) -> bool:
+        return self.library_dir is not None and doc_id.startswith(LIBRARY_PREFIX)
 
     @property
     def store_spec(self) -> str | None:

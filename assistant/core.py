@@ -14,7 +14,7 @@ import numpy as np
 from assistant import docs_folder, indexer, loaders, store, timeframe
 from assistant.analyze import analyze
 from assistant.answer import Policy, compose
-from assistant.config import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, Config, is_text
+from assistant.config import LIBRARY_PREFIX, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, Config, is_text
 from assistant.embed import Embedder, load_embedder
 from assistant.errors import (
     DocumentError,
@@ -288,10 +288,15 @@ class Assistant:
         known = indexed.get(loaded.sha256)
         if known is not None:
             return FileOutcome(name, "skipped", known)
+        library = self.config.library_dir
         try:
-            doc_id = docs_folder.place(path, self.config.docs_dir, loaded.sha256)
+            if library is not None and not _inside(path, self.config.docs_dir):
+                doc_id = LIBRARY_PREFIX + docs_folder.place(path, library, loaded.sha256)
+            else:
+                doc_id = docs_folder.place(path, self.config.docs_dir, loaded.sha256)
         except OSError as error:
-            return DocumentError(name, f"could not be copied into the docs folder ({error.strerror or error})")
+            where = "library" if library is not None else "docs folder"
+            return DocumentError(name, f"could not be copied into the {where} ({error.strerror or error})")
         indexed[loaded.sha256] = doc_id  # the same content twice in one batch is indexed once
         return doc_id, loaded
 
@@ -319,7 +324,8 @@ class Assistant:
         return update
 
     def remove(self, doc_id: str) -> Document:
-        """Take a document out of the index; its file stays where it is, ignored until added again.
+        """Take a document out of the index. A library article's copy (made by ``add``) is
+        deleted with it; a file of the docs folder stays where it is, ignored until added again.
 
         Raises:
             UnknownDocument: no document has this id.
@@ -330,10 +336,23 @@ class Assistant:
             if doc is None:
                 raise UnknownDocument(f"No document {doc_id!r} in the index. 'assistant docs' lists them.")
             indexer.drop(data, doc_id)
-            data.removed[doc_id] = doc.sha256
+            copy = self.config.path_of(doc_id) if self.config.in_library(doc_id) else None
+            if copy is None:
+                data.removed[doc_id] = doc.sha256
             store.save(self.config.index_dir, data)
+            if copy is not None:  # after the save: a crash in between leaves the file, indexed again
+                copy.unlink(missing_ok=True)
         self._state = _State(data, Searcher(data, self.embedder))
         return doc
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` already lies in ``folder`` (then adding it indexes it where it is)."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def _named(error: DocumentError, names: Mapping[Path, str]) -> DocumentError:

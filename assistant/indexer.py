@@ -85,7 +85,15 @@ def plan(
     docs_dir = config.docs_dir
     if not docs_dir.is_dir():
         raise IndexStateError(f"The docs folder {docs_dir} does not exist.")
-    files, errors = loaders.discover([docs_dir], exclude=[config.index_dir])
+    roots, skip = [docs_dir], [config.index_dir]
+    if config.library_dir is not None:
+        skip.append(config.library_dir)  # its files have ids of their own, even inside the docs folder
+        if config.library_dir.is_dir():
+            roots.append(config.library_dir)
+    files, errors = loaders.discover([docs_dir], exclude=skip)
+    if len(roots) > 1:
+        more, more_errors = loaders.discover([config.library_dir], exclude=[config.index_dir])
+        files, errors = [*files, *more], [*errors, *more_errors]
     known = data.documents if data else {}
     removed = data.removed if data else {}
     pending: list[_Pending] = []
@@ -93,7 +101,7 @@ def plan(
     for path in files:
         if path.name == SIDECAR:
             continue
-        doc_id = path.relative_to(docs_dir).as_posix()
+        doc_id = config.doc_id_of(path)
         present.add(doc_id)
         try:
             digest = sha256_file(path)
@@ -362,7 +370,7 @@ def _merge_meta(found: DocumentMeta, known: dict[str, object] | None) -> Documen
 def _refresh_locations(data: IndexData, config: Config, sidecar: dict[str, dict[str, object]]) -> None:
     """A moved checkout or edited sidecar changes paths and metadata, not vectors."""
     for doc_id, doc in list(data.documents.items()):
-        path = config.docs_dir / doc_id
+        path = config.path_of(doc_id)
         source = str(path.resolve())
         meta = _merge_meta(doc.meta, sidecar.get(doc_id))
         if meta.published != doc.meta.published:  # the sidecar's date changed: so do the text's dates
