@@ -269,7 +269,7 @@ def _ask_lines(assistant, k: int, as_of) -> None:  # type: ignore[no-untyped-def
 def _plain(answer) -> str:  # type: ignore[no-untyped-def]
     from assistant.answer import UNSURE
 
-    notes = [answer.time_note] if answer.time_note else []
+    notes = [n for n in (answer.as_of_note, answer.time_note) if n]
     lines = notes + ([UNSURE] if answer.unsure else []) + [answer.answer, ""]
     if answer.citations:
         for c in answer.citations:

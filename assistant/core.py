@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from assistant import docs_folder, indexer, loaders, store, timeframe
 from assistant.analyze import analyze
 from assistant.answer import Policy, compose
 from assistant.config import LIBRARY_PREFIX, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, Config, is_text
+from assistant.dates import day_label
 from assistant.embed import Embedder, load_embedder
 from assistant.errors import (
     DocumentError,
@@ -50,6 +51,14 @@ class ScoredSentence:
 class _State:
     data: IndexData
     searcher: Searcher
+    _newest: list[date | None] = field(default_factory=list)  # computed once, on first use
+
+    def newest_published(self) -> date | None:
+        """The newest publication day of the collection's articles (None when none is dated)."""
+        if not self._newest:
+            days = [d.dating.published for d in self.data.documents.values() if d.dating.published]
+            self._newest.append(date.fromisoformat(max(days)[:10]) if days else None)
+        return self._newest[0]
 
 
 class Assistant:
@@ -138,14 +147,22 @@ class Assistant:
         store.single_threaded()
         q = state.searcher.scoped(analyze(text, turns))
         ranked = state.searcher.rank(q, limit=max(20, self.reader.spec.candidates))
-        window, inside = timeframe.asked_window(text, day), None
+        window, inside, as_of_note = timeframe.asked_window(text, day), None, None
+        if window is not None and not (isinstance(as_of, date) or (as_of or "").strip()):
+            # no day given: over a collection older than the time asked about, the asker
+            # means the articles' own time ('on Tuesday' of the newest article's week)
+            newest = state.newest_published()
+            if newest is not None and newest.isoformat() < window.start:
+                day, window = newest, timeframe.asked_window(text, newest)
+                as_of_note = f"Time words counted as of {day_label(newest)}, the newest article's date."
         if window is not None:  # the articles of the asked time reach the reader too
             ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day)
         ranked = self.reader.rerank(q.read, ranked, state.searcher, each_source=q.across)
         if window is not None:  # … and, read, what is from then leads
             ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day, widen=False)
         answer = compose(q, ranked, state.searcher, k=k or self.config.k, policy=self.policy)
-        return timeframe.annotate(answer, state.searcher, day, window, inside)
+        answer = timeframe.annotate(answer, state.searcher, day, window, inside)
+        return replace(answer, as_of_note=as_of_note) if as_of_note else answer
 
     def closest(self, text: str, *, per_doc: int = 3) -> list[ScoredSentence]:
         """The searchable sentences closest to ``text``, up to ``per_doc`` per document, among

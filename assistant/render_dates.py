@@ -42,6 +42,5 @@ def citation_dates(citation: Citation) -> str:
 
 def time_note(answer: Answer) -> str:
     """The answer's note about time, apart from the quoted statements."""
-    if not answer.time_note:
-        return ""
-    return f'<p class="time-note" role="note">{esc(answer.time_note)}</p>'
+    notes = [n for n in (answer.as_of_note, answer.time_note) if n]
+    return "".join(f'<p class="time-note" role="note">{esc(n)}</p>' for n in notes)

@@ -204,6 +204,9 @@ class Answer:
     as_of: str | None = None  # the day time words in the question were counted from
     time_window: TimeWindow | None = None  # what the question's time words asked for
     time_note: str | None = None  # when no source is from that time: said apart from the quoted statements
+    # with no as-of day given, over a collection older than the time asked about, time words
+    # are counted from its newest article's date: this says so ('as of 14 Jan 2026, …')
+    as_of_note: str | None = None
     answer_span: AnswerSpan | None = None
     # the reader's best score is below the level under which, on validation, an answer's
     # first citation held the answer at most a third of the time: it may not answer at all
