@@ -10,6 +10,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 .PHONY: setup lock chromium run index test lint bench eval
 
 $(STAMP): pyproject.toml requirements.lock
+	@echo "== First run: creating $(VENV) and installing the dependencies (about 2 to 3 minutes; later runs skip this)"
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
@@ -17,6 +18,7 @@ $(STAMP): pyproject.toml requirements.lock
 	# Exact versions from requirements.lock (a known-good environment); pyproject keeps ranges.
 	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
+	@echo "== Installed."
 
 setup: $(STAMP)
 
@@ -32,6 +34,7 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
 run: setup
+	@echo "== Indexing seeds/ (and library/, what you add) and starting the web app; the first time, the model is prepared too (about a minute)"
 	$(VENV)/bin/assistant serve --docs seeds --index index
 
 index: setup

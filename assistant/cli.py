@@ -150,7 +150,7 @@ def _report_skipped(report) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"skipped {error}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 160, "terminal_width": 160})
 @click.version_option(package_name="news-assistant")
 def cli() -> None:
     """Ask questions of news articles; every statement of an answer is a cited passage."""
@@ -298,7 +298,7 @@ def _plain(answer) -> str:  # type: ignore[no-untyped-def]
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 def add(docs: Path, index: Path, model: str | None, max_file_mb: float, paths: tuple[Path, ...]) -> None:
-    """Copy articles (files or folders, recursively) into the docs folder and index them."""
+    """Copy articles (files or folders, recursively) into the library (or docs folder) and index them."""
     _offline()
     with _errors():
         config = _config(docs, index, model, max_file_bytes=int(max_file_mb * 1024 * 1024))
@@ -325,7 +325,7 @@ def add(docs: Path, index: Path, model: str | None, max_file_mb: float, paths: t
 @_STORE
 @click.argument("doc_id")
 def remove(docs: Path, index: Path, model: str | None, doc_id: str) -> None:
-    """Take DOC_ID out of the index (its file is left alone and ignored until added again)."""
+    """Take DOC_ID out of the index: a library copy is deleted, a docs-folder file is left and ignored."""
     _offline()
     with _errors():
         assistant = _open(_config(docs, index, model))
