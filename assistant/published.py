@@ -156,8 +156,9 @@ def borrow_from_twins(
         The new datings (inferred, with the twin sentence as evidence), by doc id.
     """
     out: dict[str, Dating] = {}
-    dated = np.array([documents[d].published is not None and not documents[d].inferred for d in doc_of_row])
-    dated |= np.array([documents[d].published is not None for d in doc_of_row]) & ~dated.any()
+    # any dated article may lend its date, an inferred one too: which other articles sit in
+    # the collection must not change an article's date (a twin with a stated date is preferred)
+    dated = np.array([documents[d].published is not None for d in doc_of_row])
     if not dated.any():
         return out
     for doc_id in undated:
@@ -173,9 +174,10 @@ def borrow_from_twins(
                 by_doc.setdefault(doc_of_row[row], []).append(i)
         if not by_doc:
             continue
-        source, hits = max(by_doc.items(), key=lambda kv: len(kv[1]))
-        if len(hits) < _MIN_TWINS:
+        enough = {d: h for d, h in by_doc.items() if len(h) >= _MIN_TWINS}
+        if not enough:
             continue
+        source, hits = max(enough.items(), key=lambda kv: (not documents[kv[0]].inferred, len(kv[1])))
         evidence = spans[int(own[hits[0]])]
         out[doc_id] = Dating(documents[source].published, "text", True, evidence)
     return out
