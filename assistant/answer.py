@@ -40,6 +40,9 @@ class Policy:
     min_speaker: float = 0.7  # how surely a sentence must be the asked-for speaker's words
     fit_window: int = 5  # how far down the sentence introducing the asked-about person may be
     window: int = 3  # at most this many consecutive sentences make the first citation
+    # a further statement (not the lead, not a quotation's continuation) only where the reader
+    # itself holds that the sentence answers: its own probability at least this
+    further_prob: float = 0.5
     # The reader's calibration (``reader.json``); None: the linear ranker's scores are used as they are.
     threshold: float | None = None  # reader logit the best candidate must reach, or the sources don't say
     window_cost: float | None = None  # probability per character a neighbouring sentence must pay for
@@ -216,16 +219,17 @@ def compose(
     if not answers_question(question, ranked, policy, _context(searcher, ranked)):
         return Answer(question.text, False, NOT_FOUND, (), passages, (), question.resolved)
     groups = _select(question, ranked, searcher, policy)
-    # ids follow strength, so citations[0] is the strongest; markers may read [1][3] … [2]
-    cited = sorted(((score, sentence.id) for group in groups for sentence, score in group), key=lambda x: -x[0])
-    number = {sid: n for n, (_, sid) in enumerate(cited, 1)}
+    # ids in reading order: the first statement's lead (the strongest evidence) is [1], then
+    # the sources saying the same, then the next statement's: markers read [1][2] … [3]
+    cited = [sentence.id for group in groups for sentence, _ in group]
+    number = {sid: n for n, sid in enumerate(cited, 1)}
     by_id = {sentence.id: (sentence, score) for group in groups for sentence, score in group}
-    citations = [_citation(searcher, number[sid], *by_id[sid]) for _, sid in cited]
-    statements = [
-        Statement(_shown(group), tuple(sorted(number[sentence.id] for sentence, _ in group))) for group in groups
-    ]
+    citations = [_citation(searcher, number[sid], *by_id[sid]) for sid in cited]
+    statements = [Statement(_shown(group), tuple(number[sentence.id] for sentence, _ in group)) for group in groups]
     text = " ".join(f"{s.text} " + "".join(f"[{i}]" for i in s.citations) for s in statements)
     span = _answer_span(ranked[0], number)
+    if span is not None and not short_enough(question.answer_type, span.text):
+        span = None
     unsure = policy.unsure is not None and ranked[0].score < policy.unsure
     return Answer(
         question.text,
@@ -238,6 +242,17 @@ def compose(
         answer_span=span,
         unsure=unsure,
     )
+
+
+# The most words the answer words may have, by the kind of answer asked for: a name, a place,
+# a number or a day is a few words; 'what …' a few more at most; a reason or a quotation is
+# the sentence itself, so no words are marked.
+SHORT_ANSWER_WORDS = {"person": 6, "place": 6, "number": 6, "date": 6, "none": 4}
+
+
+def short_enough(answer_type: str, words: str) -> bool:
+    """Whether ``words`` are as short as the asked-for kind of answer."""
+    return len(words.split()) <= SHORT_ANSWER_WORDS.get(answer_type, 0)
 
 
 def _answer_span(lead: Scored, number: Mapping[int, int]) -> AnswerSpan | None:
@@ -328,6 +343,8 @@ def _select(
             continue
         if groups and own_words and cand.speaker < policy.min_speaker:
             continue
+        if groups and policy.threshold is not None and cand.prob < policy.further_prob:
+            continue  # near the best, yet not an answer in the reader's eyes: no statement of its own
         cited, members = (
             evidence_window(searcher, ranked, policy, own_words) if not groups else (cand.sentence, [cand.sentence])
         )
@@ -429,13 +446,14 @@ def _same(searcher: Searcher, a: Sentence, b: Sentence, policy: Policy) -> bool:
 
 
 def agree(a: str, b: str) -> bool:
-    """Whether two close sentences state the same facts where both state them: the same
-    numbers (counts, years, days) and, when both name someone or somewhere, a name in common.
+    """Whether two close sentences state the same facts where both state them: the numbers
+    (counts, years, days) of one among the other's and, when both name someone or
+    somewhere, a name in common.
     'The Orton library holds 12,000 books' and 'The Deane library holds 8,000 books' are
     alike in wording and are not the same statement."""
     numbers_a, numbers_b = _numbers(a), _numbers(b)
-    if numbers_a and numbers_b and numbers_a != numbers_b:
-        return False
+    if numbers_a and numbers_b and not (numbers_a <= numbers_b or numbers_b <= numbers_a):
+        return False  # each states a number the other does not: not one statement
     names_a = {t for n in names_in(a) for t in terms(n)}
     names_b = {t for n in names_in(b) for t in terms(n)}
     return not (names_a and names_b and not names_a & names_b)

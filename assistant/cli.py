@@ -270,7 +270,7 @@ def _plain(answer) -> str:  # type: ignore[no-untyped-def]
     from assistant.answer import UNSURE
 
     notes = [n for n in (answer.as_of_note, answer.time_note) if n]
-    lines = notes + ([UNSURE] if answer.unsure else []) + [answer.answer, ""]
+    lines = notes + ([f"[unsure] {UNSURE}"] if answer.unsure else []) + [answer.answer, ""]
     if answer.citations:
         for c in answer.citations:
             page = f", p. {c.page}" if c.page else ""

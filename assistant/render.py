@@ -105,11 +105,12 @@ def _references(citations: Sequence[Citation]) -> str:
 
 
 def render_passages(passages: Sequence[PassageHit], *, title: str = "Retrieved passages", open_: bool = False) -> str:
-    """An expandable list of passages with their score and article."""
+    """An expandable list of passages with their article, closest first (the raw score only
+    in a tooltip: a number without a scale tells a reader nothing)."""
     if not passages:
         return f'<p class="muted">{esc(title)}: none.</p>'
     items = "".join(
-        f'<li class="passage"><span class="score" title="retrieval score">{_score(p.score)}</span> '
+        f'<li class="passage" title="retrieval score {_score(p.score)}: the higher, the closer to the question">'
         f'<span class="passage-doc">{esc(display.title(p.title))}'
         + (f", p. {p.page}" if p.page else "")
         + f'</span><blockquote class="passage-text">{esc(p.text)}</blockquote></li>'
@@ -139,7 +140,7 @@ def render_turn(number: int, question: str, answer: Answer, sources: Mapping[str
     return (
         f'<section class="turn" data-turn="{number}">'
         f'<div class="question"><span class="who">You</span><p>{esc(question)}</p></div>'
-        f'<div class="reply"><span class="who">Sources</span>{resolved}{render_answer(answer)}'
+        f'<div class="reply"><span class="who">Answer</span>{resolved}{render_answer(answer)}'
         f"{passages}</div>"
         f'<div class="turn-sources" hidden>{hidden}</div></section>'
     )

@@ -198,6 +198,7 @@ def _sources_tab(service: Service, demo: gr.Blocks) -> None:
     with gr.Row():
         pick = gr.Dropdown(label="Open an article", choices=[], scale=4)
         reload = gr.Button("Reload list", size="sm", scale=1)
+    view = gr.HTML("", elem_id="source-view", js_on_load=None)  # the opened article, above the upload form
     gr.Markdown(
         "Muted text is boilerplate (captions, promotions, page furniture): shown, never cited. "
         "Articles added with `assistant add` in a terminal show up here too (Reload list).",
@@ -214,7 +215,6 @@ def _sources_tab(service: Service, demo: gr.Blocks) -> None:
             add = gr.Button("Add to index", variant="primary", elem_id="add-articles")
             drop = gr.Button("Remove the open article", variant="stop", elem_id="remove-article")
     status = gr.HTML("", elem_id="sources-status", js_on_load=None)
-    view = gr.HTML("", elem_id="source-view", js_on_load=None)
 
     def listing() -> tuple[str, Any]:
         docs = service.documents()
