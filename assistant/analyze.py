@@ -210,7 +210,10 @@ def _resolve_one(text: str, previous: list[str]) -> tuple[str, str]:
     if previous and _ELLIPTICAL.match(text):
         return f"{text} ({previous[-1]})", previous[-1]
     pronouns = {m.group(0).lower() for m in _PRONOUN.finditer(text)}
-    if not previous or not pronouns or (names_in(text) and not pronouns & _PERSONAL):
+    # 'this'/'that' on their own are the subject ('What does this mean for Japan?'): a name
+    # elsewhere in the question does not make it stand alone
+    referring = pronouns & (_PERSONAL | {"this", "that"})
+    if not previous or not pronouns or (names_in(text) and not referring):
         return text, text
     personal = bool(pronouns & _PERSONAL)
     for earlier in reversed(previous):

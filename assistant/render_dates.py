@@ -36,7 +36,12 @@ def citation_dates(citation: Citation) -> str:
             f'<span class="cite-date" data-cite-date="{citation.id}">[{citation.id}] '
             f"{esc(day_label(date.fromisoformat(citation.published)))}{inferred}</span>"
         )
-    parts += [f'<span class="date-label">{esc(d.text)} = {esc(d.label)}</span>' for d in citation.dates if d.label]
+    # a label that only repeats the words ("2025 = 2025") tells nothing
+    parts += [
+        f'<span class="date-label">{esc(d.text)} = {esc(d.label)}</span>'
+        for d in citation.dates
+        if d.label and d.label.strip() != d.text.strip()
+    ]
     return f'<span class="cite-dates">{" ".join(parts)}</span>' if parts else ""
 
 

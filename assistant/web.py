@@ -115,7 +115,8 @@ def _ask_tab(service: Service, examples_fit: bool) -> None:
                 as_of = gr.Textbox(
                     label="As of (YYYY-MM-DD)",
                     placeholder="today",
-                    info="'this week', 'on Tuesday' and 'When will …' are counted from this day.",
+                    info="'this week', 'on Tuesday' and 'When will …' are counted from this day; empty: "
+                    "today, or the newest article's date when every article is older than the time asked about.",
                     max_lines=1,
                     elem_id="as-of",
                 )
