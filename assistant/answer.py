@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -25,6 +25,7 @@ UNSURE = "The reader is unsure: these passages may not answer the question. Chec
 RULES = {
     "numbers": "refuse when a number the question gives ('in 1998') is not around the evidence",
     "intro_lead": "lead 'Who is X?' with the sentence introducing X",
+    "absent_names": "refuse when most of the names the question gives occur nowhere in the collection",
 }
 
 
@@ -71,11 +72,20 @@ class Policy:
         )
 
 
-def answers_question(question: Question, ranked: list[Scored], policy: Policy, context: str | None = None) -> bool:
+def answers_question(
+    question: Question,
+    ranked: list[Scored],
+    policy: Policy,
+    context: str | None = None,
+    known: Callable[[str], bool] | None = None,
+) -> bool:
     """Whether the best evidence answers the question: the reader's score reaches the
     threshold; asked what someone said, some of the first candidates are that person's
     words; and, while the reader is unsure, a number the question gives ('the 1973
-    crisis') is in the evidence's ``context`` (its passage and neighbouring sentences)."""
+    crisis') is in the evidence's ``context`` (its passage and neighbouring sentences), and
+    most of the names it gives are ``known`` somewhere in the collection (what the reader,
+    seeing one sentence at a time, cannot tell: 'Who won the World Cup?' over two articles
+    on a summit)."""
     if not ranked:
         return False
     best = ranked[0]
@@ -89,7 +99,19 @@ def answers_question(question: Question, ranked: list[Scored], policy: Policy, c
     if "numbers" in policy.rules and context is not None:
         if not all(_has_number(context, n) for n in given_numbers(question.text)):
             return False
+    if "absent_names" in policy.rules and known is not None and names_absent(question, known):
+        return False
     return True
+
+
+def names_absent(question: Question, known: Callable[[str], bool]) -> bool:
+    """Whether more than half of the terms of the names the question gives (its own, not a
+    follow-up's) occur nowhere in the collection."""
+    names = {t for t in question.names if t}
+    if not names:
+        return False
+    missing = sum(not known(t) for t in names)
+    return missing * 2 > len(names)
 
 
 def _asks_own_words(question: Question) -> bool:
@@ -216,7 +238,8 @@ def compose(
 ) -> Answer:
     ranked = lead_first(question, ranked, policy, searcher)
     passages = _passage_hits(searcher, ranked, k)
-    if not answers_question(question, ranked, policy, _context(searcher, ranked)):
+    known = lambda term: searcher.lexical.doc_freq(term) > 0  # noqa: E731
+    if not answers_question(question, ranked, policy, _context(searcher, ranked), known):
         return Answer(question.text, False, NOT_FOUND, (), passages, (), question.resolved)
     groups = _select(question, ranked, searcher, policy)
     # ids in reading order: the first statement's lead (the strongest evidence) is [1], then

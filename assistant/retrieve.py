@@ -354,6 +354,13 @@ class Searcher:
         speaker = set(question.speaker)
         if speaker & f["speakers"]:
             return 1.0
+        roles = f.get("role_speakers")
+        for back in (r - 1, r - 2) if roles else ():
+            # '…,” said the minister.' after 'Energy Minister Clara Osei …': the role names her
+            if back >= 0 and self.doc_of_row[back] == self.doc_of_row[r]:
+                before = self.row_terms[back]
+                if roles & before and speaker & before:  # type: ignore[operator]
+                    return 1.0
         if f["pronoun_speaker"] and r > 0 and self.doc_of_row[r - 1] == self.doc_of_row[r]:
             if speaker & self.features[r - 1]["speakers"]:
                 return 1.0

@@ -84,6 +84,18 @@ _GROUP_SPEAKER = re.compile(
 
 _QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
 
+# '“…,” said the minister.' / '“…,” the energy minister said.': words whose speaker the
+# text named in that role just before ('Energy Minister Clara Osei pressed the button …')
+_ROLE_SAID = re.compile(
+    r"[,”\"]\s*(?:said|says|added|noted|warned|stressed)\s+the\s+((?:[a-z-]+\s+){0,2}[a-z-]+)\b"
+    r"|[,”\"]\s*the\s+((?:[a-z-]+\s+){0,2}[a-z-]+)\s+(?:said|says|added|noted|warned|stressed|told)\b"
+)
+
+
+def role_speakers(text: str) -> frozenset[str]:
+    """Terms of a speaker named by role after a quotation ('…,” said the minister')."""
+    return frozenset(t for m in _ROLE_SAID.finditer(text) for t in terms(m.group(1) or m.group(2)))
+
 
 class TextFeatures:
     """What a sentence's text shows (dates, names, speech, …), found on first use per row.
@@ -139,7 +151,8 @@ def _text_features(text: str) -> dict[str, object]:
         "place": bool(_PLACE.search(text)),
         "quote": bool(_QUOTE.search(text)),
         "speech": speech,
-        "speakers": _speakers(text) | attributed if speech else frozenset(),
+        "speakers": _speakers(text) | attributed | role_speakers(text) if speech else frozenset(),
         "pronoun_speaker": bool(_PRONOUN_SPEAKER.search(text)),
+        "role_speakers": role_speakers(text) if speech else frozenset(),
         "reason": bool(_REASON.search(text)),
     }

@@ -53,7 +53,8 @@ MIXES = (0.0, 0.25, 0.5, 1.0, 2.0)
 SPANS = (0.0, 0.25, 0.5, 1.0)  # weights of the span head's answer-against-null margin beside the logit
 TRUSTS = (2.0, 0.9, 0.7, 0.5)
 MIN_GAIN = 0.001  # dropping a rule must raise the objective on validation by this much
-UNSURE_RIGHT = 1 / 3  # below the unsure level, an answer's calibrated chance of being right is at most this
+UNSURE_RIGHT = 2 / 3  # below the unsure level, an answer's calibrated chance of being right is under this
+UNSURE_BAND = 0.5  # and the unsure band's answers must be right at least this often, or there is no band
 
 
 def questions_of(docs: tuple[str, ...]) -> list[dict]:
@@ -76,23 +77,56 @@ def validation(work: Path) -> tuple[Path, list[dict]]:
     return folder, questions_of(VALIDATION_SQUAD) + shifted
 
 
+SILENT_PER_KIND = 300  # questions asked of a collection that does not hold their article, per kind
+SILENT_SEED = 29
+
+
 def read_all(model: Path, work: Path, candidates: int) -> tuple[object, list[tuple]]:
-    """Every validation question with its analysed form and reader-ranked candidates."""
+    """Every validation question with its analysed form and reader-ranked candidates, and
+    the silent cases, each a kind of its own (all unanswerable, never in the threshold's
+    choice, reported apart):
+
+    - ``silent-half``: the validation articles split in two halves by article; the
+      answerable questions of one half asked over a folder of the other (a collection of
+      a dozen articles that does not hold the question's article);
+    - ``silent-two``: answerable questions of other articles asked over a folder of two
+      validation articles (off-topic questions over a small collection).
+
+    Each tuple ends with the searcher of the folder it was asked over."""
+    import random
+
     from assistant import Assistant, Config
-    from assistant.analyze import analyze
-    from assistant.reader import Reader, ReaderSpec, _candidate
+    from assistant.reader import Reader, ReaderSpec
 
     folder, questions = validation(work)
     assistant = Assistant.open(Config(docs_dir=folder, index_dir=work / "index"))
-    searcher = assistant._state.searcher
     reader = Reader.from_file(model, ReaderSpec(model, "", -99.0, 0.0, MARGIN, candidates))
-    out = []
-    for q in questions:
-        question = searcher.scoped(analyze(q["question"]))
-        ranked = searcher.rank(question, limit=max(20, candidates))
-        logits, margins, words = reader.scores(question.read, [_candidate(searcher, s) for s in ranked[:candidates]])
-        out.append((q, question, ranked, (logits, margins), words))
-    return searcher, out
+    out = [_read(q, assistant._state.searcher, reader, candidates) for q in questions]
+    rng = random.Random(SILENT_SEED)
+    articles = sorted({q["doc"] for q in questions})
+    rng.shuffle(articles)
+    answerable = [q for q in questions if q["answerable"]]
+    kinds = (("silent-half", set(articles[: len(articles) // 2])), ("silent-two", set(articles[:2])))
+    for kind, kept in kinds:
+        sub = work / kind
+        (sub / "docs").mkdir(parents=True)
+        for name in kept:
+            shutil.copy(folder / name, sub / "docs" / name)
+        searcher = Assistant.open(Config(docs_dir=sub / "docs", index_dir=sub / "index"))._state.searcher
+        away = [q for q in answerable if q["doc"] not in kept]
+        for q in rng.sample(away, min(SILENT_PER_KIND, len(away))):
+            out.append(_read({**q, "source": kind, "answerable": False, "answers": []}, searcher, reader, candidates))
+    return assistant._state.searcher, out
+
+
+def _read(q: dict, searcher, reader, candidates: int) -> tuple:  # type: ignore[no-untyped-def]
+    from assistant.analyze import analyze
+    from assistant.reader import _candidate
+
+    question = searcher.scoped(analyze(q["question"]))
+    ranked = searcher.rank(question, limit=max(20, candidates))
+    logits, margins, words = reader.scores(question.read, [_candidate(searcher, s) for s in ranked[:candidates]])
+    return (q, question, ranked, (logits, margins), words, searcher)
 
 
 def mixed(read: list[tuple], mix: float, span: float = 0.0) -> list[tuple]:
@@ -102,8 +136,8 @@ def mixed(read: list[tuple], mix: float, span: float = 0.0) -> list[tuple]:
 
     spec = ReaderSpec(Path(), "", -99.0, 0.0, MARGIN, CANDIDATES, mix, span=span)
     return [
-        (q, question, combine(ranked, logits, words, spec, margins))
-        for q, question, ranked, (logits, margins), words in read
+        (q, question, combine(ranked, logits, words, spec, margins), searcher)
+        for q, question, ranked, (logits, margins), words, searcher in read
     ]
 
 
@@ -119,8 +153,8 @@ def answers(searcher, read: list[tuple], window_cost: float, rules: frozenset[st
 
     policy = Policy.from_reader(-99.0, MARGIN, window_cost, rules, trust)
     rows = []
-    for q, question, ranked in read:
-        answer = compose(question, ranked, searcher, k=3, policy=policy)
+    for q, question, ranked, asked_over in read:
+        answer = compose(question, ranked, asked_over, k=3, policy=policy)
         top = answer.citations[0] if answer.citations else None
         hit = top is not None and holds(q, top)
         rows.append(
@@ -181,11 +215,13 @@ def by_source(rows: list[dict], t: float) -> None:
         )
 
 
-def pick_unsure(rows: list[dict], t: float, right: float = UNSURE_RIGHT) -> float | None:
+def pick_unsure(rows: list[dict], t: float, right: float = UNSURE_RIGHT, band: float = UNSURE_BAND) -> float | None:
     """The score below which an answer is flagged unsure: where the chance that the first
     citation holds a gold answer, calibrated on the answered validation questions
-    (answerable or not) by isotonic regression on the score, falls to ``right`` or less.
-    Prints how often it did, by score. None if the chance never falls that low."""
+    (answerable, SQuAD 2.0's unanswerable and the silent kinds) by isotonic regression on
+    the score, falls below ``right``; kept only when the answers of that band, from the
+    threshold up, are right at least ``band`` of the time (an 'unsure' answer is then still
+    more often right than not). Prints the calibration by score. None: no unsure band."""
     from sklearn.isotonic import IsotonicRegression
 
     said = sorted((r for r in rows if r["found"] and r["best"] >= t), key=lambda r: r["best"])
@@ -198,13 +234,35 @@ def pick_unsure(rows: list[dict], t: float, right: float = UNSURE_RIGHT) -> floa
             print(f"| {lo:.1f} to {hi:.1f} | {len(part)} | {np.mean(part):.3f} |")
     score = np.array([r["best"] for r in said])
     chance = IsotonicRegression(increasing=True).fit_transform(score, [float(r["hit"]) for r in said])
-    above = score[chance > right]
-    if len(above) == len(score):
+    above = score[chance >= right]
+    if len(above) == len(score) or not len(above):
         return None
     level = round(float(above.min()), 4)
     below = [r["hit"] for r in said if r["best"] < level]
     print(f"unsure below {level}: {len(below)} of {len(said)} answered questions, {np.mean(below):.3f} of them right")
+    if np.mean(below) < band:
+        print(f"no unsure band: its answers are right less than {band:.0%} of the time")
+        return None
     return level
+
+
+def by_kind(rows: list[dict], t: float) -> dict[str, float]:
+    """Refusal rates at threshold ``t`` of each kind of unanswerable question (and of the
+    answerable ones), printed and returned."""
+    kinds = {
+        "answerable (all sources)": [r for r in rows if r["answerable"]],
+        "SQuAD 2.0 unanswerable": [r for r in rows if not r["answerable"] and r["source"] == "squad2-train"],
+        "article not in a dozen-article collection": [r for r in rows if r["source"] == "silent-half"],
+        "article not in a two-article collection": [r for r in rows if r["source"] == "silent-two"],
+    }
+    print("| kind | questions | refused |")
+    print("| --- | --- | --- |")
+    out = {}
+    for kind, part in kinds.items():
+        if part:
+            out[kind] = float(np.mean([not (r["found"] and r["best"] >= t) for r in part]))
+            print(f"| {kind} | {len(part)} | {out[kind]:.3f} |")
+    return out
 
 
 def objective(m: dict) -> float:
@@ -334,8 +392,8 @@ def margins_table(
         policy = Policy.from_reader(t, margin, cost, rules, trust, unsure)
         hits: dict[bool, list[bool]] = {True: [], False: []}
         shown, answerable = [], 0
-        for q, question, ranked in read:
-            answer = compose(question, ranked, searcher, k=3, policy=policy)
+        for q, question, ranked, asked_over in read:
+            answer = compose(question, ranked, asked_over, k=3, policy=policy)
             shown += [len(answer.statements)] if answer.found else []
             answerable += q["answerable"]
             if q["answerable"] and answer.found:
@@ -354,17 +412,29 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=CANDIDATES)
     parser.add_argument("--write", action="store_true", help="record the choice in assistant/data/reader.json")
     parser.add_argument("--margins", action="store_true", help="also print answer@3 by the further statements' margin")
+    parser.add_argument(
+        "--keep-mix",
+        action="store_true",
+        help="keep the manifest's retrieval and span weights instead of searching their grid (a quicker refit)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         searcher, raw = read_all(args.model, Path(tmp), args.candidates)
         articles = len({q["doc"] for q, *_ in raw})
         print(f"{len(raw)} validation questions on {articles} articles")
-        mix, span = pick_mix(searcher, raw, args)
+        if args.keep_mix:
+            from assistant.reader import MANIFEST
+
+            kept = json.loads(MANIFEST.read_text(encoding="utf-8"))
+            mix, span = float(kept.get("mix", 0.0)), float(kept.get("span", 0.0))
+        else:
+            mix, span = pick_mix(searcher, raw, args)
         read = mixed(raw, mix, span)
         cost = pick_window_cost(searcher, read, args)[0]
         trust, rules, (t, m) = pick_rules(searcher, read, cost, args)
         rows = answers(searcher, read, cost, rules, trust)
         by_source(rows, t)
+        kinds = by_kind(rows, t)
         unsure = pick_unsure(rows, t)
         if args.margins:
             margins_table(searcher, read, cost, rules, trust, t, unsure)
@@ -391,6 +461,7 @@ def main() -> None:
                 "rules": sorted(rules),
                 "unsure": unsure,
                 "validation": {k: round(v, 4) for k, v in m.items()},
+                "validation_refused": {k: round(v, 4) for k, v in kinds.items()},
             }
         )
         MANIFEST.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
