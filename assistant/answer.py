@@ -26,6 +26,7 @@ RULES = {
     "numbers": "refuse when a number the question gives ('in 1998') is not around the evidence",
     "intro_lead": "lead 'Who is X?' with the sentence introducing X",
     "absent_names": "refuse when most of the names the question gives occur nowhere in the collection",
+    "coverage": "refuse when the best evidence and its passage hold too little of the question's words (min_coverage)",
 }
 
 
@@ -49,6 +50,9 @@ class Policy:
     window_cost: float | None = None  # probability per character a neighbouring sentence must pay for
     trust: float = 2.0  # the refusal rules apply only while the reader's probability is below this
     unsure: float | None = None  # below this score an answer is flagged ``unsure`` (None: never)
+    min_coverage: float = (
+        0.0  # the 'coverage' rule: IDF-weighted share of the question's terms the best evidence must hold
+    )
     # the hand-written rules in force besides the reader (see ``RULES``)
     rules: frozenset[str] = frozenset(RULES)
 
@@ -61,6 +65,7 @@ class Policy:
         rules: Iterable[str],
         trust: float = 2.0,
         unsure: float | None = None,
+        min_coverage: float = 0.0,
     ) -> Policy:
         return cls(
             threshold=threshold,
@@ -69,6 +74,7 @@ class Policy:
             rules=frozenset(rules),
             trust=trust,
             unsure=unsure,
+            min_coverage=min_coverage,
         )
 
 
@@ -100,6 +106,8 @@ def answers_question(
         if not all(_has_number(context, n) for n in given_numbers(question.text)):
             return False
     if "absent_names" in policy.rules and known is not None and names_absent(question, known):
+        return False
+    if "coverage" in policy.rules and best.coverage < policy.min_coverage:
         return False
     return True
 

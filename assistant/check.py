@@ -1,94 +1,105 @@
-"""Claim checking: how close does each source come to a pasted sentence?
+"""Claim checking: does each source support the claim, contradict it, or not address it?
 
-The verdict is a measure of closeness, not of truth. ``Assistant.closest`` scores
-every searchable sentence against the claim twice: ``dense`` (cosine of sentence
-embeddings) and ``lexical`` (share of the claim's content words found in the
-sentence). A source *supports* the claim only when one of its sentences is close
-on both, i.e. says nearly the same thing in nearly the same words.
+The sentences closest to the claim in each source (``Assistant.closest``) are read against
+it by the claim verifier (``assistant.verifier``), each with the sentence before it and its
+article's title. Per source:
+
+- **supported**: a sentence (read with its neighbour) entails the claim;
+- **contradicted**: a sentence contradicts it and none supports it;
+- **not in the sources**: neither.
+
+Overall: supported, contradicted, **disputed** (one source supports, another contradicts)
+or not in the sources. For a contradiction, the conflicting words on both sides are found
+by aligning the claim with the deciding sentence ("Tokyo" against "Nara").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import difflib
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
+
+import numpy as np
 
 from assistant.config import MAX_QUESTION_CHARS, is_text
 from assistant.errors import InvalidQuestion
+from assistant.types import Document, Sentence
 
-if TYPE_CHECKING:
-    from assistant.core import ScoredSentence
-    from assistant.types import Document
-
-Verdict = Literal["supported", "related", "nothing"]
+Verdict = Literal["supported", "contradicted", "disputed", "not_found"]
 
 LABELS: dict[str, str] = {
-    "supported": "supported by a near-verbatim passage",
-    "related": "related passages only",
-    "nothing": "nothing in the sources",
+    "supported": "supported by the sources",
+    "contradicted": "contradicted by the sources",
+    "disputed": "disputed: the sources disagree",
+    "not_found": "not in the sources",
 }
-
-# Shown beside every verdict: what closeness can and cannot tell.
+SOURCE_LABELS: dict[str, str] = {
+    "supported": "supports the claim",
+    "contradicted": "contradicts the claim",
+    "not_found": "does not say",
+}
 MEANING = (
-    "“Supported” means one sentence of the source says nearly the same thing in "
-    "nearly the same words (embedding similarity ≥ {dense:.2f} and ≥ {lexical:.0%} of "
-    "the claim's content words). “Related” means the source talks about the same "
-    "things but no sentence matches closely: read the passages yourself. "
-    "“Nothing” means no sentence comes close."
+    "Each source's sentences closest to the claim are read against it by a verifier trained "
+    "for this (supports, contradicts, or neither). “Supported”: a sentence of the source says "
+    "it. “Contradicted”: a sentence says otherwise (the conflicting words are marked) and none "
+    "supports it. “Disputed”: one source supports it, another contradicts it. “Not in the "
+    "sources”: no source addresses it."
 )
 LIMITS = (
-    "The check compares wording, it does not reason. It cannot detect a negation "
-    "(“Lee did not tell NHK…” can look supported), a changed number, date or name "
-    "inside an otherwise identical sentence, or a paraphrase that contradicts the "
-    "source; and it only knows the indexed articles, not whether they are right."
+    "The verifier knows only the indexed articles, not whether they are right, and reads one "
+    "sentence (with the one before it) at a time: a claim that needs several facts put "
+    "together can come out “not in the sources”. Read the marked sentences yourself."
 )
-_RANK = {"supported": 2, "related": 1, "nothing": 0}
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """Where the verdicts change; calibrated on all-MiniLM-L6-v2 over the seeds."""
+class Span:
+    """Characters ``start:end`` of a text (the claim, or a source's file)."""
 
-    supported_dense: float = 0.85
-    supported_lexical: float = 0.6
-    related_dense: float = 0.45
-    related_lexical: float = 0.5
+    start: int
+    end: int
+    text: str
 
-    def verdict(self, dense: float, lexical: float) -> Verdict:
-        if dense >= self.supported_dense and lexical >= self.supported_lexical:
-            return "supported"
-        if dense >= self.related_dense or lexical >= self.related_lexical:
-            return "related"
-        return "nothing"
+
+@dataclass(frozen=True)
+class Conflict:
+    """The words of the claim and of the deciding sentence that disagree."""
+
+    claim: Span
+    source: Span
 
 
 @dataclass(frozen=True)
 class CheckedPassage:
-    """A sentence of a source close to the claim, with its scores and verdict."""
+    """A sentence of a source read against the claim: offsets into its file, and the
+    verifier's probabilities that it supports or contradicts the claim."""
 
     doc_id: str
     start: int
     end: int
     text: str
-    dense: float
-    lexical: float
-    verdict: Verdict
+    supports: float
+    contradicts: float
 
 
 @dataclass(frozen=True)
 class SourceCheck:
-    """The verdict of one source: that of its best passage."""
+    """One source's verdict, the sentence that decides it, and for a contradiction the conflict."""
 
     doc_id: str
     title: str
-    verdict: Verdict
+    verdict: Literal["supported", "contradicted", "not_found"]
     label: str
+    evidence: Span | None
+    conflict: Conflict | None
     passages: tuple[CheckedPassage, ...]
 
 
 @dataclass(frozen=True)
 class ClaimCheck:
-    """The verdict over all sources (the best one) and the verdict of each."""
+    """The overall verdict and the verdict of each source."""
 
     claim: str
     verdict: Verdict
@@ -97,6 +108,27 @@ class ClaimCheck:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence the claim is read against, with what the verifier reads beside it."""
+
+    sentence: Sentence
+    previous: str  # the sentence before it in its article ('' at the start)
+    title: str
+
+
+# (claims, evidence texts) -> an (n, 3) array of probabilities: supports, contradicts, neither
+Judge = Callable[[Sequence[str], Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The verifier's probability from which a sentence supports / contradicts (verifier.json)."""
+
+    supports: float = 0.5
+    contradicts: float = 0.5
 
 
 def validate_claim(claim: object, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -118,41 +150,109 @@ def validate_claim(claim: object, max_chars: int = MAX_QUESTION_CHARS) -> str:
 
 def check_claim(
     claim: str,
-    scored: Iterable[ScoredSentence],
+    candidates: Sequence[Candidate],
     documents: Sequence[Document],
+    judge: Judge,
     thresholds: Thresholds | None = None,
 ) -> ClaimCheck:
-    """Judge every document against ``claim`` from the sentences closest to it.
+    """Judge every document against ``claim`` from its sentences among ``candidates``.
 
     Args:
         claim: the sentence being checked.
-        scored: the output of ``Assistant.closest(claim)``.
-        documents: every indexed document; one without close sentences gets "nothing".
-        thresholds: where verdicts change (default: Thresholds()).
-
-    Returns:
-        The overall verdict (the best source's) and one SourceCheck per document,
-        best first, each with its passages best first.
+        candidates: the sentences closest to it (a few per document) with their context.
+        documents: the documents to list; one without candidates does not say.
+        judge: the verifier's probabilities for (claim, evidence) pairs.
+        thresholds: where a sentence supports or contradicts (default: Thresholds()).
     """
+    from assistant.reader_input import pair_text
+
     thresholds = thresholds or Thresholds()
+    probs = (
+        judge([claim] * len(candidates), [pair_text(c.sentence.text, c.previous, c.title) for c in candidates])
+        if candidates
+        else np.zeros((0, 3), dtype=np.float32)
+    )
     by_doc: dict[str, list[CheckedPassage]] = {doc.doc_id: [] for doc in documents}
-    for item in scored:
-        s = item.sentence
-        verdict = thresholds.verdict(item.dense, item.lexical)
-        passage = CheckedPassage(s.doc_id, s.start, s.end, s.text, item.dense, item.lexical, verdict)
+    for c, p in zip(candidates, probs, strict=True):
+        s = c.sentence
+        passage = CheckedPassage(s.doc_id, s.start, s.end, s.text, round(float(p[0]), 4), round(float(p[1]), 4))
         by_doc.setdefault(s.doc_id, []).append(passage)
-    titles = {doc.doc_id: doc.title for doc in documents}
-    sources = [_source(doc_id, titles.get(doc_id, doc_id), found) for doc_id, found in by_doc.items()]
-    sources.sort(key=lambda src: (-_RANK[src.verdict], -_best_score(src)))
-    verdict: Verdict = sources[0].verdict if sources else "nothing"
+    titles = {doc.doc_id: doc.title for doc in documents} | {c.sentence.doc_id: c.title for c in candidates}
+    sources = [_source(claim, d, titles.get(d, d), found, thresholds) for d, found in by_doc.items()]
+    order = {"supported": 0, "contradicted": 1, "not_found": 2}
+    sources.sort(key=lambda s: (order[s.verdict], -_strength(s)))
+    verdicts = {s.verdict for s in sources}
+    verdict: Verdict = (
+        "disputed"
+        if {"supported", "contradicted"} <= verdicts
+        else "supported"
+        if "supported" in verdicts
+        else "contradicted"
+        if "contradicted" in verdicts
+        else "not_found"
+    )
     return ClaimCheck(claim, verdict, LABELS[verdict], tuple(sources))
 
 
-def _source(doc_id: str, title: str, passages: list[CheckedPassage]) -> SourceCheck:
-    passages = sorted(passages, key=lambda p: (-_RANK[p.verdict], -p.dense, -p.lexical))
-    verdict: Verdict = passages[0].verdict if passages else "nothing"
-    return SourceCheck(doc_id, title, verdict, LABELS[verdict], tuple(passages))
+def _source(claim: str, doc_id: str, title: str, passages: list[CheckedPassage], t: Thresholds) -> SourceCheck:
+    passages = sorted(passages, key=lambda p: -max(p.supports, p.contradicts))
+    supporting = max(passages, key=lambda p: p.supports, default=None)
+    contradicting = max(passages, key=lambda p: p.contradicts, default=None)
+    if supporting is not None and supporting.supports >= t.supports and supporting.supports >= supporting.contradicts:
+        span = Span(supporting.start, supporting.end, supporting.text)
+        return SourceCheck(doc_id, title, "supported", SOURCE_LABELS["supported"], span, None, tuple(passages))
+    if contradicting is not None and contradicting.contradicts >= t.contradicts:
+        span = Span(contradicting.start, contradicting.end, contradicting.text)
+        conflict = conflict_of(claim, contradicting)
+        return SourceCheck(
+            doc_id, title, "contradicted", SOURCE_LABELS["contradicted"], span, conflict, tuple(passages)
+        )
+    return SourceCheck(doc_id, title, "not_found", SOURCE_LABELS["not_found"], None, None, tuple(passages))
 
 
-def _best_score(source: SourceCheck) -> float:
-    return source.passages[0].dense if source.passages else -1.0
+def _strength(source: SourceCheck) -> float:
+    return max((max(p.supports, p.contradicts) for p in source.passages), default=0.0)
+
+
+_TOKEN = re.compile(r"\w+(?:[’'.,-]\w+)*")
+_MINOR = frozenset(
+    "a an the of in on at to for by with and or but as is was are were be been it its that this their his her "
+    "he she they said says".split()
+)
+_NEGATION = frozenset("not no never n't none nor without".split())
+
+
+def conflict_of(claim: str, passage: CheckedPassage) -> Conflict | None:
+    """The first place where the claim and the sentence differ in a word that carries
+    meaning (a name, number, date, place, or a negation), found by aligning their words;
+    the source side as offsets into the passage's file. None when nothing differs."""
+    a = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(claim)]
+    b = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(passage.text)]
+    matcher = difflib.SequenceMatcher(a=[w.lower() for w, _, _ in a], b=[w.lower() for w, _, _ in b], autojunk=False)
+    best: tuple[int, int, int, int] | None = None
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        claim_words = {w.lower() for w, _, _ in a[i1:i2]}
+        source_words = {w.lower() for w, _, _ in b[j1:j2]}
+        meaningful = (claim_words | source_words) - _MINOR
+        if not meaningful:
+            continue
+        if op == "replace" or (claim_words | source_words) & _NEGATION:
+            best = (i1, i2, j1, j2)
+            break
+    if best is None:
+        return None
+    i1, i2, j1, j2 = best
+    if i2 == i1:  # the sentence says more (a negation the claim lacks): mark the word before
+        i1, i2 = max(0, i1 - 1), max(1, i1)
+    if j2 == j1:  # the claim says more: mark the sentence's word where it would stand
+        j1, j2 = max(0, j1 - 1), max(1, j1)
+    if not a or not b:
+        return None
+    cs, ce = a[i1][1], a[min(i2, len(a)) - 1][2]
+    ss, se = b[j1][1], b[min(j2, len(b)) - 1][2]
+    return Conflict(
+        Span(cs, ce, claim[cs:ce]),
+        Span(passage.start + ss, passage.start + se, passage.text[ss:se]),
+    )

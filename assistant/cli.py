@@ -289,6 +289,50 @@ def _plain(answer) -> str:  # type: ignore[no-untyped-def]
 @_INDEX
 @_MODEL
 @_STORE
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
+@click.option("--jsonl", is_flag=True, help="Batch: one claim per line on stdin, one JSON verdict per line.")
+@_NO_UPDATE
+@click.argument("claim", required=False)
+def check(
+    docs: Path, index: Path, model: str | None, as_json: bool, jsonl: bool, no_update: bool, claim: str | None
+) -> None:
+    """Check CLAIM against the articles: supported, contradicted, disputed or not in the sources."""
+    _offline()
+    with _errors():
+        if not jsonl and claim is None:
+            raise click.UsageError("Give a CLAIM, or --jsonl to read claims from stdin.")
+        assistant = _open(_config(docs, index, model), update=not no_update, quiet=as_json or jsonl)
+        if jsonl:
+            for line in sys.stdin:
+                if not line.strip():
+                    continue
+                text = line.rstrip("\n")
+                try:
+                    out = assistant.check(text).to_dict()
+                except AssistantError as error:
+                    out = {"claim": text, "error": str(error)}
+                data = json.dumps(out, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8")
+                sys.stdout.write(data + "\n")
+                sys.stdout.flush()
+            return
+        result = assistant.check(claim)
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+            return
+        click.echo(f"{result.label.capitalize()}.")
+        for src in result.sources:
+            click.echo(f"- {src.title} ({src.doc_id}): {src.label}")
+            if src.evidence is not None:
+                click.echo(f"  chars {src.evidence.start}-{src.evidence.end}: {src.evidence.text}")
+            if src.conflict is not None:
+                click.echo(f"  the claim says “{src.conflict.claim.text}”, the source “{src.conflict.source.text}”")
+
+
+@cli.command()
+@_DOCS
+@_INDEX
+@_MODEL
+@_STORE
 @click.option(
     "--max-file-mb",
     type=click.FloatRange(0.001, 2048),

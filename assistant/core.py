@@ -14,6 +14,7 @@ import numpy as np
 from assistant import docs_folder, indexer, loaders, store, timeframe
 from assistant.analyze import analyze
 from assistant.answer import Policy, compose
+from assistant.check import Candidate, ClaimCheck, Thresholds, check_claim, validate_claim
 from assistant.config import LIBRARY_PREFIX, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, Config, is_text
 from assistant.dates import day_label
 from assistant.embed import Embedder, load_embedder
@@ -31,6 +32,7 @@ from assistant.reader import Reader, default_reader
 from assistant.retrieve import Searcher
 from assistant.store import IndexData
 from assistant.types import Answer, Document, FileOutcome, LoadedText, Sentence
+from assistant.verifier import Verifier, default_verifier
 
 History = Sequence["str | Mapping[str, object]"]
 # progress(stage, done, total): stage is "files" or "sentences"
@@ -126,7 +128,9 @@ class Assistant:
     @functools.cached_property
     def policy(self) -> Policy:
         spec = self.reader.spec
-        return Policy.from_reader(spec.threshold, spec.margin, spec.window_cost, spec.rules, spec.trust, spec.unsure)
+        return Policy.from_reader(
+            spec.threshold, spec.margin, spec.window_cost, spec.rules, spec.trust, spec.unsure, spec.min_coverage
+        )
 
     def ask(
         self, question: str, history: History = (), *, k: int | None = None, as_of: date | str | None = None
@@ -163,6 +167,39 @@ class Assistant:
         answer = compose(q, ranked, state.searcher, k=k or self.config.k, policy=self.policy)
         answer = timeframe.annotate(answer, state.searcher, day, window, inside)
         return replace(answer, as_of_note=as_of_note) if as_of_note else answer
+
+    @functools.cached_property
+    def verifier(self) -> Verifier:
+        """The shipped claim verifier, opened at the first check (its SHA-256 checked)."""
+        return default_verifier()
+
+    def check(self, claim: object, documents: Sequence[Document] | None = None) -> ClaimCheck:
+        """Whether the sources support ``claim``, contradict it, dispute it or do not say.
+
+        Args:
+            claim: the sentence to check.
+            documents: the documents to list each with a verdict (default: those with a
+                sentence close to the claim).
+
+        Raises:
+            InvalidQuestion: an empty, wordless, invalid or oversized claim.
+        """
+        text = validate_claim(claim)
+        scored = self.closest(text)
+        searcher = self._state.searcher
+        candidates = []
+        for item in scored:
+            row = searcher.row_of_id[item.sentence.id]
+            before = searcher.rows[row - 1] if row > 0 else None
+            previous = before.text if before is not None and before.doc_id == item.sentence.doc_id else ""
+            title = searcher.data.documents[item.sentence.doc_id].title
+            candidates.append(Candidate(item.sentence, previous, title))
+        if documents is None:
+            found = (self.document(d) for d in sorted({c.sentence.doc_id for c in candidates}))
+            documents = [d for d in found if d is not None]
+        spec = self.verifier.spec
+        thresholds = Thresholds(spec.supports, spec.contradicts)
+        return check_claim(text, candidates, documents, self.verifier.probabilities, thresholds)
 
     def closest(self, text: str, *, per_doc: int = 3) -> list[ScoredSentence]:
         """The searchable sentences closest to ``text``, up to ``per_doc`` per document, among

@@ -45,6 +45,7 @@ class ReaderSpec:
     trust: float = 2.0  # the reader's probability above which its answer stands whatever the refusal rules say
     span: float = 0.0  # weight of the answer words' score against "no answer words" beside the logit
     unsure: float | None = None  # below this score an answer is flagged unsure (fit_reader.pick_unsure)
+    min_coverage: float = 0.0  # the 'coverage' rule's level (fit_reader.pick_coverage)
 
     @classmethod
     def load(cls, manifest: Path = MANIFEST) -> ReaderSpec:
@@ -64,6 +65,7 @@ class ReaderSpec:
             float(meta.get("trust", 2.0)),
             float(meta.get("span", 0.0)),
             float(meta["unsure"]) if meta.get("unsure") is not None else None,
+            float(meta.get("min_coverage", 0.0)),
         )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant import display, render_dates
 from assistant.answer import UNSURE
-from assistant.check import LIMITS, MEANING, ClaimCheck, Thresholds
+from assistant.check import LIMITS, MEANING, ClaimCheck
 from assistant.types import Answer, AnswerSpan, Citation, Document, FileOutcome, PassageHit, Sentence
 
 UNKNOWN = "unknown"
@@ -329,35 +329,47 @@ def highlight_terms(text: str, terms: set[str]) -> str:
 
 
 def render_check(result: ClaimCheck) -> str:
-    """The overall verdict, then each source's verdict and closest passages."""
-    terms = content_words(result.claim)
+    """The overall verdict, then each source's verdict with its deciding sentence (the
+    conflicting words marked on both sides for a contradiction); the verifier's
+    probabilities only in tooltips."""
     sources = []
     for src in result.sources:
-        items = "".join(
-            f'<li class="verdict-{p.verdict}">'
-            f'<span class="score" title="embedding similarity">dense {_score(p.dense)}</span> '
-            f'<span class="score" title="share of the claim&#x27;s words">'
-            f"words {p.lexical:.0%}</span>"
-            f"<blockquote>{highlight_terms(p.text, terms)}</blockquote></li>"
-            for p in src.passages
-        )
-        passages = f'<ol class="passage-list">{items}</ol>' if items else '<p class="muted">No close sentence.</p>'
+        body = '<p class="muted">No sentence of this source addresses the claim.</p>'
+        if src.evidence is not None:
+            marked = None
+            if src.conflict is not None:
+                rel = (src.conflict.source.start - src.evidence.start, src.conflict.source.end - src.evidence.start)
+                marked = rel if 0 <= rel[0] <= rel[1] <= len(src.evidence.text) else None
+            body = (
+                f'<blockquote class="check-evidence" data-start="{src.evidence.start}" data-end="{src.evidence.end}">'
+                f"{_mark(src.evidence.text, marked, 'conflict-source')}</blockquote>"
+            )
         sources.append(
             f'<section class="check-source verdict-{src.verdict}" data-doc="{esc(src.doc_id)}">'
             f'<h4>{esc(display.title(src.title))}</h4><p class="verdict-label">{esc(src.label)}</p>'
-            f"{passages}</section>"
+            f"{body}</section>"
         )
+    claim = esc(result.claim)
+    conflict = next((s.conflict for s in result.sources if s.conflict is not None), None)
+    if conflict is not None:
+        claim = _mark(result.claim, (conflict.claim.start, conflict.claim.end), "conflict-claim")
     return (
-        f'<div class="check-result"><p class="check-claim">Claim: <q>{esc(result.claim)}</q></p>'
+        f'<div class="check-result"><p class="check-claim">Claim: <q>{claim}</q></p>'
         f'<p class="verdict-banner verdict-{result.verdict}">{esc(result.label)}</p>' + "".join(sources) + "</div>"
     )
 
 
-def check_help(thresholds: Thresholds | None = None) -> str:
-    """What the verdicts mean and what they cannot detect."""
-    t = thresholds or Thresholds()
-    meaning = MEANING.format(dense=t.supported_dense, lexical=t.supported_lexical)
-    return f'<div class="check-help"><p>{esc(meaning)}</p><p><strong>Limits.</strong> {esc(LIMITS)}</p></div>'
+def _mark(text: str, span: tuple[int, int] | None, kind: str) -> str:
+    """``text`` escaped, with ``span`` (relative offsets) in a mark of class ``kind``."""
+    if span is None:
+        return esc(text)
+    a, b = span
+    return f'{esc(text[:a])}<mark class="{kind}">{esc(text[a:b])}</mark>{esc(text[b:])}'
+
+
+def check_help() -> str:
+    """What the verdicts mean and what the verifier cannot know."""
+    return f'<div class="check-help"><p>{esc(MEANING)}</p><p><strong>Limits.</strong> {esc(LIMITS)}</p></div>'
 
 
 def file_name(name: str) -> str:

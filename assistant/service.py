@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant import render
-from assistant.check import ClaimCheck, check_claim, validate_claim
+from assistant.check import ClaimCheck, validate_claim
 from assistant.errors import DocumentError
 from assistant.indexer import SyncReport
 from assistant.types import Answer, AnswerSpan, Document, FileOutcome, Sentence
@@ -55,13 +55,10 @@ class Service:
         text = validate_claim(claim)
         with self._lock:
             self._refresh()
-            scored = self.assistant.closest(text)
-            if self.assistant.document_count() <= LISTED_DOCUMENTS:
-                docs = list(self._documents().values())  # each one, "nothing" where nothing is close
-            else:  # an archive: the documents with close passages, not a line for every other
-                found = (self.assistant.document(d) for d in sorted({s.sentence.doc_id for s in scored}))
-                docs = [d for d in found if d is not None]
-        return check_claim(text, scored, docs)
+            # each document of a collection ("does not say" where nothing is close); of an
+            # archive, the documents with close passages, not a line for every other
+            listed = self.assistant.document_count() <= LISTED_DOCUMENTS
+            return self.assistant.check(text, list(self._documents().values()) if listed else None)
 
     def add(
         self,

@@ -40,7 +40,7 @@ EXAMPLES = (
     "Who is Benoit Hardy-Chartrand?",
     "What triggered the row between Japan and China?",
 )
-CLAIM_EXAMPLES = (  # one per verdict over the seeds: supported, related, nothing
+CLAIM_EXAMPLES = (  # one per verdict over the seeds: supported, contradicted, not in the sources
     "Mr Lee said in an interview with Japanese public broadcaster NHK aired on Jan 12 that it "
     "was not his place to “intervene or get involved” in the Japan-China row.",
     "The summit took place in Tokyo.",

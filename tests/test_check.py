@@ -1,120 +1,128 @@
-"""Claim verdicts from scored sentences (no model: the scores are given)."""
+"""Claim verdicts from the verifier's probabilities (a fake judge: the probabilities are given)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
+import numpy as np
 import pytest
 
-from assistant.check import LABELS, Thresholds, check_claim, validate_claim
-from assistant.core import ScoredSentence
+from assistant.check import LABELS, Candidate, CheckedPassage, Thresholds, check_claim, conflict_of, validate_claim
 from assistant.errors import InvalidQuestion
 from assistant.types import Document, DocumentMeta, Sentence
 
 
 def _doc(doc_id: str, title: str | None = None) -> Document:
-    return Document(
-        doc_id,
-        doc_id,
-        doc_id,
-        "txt",
-        "0" * 64,
-        DocumentMeta(title=title),
-        3,
-        "2026-01-13T00:00:00Z",
-    )
+    return Document(doc_id, doc_id, doc_id, "txt", "0" * 64, DocumentMeta(title=title), 3, "2026-01-13T00:00:00Z")
 
 
-def _scored(doc_id: str, start: int, text: str, dense: float, lexical: float) -> ScoredSentence:
-    sentence = Sentence(start, doc_id, start, start + len(text), text, 0, 0)
-    return ScoredSentence(sentence, dense, lexical)
+def _cand(doc_id: str, start: int, text: str) -> Candidate:
+    return Candidate(Sentence(start, doc_id, start, start + len(text), text, 0, 0), "", doc_id)
+
+
+def judge_of(table: dict[str, tuple[float, float, float]]):  # type: ignore[no-untyped-def]
+    """A judge that looks each evidence sentence up in ``table`` (by its first words)."""
+
+    def judge(claims: Sequence[str], evidence: Sequence[str]) -> np.ndarray:
+        rows = []
+        for text in evidence:
+            sentence = text.split(" [SEP] ")[0]
+            rows.append(table.get(sentence, (0.05, 0.05, 0.9)))
+        return np.array(rows, dtype=np.float32)
+
+    return judge
+
+
+NARA = "Ms Takaichi hosted Mr Lee in Nara on Tuesday."
+TALKS = "The leaders held talks in Nara."
+DINNER = "They ate dinner together."
 
 
 @pytest.fixture
 def docs() -> list[Document]:
-    return [_doc("a.txt", "Article A"), _doc("b.txt"), _doc("c.txt", "Article C")]
+    return [_doc("a.txt", "Article A"), _doc("b.txt", "Article B"), _doc("c.txt", "Article C")]
 
 
-def test_near_verbatim_passage_supports(docs):
-    scored = [
-        _scored("a.txt", 0, "Lee told NHK that ties matter.", 0.93, 0.8),
-        _scored("a.txt", 40, "Something else.", 0.30, 0.1),
-        _scored("b.txt", 5, "The summit was in Nara.", 0.50, 0.2),
-    ]
-    result = check_claim("Lee told NHK that ties matter.", scored, docs)
-    assert result.verdict == "supported"
-    assert result.label == "supported by a near-verbatim passage"
-    assert [s.doc_id for s in result.sources] == ["a.txt", "b.txt", "c.txt"]
-    a, b, c = result.sources
-    assert a.verdict == "supported" and a.title == "Article A"
-    assert a.passages[0].text == "Lee told NHK that ties matter."
-    assert b.verdict == "related" and b.title == "b.txt"
-    assert c.verdict == "nothing" and c.passages == ()
+def test_a_supporting_sentence_makes_the_claim_supported(docs) -> None:  # type: ignore[no-untyped-def]
+    cands = [_cand("a.txt", 10, NARA), _cand("a.txt", 60, DINNER), _cand("b.txt", 0, TALKS)]
+    result = check_claim(
+        "Takaichi and Lee met in Nara.", cands, docs, judge_of({NARA: (0.9, 0.05, 0.05), TALKS: (0.8, 0.1, 0.1)})
+    )
+    assert result.verdict == "supported" and result.label == LABELS["supported"]
+    by_doc = {s.doc_id: s for s in result.sources}
+    assert by_doc["a.txt"].verdict == by_doc["b.txt"].verdict == "supported"
+    assert by_doc["a.txt"].evidence is not None and by_doc["a.txt"].evidence.text == NARA
+    assert by_doc["a.txt"].evidence.start == 10 and by_doc["a.txt"].conflict is None
+    assert by_doc["c.txt"].verdict == "not_found" and by_doc["c.txt"].evidence is None
 
 
-def test_high_dense_but_different_words_is_only_related(docs):
-    scored = [_scored("a.txt", 0, "Seoul's leader spoke to the broadcaster.", 0.88, 0.3)]
-    result = check_claim("Lee told NHK something.", scored, docs)
-    assert result.verdict == "related"
-    assert result.label == LABELS["related"]
+def test_a_contradicting_sentence_marks_the_conflicting_words(docs) -> None:  # type: ignore[no-untyped-def]
+    claim = "Ms Takaichi hosted Mr Lee in Tokyo on Tuesday."
+    result = check_claim(claim, [_cand("a.txt", 100, NARA)], docs, judge_of({NARA: (0.05, 0.9, 0.05)}))
+    assert result.verdict == "contradicted"
+    source = result.sources[0]
+    assert source.verdict == "contradicted" and source.conflict is not None
+    assert source.conflict.claim.text == "Tokyo" == claim[source.conflict.claim.start : source.conflict.claim.end]
+    assert source.conflict.source.text == "Nara"
+    assert NARA[source.conflict.source.start - 100 : source.conflict.source.end - 100] == "Nara"
 
 
-def test_same_words_but_low_dense_is_not_supported(docs):
-    scored = [_scored("a.txt", 0, "NHK Lee told.", 0.6, 0.9)]
-    assert check_claim("Lee told NHK.", scored, docs).verdict == "related"
+def test_one_source_for_another_against_is_disputed(docs) -> None:  # type: ignore[no-untyped-def]
+    cands = [_cand("a.txt", 0, NARA), _cand("b.txt", 0, TALKS)]
+    result = check_claim("They met in Nara.", cands, docs, judge_of({NARA: (0.9, 0.05, 0.05), TALKS: (0.1, 0.8, 0.1)}))
+    assert result.verdict == "disputed"
+    assert [s.verdict for s in result.sources][:2] == ["supported", "contradicted"]
 
 
-def test_nothing_close(docs):
-    scored = [_scored("a.txt", 0, "Unrelated.", 0.1, 0.0)]
-    result = check_claim("The Eiffel Tower is in Paris.", scored, docs)
-    assert result.verdict == "nothing"
-    assert {s.verdict for s in result.sources} == {"nothing"}
+def test_support_wins_over_contradiction_within_one_source(docs) -> None:  # type: ignore[no-untyped-def]
+    cands = [_cand("a.txt", 0, NARA), _cand("a.txt", 50, TALKS)]
+    result = check_claim("They met in Nara.", cands, docs, judge_of({NARA: (0.9, 0.05, 0.05), TALKS: (0.1, 0.8, 0.1)}))
+    assert result.sources[0].verdict == "supported" and result.verdict == "supported"
 
 
-def test_no_scores_at_all(docs):
-    result = check_claim("Anything", [], docs)
-    assert result.verdict == "nothing" and len(result.sources) == 3
+def test_nothing_close_is_not_in_the_sources(docs) -> None:  # type: ignore[no-untyped-def]
+    result = check_claim("Lee was born in 1955.", [_cand("a.txt", 0, DINNER)], docs, judge_of({}))
+    assert result.verdict == "not_found" and all(s.verdict == "not_found" for s in result.sources)
+    assert check_claim("Lee was born in 1955.", [], docs, judge_of({})).verdict == "not_found"
 
 
-def test_thresholds_are_inclusive_and_configurable():
-    t = Thresholds()
-    assert t.verdict(0.85, 0.6) == "supported"
-    assert t.verdict(0.8499, 0.6) == "related"
-    strict = Thresholds(supported_dense=0.95)
-    assert strict.verdict(0.9, 1.0) == "related"
+def test_thresholds_are_inclusive_and_configurable(docs) -> None:  # type: ignore[no-untyped-def]
+    judge = judge_of({NARA: (0.6, 0.3, 0.1)})
+    assert check_claim("x y", [_cand("a.txt", 0, NARA)], docs, judge).verdict == "supported"
+    strict = Thresholds(supports=0.7, contradicts=0.7)
+    assert check_claim("x y", [_cand("a.txt", 0, NARA)], docs, judge, strict).verdict == "not_found"
 
 
-def test_passages_sorted_best_first_and_result_is_json(docs):
-    scored = [
-        _scored("a.txt", 0, "weak", 0.5, 0.1),
-        _scored("a.txt", 10, "strong", 0.9, 0.7),
-    ]
-    result = check_claim("claim", scored, docs)
-    assert [p.text for p in result.sources[0].passages] == ["strong", "weak"]
+def test_the_result_is_json_with_offsets(docs) -> None:  # type: ignore[no-untyped-def]
+    result = check_claim("Tokyo hosted it.", [_cand("a.txt", 5, NARA)], docs, judge_of({NARA: (0.1, 0.85, 0.05)}))
     data = json.loads(json.dumps(result.to_dict()))
-    assert data["verdict"] == "supported"
-    assert data["sources"][0]["passages"][0] == {
-        "doc_id": "a.txt",
-        "start": 10,
-        "end": 16,
-        "text": "strong",
-        "dense": 0.9,
-        "lexical": 0.7,
-        "verdict": "supported",
-    }
+    assert data["verdict"] == "contradicted"
+    source = data["sources"][0]
+    assert {"doc_id", "title", "verdict", "evidence", "conflict"} <= set(source)
+    assert source["evidence"] == {"start": 5, "end": 5 + len(NARA), "text": NARA}
 
 
-def test_result_is_frozen(docs):
-    result = check_claim("claim", [], docs)
-    with pytest.raises(AttributeError):
-        result.verdict = "supported"  # type: ignore[misc]
+def test_a_negation_is_a_conflict() -> None:
+    passage = CheckedPassage("a.txt", 0, 40, "Lee did not sign the trade agreement.", 0.1, 0.8)
+    conflict = conflict_of("Lee did sign the trade agreement.", passage)
+    assert conflict is not None and "not" in conflict.source.text
 
 
-@pytest.mark.parametrize("claim", ["", "   \n\t", None, 42, "x" * 2001, "?!", "😀 …"])
-def test_invalid_claims(claim):
+def test_a_changed_number_is_a_conflict() -> None:
+    text = "The station will power 40,000 homes."
+    conflict = conflict_of(
+        "The station will power 60,000 homes.", CheckedPassage("a.txt", 7, 7 + len(text), text, 0, 1)
+    )
+    assert conflict is not None and conflict.claim.text == "60,000" and conflict.source.text == "40,000"
+    assert conflict.source.start == 7 + text.index("40,000")
+
+
+@pytest.mark.parametrize("claim", [None, "", "   ", "?!", "x" * 2001, 42, "Lee \ud800 met"])
+def test_invalid_claims(claim) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidQuestion):
         validate_claim(claim)
 
 
-def test_valid_claim_is_stripped():
+def test_valid_claim_is_stripped() -> None:
     assert validate_claim("  Lee met Takaichi.  ") == "Lee met Takaichi."

@@ -148,10 +148,12 @@ def holds(q: dict, citation) -> bool:  # type: ignore[no-untyped-def]
     return contains_answer(dataclasses.asdict(citation), q["doc"], q["answers"])
 
 
-def answers(searcher, read: list[tuple], window_cost: float, rules: frozenset[str], trust: float = 2.0) -> list[dict]:  # type: ignore[no-untyped-def]
+def answers(  # type: ignore[no-untyped-def]
+    searcher, read: list[tuple], window_cost: float, rules: frozenset[str], trust: float = 2.0, coverage: float = 0.0
+) -> list[dict]:
     from assistant.answer import Policy, compose
 
-    policy = Policy.from_reader(-99.0, MARGIN, window_cost, rules, trust)
+    policy = Policy.from_reader(-99.0, MARGIN, window_cost, rules, trust, min_coverage=coverage)
     rows = []
     for q, question, ranked, asked_over in read:
         answer = compose(question, ranked, asked_over, k=3, policy=policy)
@@ -182,10 +184,38 @@ def at_threshold(rows: list[dict], t: float) -> dict:
     }
 
 
+REFUSED_OVER = "all"  # 'all': at most --max-refused of all answerable questions; 'each': of every source's
+
+
 def pick_threshold(rows: list[dict], max_refused: float) -> float:
     """The highest threshold that refuses at most ``max_refused`` of the answerable questions
-    of every source: the kind of text refused most decides, so no kind pays for the others."""
+    (of them all, or with ``REFUSED_OVER = 'each'`` of every source: the kind of text refused
+    most decides)."""
+    if REFUSED_OVER == "all":
+        return _source_threshold(rows, max_refused)
     return min(_source_threshold([r for r in rows if r["source"] == s], max_refused) for s in _sources(rows))
+
+
+COVERAGES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+
+
+def pick_coverage(searcher, read: list[tuple], cost: float, rules: frozenset[str], trust: float, args):  # type: ignore[no-untyped-def]
+    """The 'coverage' rule's level with the best objective (its threshold chosen anew for
+    each); 0.0 (the rule off) unless a level beats it by ``MIN_GAIN``."""
+    print("| min coverage | threshold | answer@1 | answerable refused | unanswerable refused |")
+    print("| --- | --- | --- | --- | --- |")
+    best = None
+    for level in COVERAGES:
+        rows = answers(searcher, read, cost, rules | {"coverage"}, trust, level)
+        t = pick_threshold(rows, args.max_refused)
+        m = at_threshold(rows, t)
+        print(
+            f"| {level} | {t:.3f} | {m['answer@1']:.3f} | {m['answerable_refused']:.3f} | {m['unanswerable_refused']:.3f} |"
+        )
+        if best is None or objective(m) > best[0] + MIN_GAIN:
+            best = (objective(m), level)
+    assert best is not None
+    return best[1]
 
 
 def _source_threshold(rows: list[dict], max_refused: float) -> float:
@@ -351,7 +381,7 @@ def select_rules(
     from assistant.answer import RULES
 
     print(f"reader alone: {scored(searcher, read, cost, frozenset(), args, trust)[1]}")
-    rules = frozenset(RULES)
+    rules = frozenset(RULES) - {"coverage"}  # a rule with a level of its own: pick_coverage
     current = scored(searcher, read, cost, rules, args, trust)
     print(f"every rule: {current[1]}")
     print("| rules in force | rule dropped | answer@1 | answerable refused | unanswerable refused | objective change |")
@@ -432,7 +462,12 @@ def main() -> None:
         read = mixed(raw, mix, span)
         cost = pick_window_cost(searcher, read, args)[0]
         trust, rules, (t, m) = pick_rules(searcher, read, cost, args)
-        rows = answers(searcher, read, cost, rules, trust)
+        coverage = pick_coverage(searcher, read, cost, rules, trust, args)
+        if coverage > 0:
+            rules = rules | {"coverage"}
+        rows = answers(searcher, read, cost, rules, trust, coverage)
+        t = pick_threshold(rows, args.max_refused)
+        m = at_threshold(rows, t)
         by_source(rows, t)
         kinds = by_kind(rows, t)
         unsure = pick_unsure(rows, t)
@@ -440,6 +475,7 @@ def main() -> None:
             margins_table(searcher, read, cost, rules, trust, t, unsure)
     print(
         f"chosen: span={span} mix={mix} rules={sorted(rules)} trust={trust} window_cost={cost} threshold={t:.3f} "
+        f"min_coverage={coverage} "
         f"unsure={unsure}: {m}"
     )
     if args.write:
@@ -460,6 +496,7 @@ def main() -> None:
                 "trust": trust,
                 "rules": sorted(rules),
                 "unsure": unsure,
+                "min_coverage": coverage,
                 "validation": {k: round(v, 4) for k, v in m.items()},
                 "validation_refused": {k: round(v, 4) for k, v in kinds.items()},
             }
