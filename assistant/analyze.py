@@ -317,3 +317,27 @@ def analyze(text: str, history: Sequence[str | Mapping[str, object]] = ()) -> Qu
         unsourced=of_one or "",
         across=of_one is not None,
     )
+
+
+# 'Did Lee say …?', 'Was the summit in Tokyo?', 'Has Japan lifted …?': a claim in question form
+_YES_NO = re.compile(r"^\s*(did|does|do|is|was|are|were|has|have|had|will|can|could)\s+(.+?)\s*\?*\s*$", re.I)
+_DETERMINERS = frozenset("the a an this that these those his her their its our".split())
+
+
+def yes_no_claim(text: str) -> str | None:
+    """The claim a yes/no question asks about, the auxiliary put after its subject ('Did Lee
+    say Japan should intervene?' -> 'Lee did say Japan should intervene.'); None for any
+    other question, and for a choice ('Was it in Nara or Tokyo?')."""
+    m = _YES_NO.match(without_opening(text))
+    if m is None or re.search(r"\bor\b", m.group(2)):
+        return None
+    aux, words = m.group(1).lower(), m.group(2).split()
+    n = 0
+    if words and words[0].lower() in _DETERMINERS:
+        n = 2  # 'the summit'
+    else:
+        while n < len(words) and (words[n][:1].isupper() or (words[n] in ("and", "&") and n + 1 < len(words))):
+            n += 1  # 'Lee', 'Lee and Takaichi', 'South Korea'
+    if n == 0 or n >= len(words):
+        return None
+    return " ".join([*words[:n], aux, *words[n:]]) + "."

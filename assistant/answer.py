@@ -9,12 +9,18 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.analyze import Question, names_in, without_opening
+from assistant.check import ClaimCheck
 from assistant.lexical import metonym_terms, terms
 from assistant.retrieve import Scored, Searcher
 from assistant.sentence_features import PRONOUN_SPEAKER_AFTER
 from assistant.types import Answer, AnswerSpan, Citation, PassageHit, Sentence, Statement
 
 NOT_FOUND = "The sources don't say. The closest passages are listed below; none of them answers the question."
+YES_NO = {
+    "yes": "Yes: the sources say so.",
+    "no": "No: the sources say otherwise.",
+    "disputed": "The sources disagree.",
+}
 UNSURE = "The reader is unsure: these passages may not answer the question. Check them before relying on them."
 
 
@@ -513,3 +519,50 @@ def _passage_hits(searcher: Searcher, ranked: list[Scored], k: int) -> tuple[Pas
             PassageHit(p.doc_id, doc.title, doc.file, p.start, p.end, text, round(score, 4), doc.page_of(p.start))
         )
     return tuple(hits)
+
+
+def yes_no_answer(
+    answer: Answer, check: ClaimCheck, sentences: Mapping[tuple[str, int], Sentence], searcher: Searcher
+) -> Answer:
+    """A yes/no question answered from the claim verifier's ``check`` of its claim: 'yes'
+    with the supporting sentences cited, 'no' with the contradicting ones, 'disputed' with
+    both, or the sources don't say (the closest passages kept). ``sentences`` finds a
+    source's deciding sentence by (doc id, start)."""
+    if check.verdict == "not_found":
+        return replace(
+            answer, found=False, answer=NOT_FOUND, citations=(), statements=(), answer_span=None, unsure=False
+        )
+    groups: list[list[tuple[Sentence, float]]] = []
+    for wanted in ("supported", "contradicted"):
+        if check.verdict not in (wanted, "disputed"):
+            continue
+        group = []
+        for src in check.sources:
+            if src.verdict == wanted and src.evidence is not None:
+                sentence = sentences.get((src.doc_id, src.evidence.start))
+                if sentence is not None:
+                    group.append(
+                        (sentence, max((p.supports, p.contradicts)[wanted == "contradicted"] for p in src.passages))
+                    )
+        if group:
+            groups.append(group)
+    if not groups:
+        return answer
+    cited = [(s, score) for group in groups for s, score in group]
+    citations = tuple(_citation(searcher, n, s, score) for n, (s, score) in enumerate(cited, 1))
+    statements, n = [], 1
+    for group in groups:
+        statements.append(Statement(group[0][0].text, tuple(range(n, n + len(group)))))
+        n += len(group)
+    text = " ".join(f"{s.text} " + "".join(f"[{i}]" for i in s.citations) for s in statements)
+    verdict = {"supported": "yes", "contradicted": "no", "disputed": "disputed"}[check.verdict]
+    return replace(
+        answer,
+        found=True,
+        answer=text,
+        citations=citations,
+        statements=tuple(statements),
+        answer_span=None,
+        unsure=False,
+        yes_no=verdict,
+    )

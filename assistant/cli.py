@@ -267,10 +267,13 @@ def _ask_lines(assistant, k: int, as_of) -> None:  # type: ignore[no-untyped-def
 
 
 def _plain(answer) -> str:  # type: ignore[no-untyped-def]
-    from assistant.answer import UNSURE
+    from assistant.answer import UNSURE, YES_NO
 
     notes = [n for n in (answer.as_of_note, answer.time_note) if n]
-    lines = notes + ([f"[unsure] {UNSURE}"] if answer.unsure else []) + [answer.answer, ""]
+    lines = (
+        notes + ([f"[unsure] {UNSURE}"] if answer.unsure else []) + ([YES_NO[answer.yes_no]] if answer.yes_no else [])
+    )
+    lines += [answer.answer, ""]
     if answer.citations:
         for c in answer.citations:
             page = f", p. {c.page}" if c.page else ""

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from assistant import docs_folder, indexer, loaders, store, timeframe
-from assistant.analyze import analyze
-from assistant.answer import Policy, compose
+from assistant.analyze import analyze, yes_no_claim
+from assistant.answer import Policy, compose, yes_no_answer
 from assistant.check import Candidate, ClaimCheck, Thresholds, check_claim, validate_claim
 from assistant.config import LIBRARY_PREFIX, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, Config, is_text
 from assistant.dates import day_label
@@ -165,6 +165,10 @@ class Assistant:
         if window is not None:  # … and, read, what is from then leads
             ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day, widen=False)
         answer = compose(q, ranked, state.searcher, k=k or self.config.k, policy=self.policy)
+        claim = None if q.across else yes_no_claim(q.resolved)
+        if claim is not None:  # 'Did Lee say …?': a claim in question form, for the verifier
+            check, sentences = self._check(claim, None)
+            answer = yes_no_answer(answer, check, sentences, state.searcher)
         answer = timeframe.annotate(answer, state.searcher, day, window, inside)
         return replace(answer, as_of_note=as_of_note) if as_of_note else answer
 
@@ -178,13 +182,18 @@ class Assistant:
 
         Args:
             claim: the sentence to check.
-            documents: the documents to list each with a verdict (default: those with a
-                sentence close to the claim).
+            documents: the documents to list each with a verdict (default: every one of a
+                collection of up to ``LISTED_DOCUMENTS``, else those with a sentence close to the claim).
 
         Raises:
             InvalidQuestion: an empty, wordless, invalid or oversized claim.
         """
-        text = validate_claim(claim)
+        return self._check(validate_claim(claim), documents)[0]
+
+    def _check(
+        self, text: str, documents: Sequence[Document] | None
+    ) -> tuple[ClaimCheck, dict[tuple[str, int], Sentence]]:
+        """``check`` of a valid claim, and its candidate sentences by (doc id, start)."""
         scored = self.closest(text)
         searcher = self._state.searcher
         candidates = []
@@ -194,12 +203,15 @@ class Assistant:
             previous = before.text if before is not None and before.doc_id == item.sentence.doc_id else ""
             title = searcher.data.documents[item.sentence.doc_id].title
             candidates.append(Candidate(item.sentence, previous, title))
-        if documents is None:
+        if documents is None and self.document_count() <= LISTED_DOCUMENTS:
+            documents = self.documents()  # each one ("does not say" where nothing is close)
+        if documents is None:  # an archive: the documents with close passages, not a line for every other
             found = (self.document(d) for d in sorted({c.sentence.doc_id for c in candidates}))
             documents = [d for d in found if d is not None]
         spec = self.verifier.spec
         thresholds = Thresholds(spec.supports, spec.contradicts)
-        return check_claim(text, candidates, documents, self.verifier.probabilities, thresholds)
+        result = check_claim(text, candidates, documents, self.verifier.probabilities, thresholds)
+        return result, {(c.sentence.doc_id, c.sentence.start): c.sentence for c in candidates}
 
     def closest(self, text: str, *, per_doc: int = 3) -> list[ScoredSentence]:
         """The searchable sentences closest to ``text``, up to ``per_doc`` per document, among
@@ -416,6 +428,7 @@ def _named(error: DocumentError, names: Mapping[Path, str]) -> DocumentError:
 
 
 _CLOSEST_PASSAGES = 200  # passages whose sentences a claim is compared with
+LISTED_DOCUMENTS = 200  # up to this many, a claim check lists every document
 
 
 def validate_question(question: str) -> str:

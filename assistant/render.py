@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import Any
 
 from assistant import display, render_dates
-from assistant.answer import UNSURE
+from assistant.answer import UNSURE, YES_NO
 from assistant.check import LIMITS, MEANING, ClaimCheck
 from assistant.types import Answer, AnswerSpan, Citation, Document, FileOutcome, PassageHit, Sentence
 
@@ -77,6 +77,8 @@ def render_answer(answer: Answer) -> str:
     note = render_dates.time_note(answer)
     if answer.unsure:
         note += f'<p class="unsure-note" role="note">{esc(UNSURE)}</p>'
+    if answer.yes_no:
+        note += f'<p class="yes-no yes-no-{esc(answer.yes_no)}">{esc(YES_NO[answer.yes_no])}</p>'
     return f'<div class="answer found">{note}<p>{body}</p>{_references(answer.citations)}</div>'
 
 
@@ -328,10 +330,11 @@ def highlight_terms(text: str, terms: set[str]) -> str:
     return "".join(out)
 
 
-def render_check(result: ClaimCheck) -> str:
+def render_check(result: ClaimCheck, articles: Mapping[str, str] | None = None) -> str:
     """The overall verdict, then each source's verdict with its deciding sentence (the
-    conflicting words marked on both sides for a contradiction); the verifier's
-    probabilities only in tooltips."""
+    conflicting words marked on both sides for a contradiction) and, from ``articles``
+    (doc_id -> ``render_source`` HTML with that sentence marked), the article to open."""
+    articles = articles or {}
     sources = []
     for src in result.sources:
         body = '<p class="muted">No sentence of this source addresses the claim.</p>'
@@ -344,6 +347,9 @@ def render_check(result: ClaimCheck) -> str:
                 f'<blockquote class="check-evidence" data-start="{src.evidence.start}" data-end="{src.evidence.end}">'
                 f"{_mark(src.evidence.text, marked, 'conflict-source')}</blockquote>"
             )
+        article = articles.get(src.doc_id, "")
+        if article:
+            body += f'<details class="check-article"><summary>Read it in the article</summary>{article}</details>'
         sources.append(
             f'<section class="check-source verdict-{src.verdict}" data-doc="{esc(src.doc_id)}">'
             f'<h4>{esc(display.title(src.title))}</h4><p class="verdict-label">{esc(src.label)}</p>'

@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from assistant import render
 from assistant.check import ClaimCheck, validate_claim
+from assistant.core import LISTED_DOCUMENTS
 from assistant.errors import DocumentError
 from assistant.indexer import SyncReport
-from assistant.types import Answer, AnswerSpan, Document, FileOutcome, Sentence
+from assistant.types import Answer, AnswerSpan, Citation, Document, FileOutcome, Sentence
 
 if TYPE_CHECKING:
     from assistant.core import Assistant
-
-LISTED_DOCUMENTS = 200  # up to this many, a claim check lists every document
 
 
 class Service:
@@ -55,9 +54,7 @@ class Service:
         text = validate_claim(claim)
         with self._lock:
             self._refresh()
-            # each document of a collection ("does not say" where nothing is close); of an
-            # archive, the documents with close passages, not a line for every other
-            listed = self.assistant.document_count() <= LISTED_DOCUMENTS
+            listed = self.assistant.document_count() <= LISTED_DOCUMENTS  # the cached list, not read again
             return self.assistant.check(text, list(self._documents().values()) if listed else None)
 
     def add(
@@ -113,6 +110,17 @@ class Service:
                 self._texts[doc_id] = (self.assistant.text(doc_id), self.assistant.sentences(doc_id))
             text, sentences = self._texts[doc_id]
         return render.render_source(doc, text, sentences, citations, active=active, words=words)
+
+    def checked_sources(self, result: ClaimCheck) -> dict[str, str]:
+        """Each deciding source's article rendered with its deciding sentence marked."""
+        out = {}
+        for src in result.sources:
+            if src.evidence is not None:
+                mark = Citation(
+                    1, src.doc_id, src.title, "", src.evidence.start, src.evidence.end, src.evidence.text, 0.0
+                )
+                out[src.doc_id] = self.source(src.doc_id, [mark], active=1)
+        return out
 
     def cited_sources(self, answer: Answer) -> dict[str, str]:
         by_doc: dict[str, list[Any]] = {}

@@ -211,6 +211,9 @@ class Answer:
     # the reader's best score is below the level under which, on validation, an answer's
     # first citation held the answer at most a third of the time: it may not answer at all
     unsure: bool = False
+    # a yes/no question answered by the claim verifier: 'yes' (a source says so), 'no' (a
+    # source says otherwise, none says so) or 'disputed' (sources disagree); None otherwise
+    yes_no: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

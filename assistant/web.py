@@ -183,7 +183,8 @@ def _check_tab(service: Service, examples_fit: bool) -> None:
 
     def run(text: str) -> str:
         try:
-            return render.render_check(service.check(text))
+            result = service.check(text)
+            return render.render_check(result, service.checked_sources(result))
         except AssistantError as exc:
             return f'<p class="error-text">{render.esc(str(exc))}</p>'
 

@@ -189,8 +189,8 @@ def test_check_a_claim_tab(page):
     page.get_by_label("Claim").fill("The Eiffel Tower is in Paris.")
     page.locator("#check").click()
     page.wait_for_selector("#check-result .verdict-banner")
-    assert page.locator("#check-result .verdict-banner").text_content() == "nothing in the sources"
-    assert "negation" in page.locator(".check-help").text_content()
+    assert page.locator("#check-result .verdict-banner").text_content() == "not in the sources"
+    assert "only the indexed articles" in page.locator(".check-help").text_content()
 
 
 def test_upload_in_the_sources_tab_adds_the_article_under_its_own_name(page, served, tmp_path):

@@ -88,8 +88,8 @@ def test_check_via_gradio_client(client):
     result = client.predict(VERBATIM, api_name="/check")
     assert result["verdict"] == "supported"
     best = result["sources"][0]
-    assert best["doc_id"].startswith("000_") and best["passages"][0]["text"] == VERBATIM
-    assert client.predict("The Eiffel Tower is in Paris.", api_name="/check")["verdict"] == "nothing"
+    assert best["doc_id"].startswith("000_") and best["evidence"]["text"] == VERBATIM
+    assert client.predict("The Eiffel Tower is in Paris.", api_name="/check")["verdict"] == "not_found"
 
 
 def test_noop_endpoint_exists_for_benchmarks(client):
