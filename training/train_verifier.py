@@ -12,7 +12,8 @@ evidence edited to refute it).
     .venv/bin/python training/verifier_data.py --out ~/.cache/news-assistant/training/verifier
     nohup nice .venv/bin/python training/train_verifier.py > ~/.cache/news-assistant/training/verifier.log &
     .venv/bin/python training/train_verifier.py --export assistant/data/verifier.onnx
-    .venv/bin/python training/train_verifier.py --evaluate assistant/data/verifier.onnx
+    .venv/bin/python training/train_verifier.py --fit assistant/data/verifier.onnx       # thresholds, on validation
+    .venv/bin/python training/train_verifier.py --evaluate assistant/data/verifier.onnx  # held-out figures
 """
 
 from __future__ import annotations
@@ -232,6 +233,59 @@ def evaluate(args: argparse.Namespace) -> None:
             )
 
 
+THRESHOLDS = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+
+
+def decide(probs: np.ndarray, supports: float, contradicts: float) -> np.ndarray:
+    """The product's decision per pair (check._source's, for one sentence): 0 supports when
+    its probability reaches ``supports`` and beats contradiction; else 1 contradicts when that
+    reaches ``contradicts``; else 2 neither."""
+    sup = (probs[:, 0] >= supports) & (probs[:, 0] >= probs[:, 1])
+    con = ~sup & (probs[:, 1] >= contradicts)
+    return np.where(sup, 0, np.where(con, 1, 2))
+
+
+def fit(args: argparse.Namespace) -> None:
+    """The two thresholds with the best macro-F1 over the three classes on the validation
+    pairs (never the test ones), written with the file's SHA-256 into verifier.json."""
+    from assistant.indexer import sha256_file
+    from assistant.verifier import MANIFEST, Verifier
+
+    verifier = Verifier.from_file(args.fit)
+    pairs = load(args.data / "valid.jsonl")
+    probs = verifier.probabilities([p["claim"] for p in pairs], [p["evidence"] for p in pairs])
+    gold = np.array([p["label"] for p in pairs])
+
+    def macro_f1(pred: np.ndarray) -> float:
+        scores = []
+        for k in range(3):
+            tp = np.sum((pred == k) & (gold == k))
+            precision, recall = tp / max(1, np.sum(pred == k)), tp / max(1, np.sum(gold == k))
+            scores.append(2 * precision * recall / max(1e-9, precision + recall))
+        return float(np.mean(scores))
+
+    best = max((macro_f1(decide(probs, s, c)), s, c) for s in THRESHOLDS for c in THRESHOLDS)
+    f1, supports, contradicts = best
+    pred = decide(probs, supports, contradicts)
+    print(
+        f"validation: {len(pairs)} pairs, macro-F1 {f1:.3f}, accuracy {np.mean(pred == gold):.3f} "
+        f"at supports {supports}, contradicts {contradicts}"
+    )
+    meta = {
+        "file": args.fit.name,
+        "sha256": sha256_file(args.fit),
+        "supports": supports,
+        "contradicts": contradicts,
+        "validation": {
+            "pairs": len(pairs),
+            "macro_f1": round(f1, 4),
+            "accuracy": round(float(np.mean(pred == gold)), 4),
+        },
+    }
+    MANIFEST.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {MANIFEST}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=CACHE / "verifier")
@@ -247,8 +301,11 @@ def main() -> None:
     parser.add_argument("--export", type=Path)
     parser.add_argument("--evaluate", type=Path)
     parser.add_argument("--per-source", type=int, default=1000, help="with --evaluate: pairs per source")
+    parser.add_argument("--fit", type=Path, help="choose the decision thresholds on validation for this ONNX file")
     args = parser.parse_args()
-    if args.export:
+    if args.fit:
+        fit(args)
+    elif args.export:
         export(args)
     elif args.evaluate:
         evaluate(args)
