@@ -264,7 +264,7 @@ def test_cli_ask_says_when_the_reader_is_unsure(workdir: Path) -> None:
 
     done = run_cli("ask", "What is the weather in Nara?", cwd=workdir)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == UNSURE
+    assert done.stdout.splitlines()[0] == f"[unsure] {UNSURE}"
     sure = run_cli("ask", "What did Lee tell NHK?", cwd=workdir)
     assert UNSURE not in sure.stdout
 

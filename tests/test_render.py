@@ -9,7 +9,6 @@ import pytest
 
 from assistant.answer import UNSURE
 from assistant.check import check_claim
-from assistant.core import ScoredSentence
 from assistant.render import (
     NOT_FOUND,
     check_help,
@@ -202,11 +201,18 @@ def test_highlight_terms_marks_words_and_escapes():
 
 
 def test_check_rendering(sentences, doc):
-    scored = [ScoredSentence(sentences[1], 0.95, 0.9)]
-    html = render_check(check_claim(EVIL + " Lee told NHK", scored, [doc]))
-    assert "supported by a near-verbatim passage" in html
-    assert "<script>" not in html
-    assert "negation" in check_help()
+    import numpy as np
+
+    from assistant.check import Candidate
+
+    def judge(claims, evidence):  # type: ignore[no-untyped-def]
+        return np.array([[0.05, 0.9, 0.05]] * len(claims), dtype=np.float32)
+
+    claim = EVIL + " Lee told NHK"
+    html = render_check(check_claim(claim, [Candidate(sentences[1], "", doc.title)], [doc], judge))
+    assert "contradicted by the sources" in html and "contradicts the claim" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "only the indexed articles" in check_help()
 
 
 def test_documents_table(doc):
