@@ -19,6 +19,7 @@ from assistant.config import LIBRARY_PREFIX, MAX_HISTORY_TURNS, MAX_QUESTION_CHA
 from assistant.dates import day_label
 from assistant.embed import Embedder, load_embedder
 from assistant.errors import (
+    Cancelled,
     DocumentError,
     IndexFormatChanged,
     IndexStateError,
@@ -323,21 +324,41 @@ class Assistant:
         skipped: list[FileOutcome] = []
         placed: dict[str, str] = {}  # doc id -> the file's name for the user
         preloaded: dict[str, LoadedText] = {}  # by content hash: each file is parsed once
-        for n, path in enumerate(files, 1):
-            name = names.get(path, str(path))
-            staged = self._stage(path, name, indexed)
-            if isinstance(staged, DocumentError):
-                refused.append(staged)
-            elif isinstance(staged, FileOutcome):
-                skipped.append(staged)
-            else:
-                doc_id, loaded = staged
-                placed[doc_id] = name
-                preloaded[loaded.sha256] = loaded
-            if progress:
-                progress("files", n, len(files))
-        update = self._sync(progress, notify, frozenset(placed), preloaded)
+        copied: list[str] = []  # the doc ids whose file this call copied in
+        roots = [r for r in (self.config.docs_dir, self.config.library_dir) if r is not None]
+        try:
+            for n, path in enumerate(files, 1):
+                name = names.get(path, str(path))
+                inside = any(_inside(path, root) for root in roots)
+                staged = self._stage(path, name, indexed)
+                if isinstance(staged, DocumentError):
+                    refused.append(staged)
+                elif isinstance(staged, FileOutcome):
+                    skipped.append(staged)
+                else:
+                    doc_id, loaded = staged
+                    placed[doc_id] = name
+                    preloaded[loaded.sha256] = loaded
+                    if not inside:
+                        copied.append(doc_id)
+                if progress:
+                    progress("files", n, len(files))
+            update = self._sync(progress, notify, frozenset(placed), preloaded)
+        except Cancelled:
+            self._undo_add(copied)
+            raise
         return self._add_report(update, refused, skipped, placed)
+
+    def _undo_add(self, copied: Sequence[str]) -> None:
+        """After a cancelled add: the copies it made deleted, and any batch it had already
+        published taken out again."""
+        for doc_id in copied:
+            self.config.path_of(doc_id).unlink(missing_ok=True)
+        if (
+            any(d in self._state.data.documents for d in copied)
+            or store.current_generation(self.config.index_dir) != self._state.data.generation
+        ):
+            self._sync(None, None)
 
     def _stage(
         self, path: Path, name: str, indexed: dict[str, str]

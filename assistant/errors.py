@@ -21,6 +21,10 @@ class AssistantError(Exception):
     """Base class of every error the assistant reports to a user."""
 
 
+class Cancelled(AssistantError):
+    """The user cancelled an add before it was published; nothing of it was kept."""
+
+
 class InvalidQuestion(AssistantError):
     """The question is empty, whitespace-only or too long."""
 

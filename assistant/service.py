@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from assistant import render
 from assistant.check import ClaimCheck, validate_claim
 from assistant.core import LISTED_DOCUMENTS
-from assistant.errors import DocumentError
+from assistant.errors import Cancelled, DocumentError
 from assistant.indexer import SyncReport
 from assistant.types import Answer, AnswerSpan, Citation, Document, FileOutcome, Sentence
 
@@ -32,6 +32,7 @@ class Service:
         # fixed-setting tokenizer are safe to share).
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._cancel = threading.Event()  # set to stop the running add at its next progress step
         self._checked = time.monotonic()
         self._docs: dict[str, Document] | None = None
         self._texts: dict[str, tuple[str, list[Sentence]]] = {}
@@ -72,12 +73,27 @@ class Service:
         report = SyncReport()
         if paths:
             with self._write_lock:
-                report = self.assistant.add(list(paths), progress=progress, names=names)
+                self._cancel.clear()
+
+                def tracked(stage: str, done: int, total: int) -> None:
+                    if self._cancel.is_set():
+                        raise Cancelled("The add was cancelled: nothing of it was added.")
+                    if progress is not None:
+                        progress(stage, done, total)
+
+                report = self.assistant.add(list(paths), progress=tracked, names=names)
             with self._lock:
                 self._docs, self._texts = None, {}
         report.errors[:0] = refused
         report.files[:0] = [FileOutcome(e.path, "refused", e.reason) for e in refused]
         return render.render_add_report(report)
+
+    def cancel_add(self) -> bool:
+        """Ask a running add to stop at its next progress step; whether one was running."""
+        running = self._write_lock.locked()
+        if running:
+            self._cancel.set()
+        return running
 
     def remove(self, doc_id: str) -> str:
         """Take a document out of the index (the same code as ``assistant remove``)."""

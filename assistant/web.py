@@ -215,6 +215,7 @@ def _sources_tab(service: Service, demo: gr.Blocks) -> None:
         )
         with gr.Column(scale=1):
             add = gr.Button("Add to index", variant="primary", elem_id="add-articles")
+            stop = gr.Button("Cancel the add", size="sm", variant="secondary", elem_id="cancel-add")
             drop = gr.Button("Remove the open article", variant="stop", elem_id="remove-article")
     status = gr.HTML("", elem_id="sources-status", js_on_load=None)
 
@@ -252,6 +253,12 @@ def _sources_tab(service: Service, demo: gr.Blocks) -> None:
         except AssistantError as exc:
             return f'<p class="error-text">{render.esc(str(exc))}</p>'
 
+    def cancel() -> str:
+        if service.cancel_add():
+            return '<p class="muted">Cancelling the add…</p>'
+        return '<p class="muted">No add is running.</p>'
+
+    stop.click(cancel, None, [status], queue=False, api_visibility="private")
     demo.load(listing, None, [table, pick], api_visibility="private")
     reload.click(listing, None, [table, pick], api_visibility="private")
     pick.change(show, [pick], [view], api_visibility="private")

@@ -222,6 +222,35 @@ def test_questions_are_answered_while_a_large_article_is_added(server: Server, h
     server.assistant.remove("big.txt")
 
 
+def test_a_large_add_can_be_cancelled_and_leaves_nothing(server: Server) -> None:
+    from assistant.errors import Cancelled
+    from assistant.service import Service
+
+    big = server.root / "cancelled.txt"
+    sentence = "The port of Burgas counted {n} bulk carriers in its yearly report on trade. "
+    big.write_text("Burgas port\n\n" + "".join(sentence.format(n=n) for n in range(25_000)), encoding="utf-8")
+    service = Service(server.assistant)
+    before = {d.doc_id for d in service.documents()}
+    outcome: list[object] = []
+
+    def add() -> None:
+        try:
+            outcome.append(service.add([big]))
+        except Cancelled as exc:
+            outcome.append(exc)
+
+    writer = threading.Thread(target=add)
+    writer.start()
+    time.sleep(2)
+    assert service.cancel_add()
+    writer.join(timeout=300)
+    assert not writer.is_alive() and len(outcome) == 1
+    assert isinstance(outcome[0], Cancelled), outcome
+    assert {d.doc_id for d in service.documents()} == before
+    assert not (server.assistant.config.docs_dir / big.name).exists()
+    assert not service.cancel_add()  # nothing running any more
+
+
 # ------------------------------------------------------------------------ the rest
 
 
