@@ -168,7 +168,7 @@ class Assistant:
         answer = compose(q, ranked, state.searcher, k=k or self.config.k, policy=self.policy)
         claim = None if q.across else yes_no_claim(q.resolved)
         if claim is not None:  # 'Did Lee say …?': a claim in question form, for the verifier
-            check, sentences = self._check(claim, None)
+            check, sentences = self._check(claim, [])  # the sources with close sentences only
             answer = yes_no_answer(answer, check, sentences, state.searcher)
         answer = timeframe.annotate(answer, state.searcher, day, window, inside)
         return replace(answer, as_of_note=as_of_note) if as_of_note else answer
