@@ -1,0 +1,46 @@
+"""The claim verifier on claims written against the seeds' sibling articles in tests/data
+(never used to train or to choose a threshold): verdicts through the whole product.
+
+    .venv/bin/python benchmarks/claims.py
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATA = ROOT / "tests" / "data"
+
+
+def main() -> None:
+    from assistant import Assistant, Config
+
+    items = [json.loads(line) for line in (DATA / "claims_siblings.jsonl").read_text(encoding="utf-8").splitlines()]
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    print("| claim | expected | verdict |")
+    print("| --- | --- | --- |")
+    with tempfile.TemporaryDirectory() as tmp:
+        for folder in sorted({i["folder"] for i in items}):
+            docs = Path(tmp) / folder
+            shutil.copytree(DATA / folder, docs)
+            assistant = Assistant.open(Config(docs_dir=docs, index_dir=Path(tmp) / f"index-{folder}"))
+            for item in (i for i in items if i["folder"] == folder):
+                verdict = assistant.check(item["claim"]).verdict
+                total[item["verdict"]] += 1
+                right[item["verdict"]] += verdict == item["verdict"]
+                print(f"| {item['claim']} | {item['verdict']} | {verdict} |")
+    print()
+    for kind in ("supported", "contradicted", "not_found"):
+        print(f"{kind}: {right[kind]} of {total[kind]}")
+    print(f"all: {sum(right.values())} of {sum(total.values())}")
+
+
+if __name__ == "__main__":
+    main()
