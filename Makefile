@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup lock chromium run index test lint bench eval
+.PHONY: setup lock chromium run index test test-fast lint bench eval
 
 $(STAMP): pyproject.toml requirements.lock
 	@echo "== First run: creating $(VENV) and installing the dependencies (about 2 to 3 minutes; later runs skip this)"
@@ -42,6 +42,10 @@ index: setup
 
 test: setup chromium
 	$(PY) -m pytest -q
+
+# The inner loop: everything not marked slow (no real server, no browser, no real-model end to end).
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
 
 lint: setup
 	$(VENV)/bin/ruff check assistant tests benchmarks training
