@@ -173,12 +173,14 @@ def check_claim(
         else np.zeros((0, 3), dtype=np.float32)
     )
     by_doc: dict[str, list[CheckedPassage]] = {doc.doc_id: [] for doc in documents}
+    context: dict[tuple[str, int], str] = {}
     for c, p in zip(candidates, probs, strict=True):
         s = c.sentence
         passage = CheckedPassage(s.doc_id, s.start, s.end, s.text, round(float(p[0]), 4), round(float(p[1]), 4))
         by_doc.setdefault(s.doc_id, []).append(passage)
+        context[(s.doc_id, s.start)] = f"{c.title} {c.previous} {s.text}"
     titles = {doc.doc_id: doc.title for doc in documents} | {c.sentence.doc_id: c.title for c in candidates}
-    sources = [_source(claim, d, titles.get(d, d), found, thresholds) for d, found in by_doc.items()]
+    sources = [_source(claim, d, titles.get(d, d), found, thresholds, context) for d, found in by_doc.items()]
     order = {"supported": 0, "contradicted": 1, "not_found": 2}
     sources.sort(key=lambda s: (order[s.verdict], -_strength(s)))
     verdicts = {s.verdict for s in sources}
@@ -194,12 +196,26 @@ def check_claim(
     return ClaimCheck(claim, verdict, LABELS[verdict], tuple(sources))
 
 
-def _source(claim: str, doc_id: str, title: str, passages: list[CheckedPassage], t: Thresholds) -> SourceCheck:
+def _source(
+    claim: str,
+    doc_id: str,
+    title: str,
+    passages: list[CheckedPassage],
+    t: Thresholds,
+    context: dict[tuple[str, int], str] | None = None,
+) -> SourceCheck:
     passages = sorted(passages, key=lambda p: -max(p.supports, p.contradicts))
     supporting = max(passages, key=lambda p: p.supports, default=None)
     contradicting = max(passages, key=lambda p: p.contradicts, default=None)
     if supporting is not None and supporting.supports >= t.supports and supporting.supports >= supporting.contradicts:
         span = Span(supporting.start, supporting.end, supporting.text)
+        # a close sentence that puts another name, place or number where the claim has one
+        # the sentence and its context never mention disagrees, however alike the wording
+        around = (context or {}).get((supporting.doc_id, supporting.start), supporting.text)
+        swapped = conflict_of(claim, supporting)
+        if swapped is not None and _key(swapped.claim.text) and not _mentions(around, swapped.claim.text):
+            label = SOURCE_LABELS["contradicted"]
+            return SourceCheck(doc_id, title, "contradicted", label, span, swapped, tuple(passages))
         return SourceCheck(doc_id, title, "supported", SOURCE_LABELS["supported"], span, None, tuple(passages))
     if contradicting is not None and contradicting.contradicts >= t.contradicts:
         span = Span(contradicting.start, contradicting.end, contradicting.text)
@@ -217,42 +233,58 @@ def _strength(source: SourceCheck) -> float:
 _TOKEN = re.compile(r"\w+(?:[’'.,-]\w+)*")
 _MINOR = frozenset(
     "a an the of in on at to for by with and or but as is was are were be been it its that this their his her "
-    "he she they said says".split()
+    "he she they said says mr ms mrs dr prof".split()
 )
-_NEGATION = frozenset("not no never n't none nor without".split())
+_NEGATION = frozenset("not no never none nor without".split())
+
+
+def _norm(word: str) -> str:
+    return re.sub(r"[’']s$", "", word).lower()
+
+
+def _key(word: str) -> bool:
+    """A word that states a fact of its own: a name, place or other capitalised word, or a number."""
+    return _norm(word) not in _MINOR and (word[:1].isupper() or word[:1].isdigit())
 
 
 def conflict_of(claim: str, passage: CheckedPassage) -> Conflict | None:
-    """The first place where the claim and the sentence differ in a word that carries
-    meaning (a name, number, date, place, or a negation), found by aligning their words;
-    the source side as offsets into the passage's file. None when nothing differs."""
+    """Where the claim and the sentence disagree, found by aligning their words: the first
+    name, place or number of the claim that the sentence replaces with another of the same
+    kind ("Tokyo" against "Nara", "60,000" against "40,000"), or a negation one of them has
+    and the other lacks. The source side as offsets into the passage's file; None when no
+    such difference is found."""
     a = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(claim)]
     b = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(passage.text)]
-    matcher = difflib.SequenceMatcher(a=[w.lower() for w, _, _ in a], b=[w.lower() for w, _, _ in b], autojunk=False)
-    best: tuple[int, int, int, int] | None = None
+    if not a or not b:
+        return None
+    in_claim = {_norm(w) for w, _, _ in a}
+    matcher = difflib.SequenceMatcher(a=[_norm(w) for w, _, _ in a], b=[_norm(w) for w, _, _ in b], autojunk=False)
+
+    def span(tokens: list[tuple[str, int, int]], i: int, base: int = 0) -> Span:
+        word, start, end = tokens[i]
+        return Span(base + start, base + end, word)
+
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
-        claim_words = {w.lower() for w, _, _ in a[i1:i2]}
-        source_words = {w.lower() for w, _, _ in b[j1:j2]}
-        meaningful = (claim_words | source_words) - _MINOR
-        if not meaningful:
+        claim_neg = [i for i in range(i1, i2) if _norm(a[i][0]) in _NEGATION]
+        source_neg = [j for j in range(j1, j2) if _norm(b[j][0]) in _NEGATION]
+        if claim_neg or source_neg:
+            ci = claim_neg[0] if claim_neg else max(0, i1 - 1)
+            sj = source_neg[0] if source_neg else max(0, min(j1, len(b) - 1) - (0 if j2 > j1 else 1))
+            return Conflict(span(a, min(ci, len(a) - 1)), span(b, min(sj, len(b) - 1), passage.start))
+        keys = [i for i in range(i1, i2) if _key(a[i][0])]
+        if not keys:
             continue
-        if op == "replace" or (claim_words | source_words) & _NEGATION:
-            best = (i1, i2, j1, j2)
-            break
-    if best is None:
-        return None
-    i1, i2, j1, j2 = best
-    if i2 == i1:  # the sentence says more (a negation the claim lacks): mark the word before
-        i1, i2 = max(0, i1 - 1), max(1, i1)
-    if j2 == j1:  # the claim says more: mark the sentence's word where it would stand
-        j1, j2 = max(0, j1 - 1), max(1, j1)
-    if not a or not b:
-        return None
-    cs, ce = a[i1][1], a[min(i2, len(a)) - 1][2]
-    ss, se = b[j1][1], b[min(j2, len(b)) - 1][2]
-    return Conflict(
-        Span(cs, ce, claim[cs:ce]),
-        Span(passage.start + ss, passage.start + se, passage.text[ss:se]),
-    )
+        digit = a[keys[0]][0][:1].isdigit()
+        others = [j for j in range(j1, j2) if _key(b[j][0]) and _norm(b[j][0]) not in in_claim]
+        same_kind = [j for j in others if b[j][0][:1].isdigit() == digit]
+        if same_kind:
+            return Conflict(span(a, keys[0]), span(b, same_kind[0], passage.start))
+    return None
+
+
+def _mentions(text: str, word: str) -> bool:
+    """Whether ``text`` holds ``word`` (as a word, any case, a possessive counted)."""
+    target = _norm(word)
+    return any(_norm(m.group()) == target for m in _TOKEN.finditer(text))

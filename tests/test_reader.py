@@ -23,9 +23,12 @@ def test_the_shipped_weights_are_the_recorded_file() -> None:
     assert spec.file.stat().st_size <= 30 * 1024 * 1024
 
 
-def test_the_unsure_level_lies_between_refusal_and_a_sure_answer() -> None:
+def test_the_unsure_level_lies_between_refusal_and_a_sure_answer_or_there_is_none() -> None:
+    """fit_reader keeps an unsure band only where its answers are right half the time on
+    validation; the shipped manifest records either such a level or none (null)."""
     spec = ReaderSpec.load()
-    assert spec.unsure is not None and spec.threshold < spec.unsure < 2.0
+    assert spec.unsure is None or spec.threshold < spec.unsure < 6.0
+    assert -10.0 < spec.threshold < 2.0
 
 
 def _copy(tmp_path: Path) -> Path:
