@@ -526,12 +526,11 @@ def yes_no_answer(
 ) -> Answer:
     """A yes/no question answered from the claim verifier's ``check`` of its claim: 'yes'
     with the supporting sentences cited, 'no' with the contradicting ones, 'disputed' with
-    both, or the sources don't say (the closest passages kept). ``sentences`` finds a
-    source's deciding sentence by (doc id, start)."""
+    both. Where the verifier finds neither, the reader's answer stands as it is (cited
+    passages, or the sources don't say): the verifier's "not in the sources" is less sure
+    than the reader's refusal. ``sentences`` finds a source's deciding sentence by (doc id, start)."""
     if check.verdict == "not_found":
-        return replace(
-            answer, found=False, answer=NOT_FOUND, citations=(), statements=(), answer_span=None, unsure=False
-        )
+        return answer
     groups: list[list[tuple[Sentence, float]]] = []
     for wanted in ("supported", "contradicted"):
         if check.verdict not in (wanted, "disputed"):
