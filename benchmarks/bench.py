@@ -141,6 +141,29 @@ def latency_rows(
     ]
 
 
+CLAIMS = (
+    "Takaichi and Lee met in Nara",
+    "The summit took place in Tokyo",
+    "Lee said Japan should intervene over Taiwan",
+    "Lee was born in 1955",
+    "Lee told NHK that confrontation between China and Japan is undesirable",
+)
+
+
+def bench_check(assistant: Assistant, repeats: int) -> list[Row]:
+    """Warm latency of a claim check over the seeds (closest sentences, then the verifier)."""
+    assistant.check(CLAIMS[0])  # the verifier opened
+    times = [timed(lambda c=c: assistant.check(c))[0] for _ in range(repeats) for c in CLAIMS]
+    return [
+        Row(
+            "seeds: warm claim check p50",
+            f"{percentile(times, 50) * 1000:.1f} ms",
+            f"{len(CLAIMS)} claims x {repeats}",
+            "<= 150 ms",
+        )
+    ]
+
+
 def cli_command() -> tuple[list[str], str]:
     """The installed ``assistant`` script, else ``python -m assistant``; and how to show it."""
     exe = Path(sys.executable).with_name("assistant")
@@ -199,6 +222,7 @@ def run(args: argparse.Namespace) -> str:
         rows += build_rows
         times = query_latencies(seeds, gold, args.runs)
         rows += latency_rows("seeds", times, f"{len(gold)} questions x {args.runs}", ("<= 40 ms", ""))
+        rows += bench_check(seeds, args.runs)
         rows += bench_cli(SEEDS, work / "seeds" / f"build{args.runs - 1}")
         if args.quality:
             reports.append(format_report(evaluate_gold(gold, ask_fn(seeds))))

@@ -231,19 +231,19 @@ def test_a_citation_grows_into_the_next_sentence_that_completes_it(real_assistan
 
 
 def test_gold_questions_hold_their_measured_quality(real_assistant) -> None:  # type: ignore[no-untyped-def]
-    """A regression floor a little under the figures measured with the reader (EVALUATION.md:
-    evidence@1 0.846, @3 0.923, refusal recall 0.286, one answerable refused, 9 of 14
-    unanswerable refused or flagged unsure against 10 of 51 answered answerable flagged;
-    before it: evidence@1 0.904, @3 1.0, refusal recall 0.786, no answerable refused)."""
+    """A regression floor a little under the figures measured with the shipped reader (its
+    third stage, docs/reader.md: evidence@1 0.788, @3 0.808, refusal recall 0.429, three
+    answerable refused, no unsure band; the second stage's were evidence@1 0.846, @3 0.923,
+    refusal recall 0.286, one answerable refused, 9 of 14 unanswerable refused or flagged
+    unsure). Evidence@3 fell with further statements kept only where the reader holds that
+    they answer; the unsure note is gone because no band of it was right half the time."""
     result = evaluate_gold(load_questions(GOLD), lambda q, h: real_assistant.ask(q, h))
     assert result["citation_integrity"] == 1.0
-    assert result["evidence@1"] >= 0.80
-    assert result["evidence@3"] >= 0.88
+    assert result["evidence@1"] >= 0.75
+    assert result["evidence@3"] >= 0.78
     assert result["refusal_precision"] >= 0.6
-    assert result["refusal_recall"] >= 0.25
-    assert result["answerable_refused"] <= 2
-    # the unsure flag falls on unanswerable questions far more often than on answerable ones
-    assert result["unanswerable_refused_or_unsure"] >= 0.55
+    assert result["refusal_recall"] >= 0.35
+    assert result["answerable_refused"] <= 4
     assert result["answerable_unsure"] <= 13
 
 
@@ -259,14 +259,23 @@ def test_cli_ask_json_builds_the_index_then_answers(workdir: Path) -> None:
     assert (workdir / "index" / "CURRENT").is_file()
 
 
-def test_cli_ask_says_when_the_reader_is_unsure(workdir: Path) -> None:
+def test_cli_ask_marks_an_unsure_answer_only_where_the_manifest_has_a_band(workdir: Path) -> None:
+    """fit_reader keeps an unsure band only where its answers are right half the time on
+    validation; without one (the shipped manifest) no answer carries the note, and the
+    plain output marks the note where a band exists."""
     from assistant.answer import UNSURE
+    from assistant.cli import _plain
+    from assistant.reader import ReaderSpec
+    from assistant.types import Answer
 
     done = run_cli("ask", "What is the weather in Nara?", cwd=workdir)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == f"[unsure] {UNSURE}"
+    if ReaderSpec.load().unsure is None:
+        assert UNSURE not in done.stdout
     sure = run_cli("ask", "What did Lee tell NHK?", cwd=workdir)
     assert UNSURE not in sure.stdout
+    flagged = Answer("q", True, "A sentence. [1]", (), (), unsure=True)
+    assert _plain(flagged).splitlines()[0] == f"[unsure] {UNSURE}"
 
 
 def test_cli_jsonl_answers_one_line_per_question(workdir: Path) -> None:
