@@ -205,8 +205,11 @@ def _source(
     context: dict[tuple[str, int], str] | None = None,
 ) -> SourceCheck:
     passages = sorted(passages, key=lambda p: -max(p.supports, p.contradicts))
-    supporting = max(passages, key=lambda p: p.supports, default=None)
-    contradicting = max(passages, key=lambda p: p.contradicts, default=None)
+    # a sentence that shares no word of substance with the claim is not about it: it can
+    # neither support nor contradict it, whatever the verifier reads into it
+    about = [p for p in passages if _shares_a_word(claim, p.text)]
+    supporting = max(about, key=lambda p: p.supports, default=None)
+    contradicting = max(about, key=lambda p: p.contradicts, default=None)
     if supporting is not None and supporting.supports >= t.supports and supporting.supports >= supporting.contradicts:
         span = Span(supporting.start, supporting.end, supporting.text)
         # a close sentence that puts another name, place or number where the claim has one
@@ -288,3 +291,9 @@ def _mentions(text: str, word: str) -> bool:
     """Whether ``text`` holds ``word`` (as a word, any case, a possessive counted)."""
     target = _norm(word)
     return any(_norm(m.group()) == target for m in _TOKEN.finditer(text))
+
+
+def _shares_a_word(claim: str, text: str) -> bool:
+    """Whether ``text`` holds a word of substance of the claim (not a function word)."""
+    words = {_norm(m.group()) for m in _TOKEN.finditer(claim)} - _MINOR
+    return any(_norm(m.group()) in words for m in _TOKEN.finditer(text) if len(m.group()) > 2)

@@ -206,7 +206,7 @@ class Assistant:
             candidates.append(Candidate(item.sentence, previous, title))
         if documents is None and self.document_count() <= LISTED_DOCUMENTS:
             documents = self.documents()  # each one ("does not say" where nothing is close)
-        if documents is None:  # an archive: the documents with close passages, not a line for every other
+        if not documents:  # an archive, or asked for: the documents with close passages only
             found = (self.document(d) for d in sorted({c.sentence.doc_id for c in candidates}))
             documents = [d for d in found if d is not None]
         spec = self.verifier.spec

@@ -55,8 +55,10 @@ class Service:
         text = validate_claim(claim)
         with self._lock:
             self._refresh()
-            listed = self.assistant.document_count() <= LISTED_DOCUMENTS  # the cached list, not read again
-            return self.assistant.check(text, list(self._documents().values()) if listed else None)
+            # each document of a collection (the cached list, not read again); of an archive,
+            # only the documents with close sentences ([]: those the check finds)
+            listed = self.assistant.document_count() <= LISTED_DOCUMENTS
+            return self.assistant.check(text, list(self._documents().values()) if listed else [])
 
     def add(
         self,

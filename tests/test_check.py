@@ -89,9 +89,22 @@ def test_nothing_close_is_not_in_the_sources(docs) -> None:  # type: ignore[no-u
 
 def test_thresholds_are_inclusive_and_configurable(docs) -> None:  # type: ignore[no-untyped-def]
     judge = judge_of({NARA: (0.6, 0.3, 0.1)})
-    assert check_claim("x y", [_cand("a.txt", 0, NARA)], docs, judge).verdict == "supported"
+    claim = "Takaichi hosted Lee in Nara."
+    assert check_claim(claim, [_cand("a.txt", 0, NARA)], docs, judge).verdict == "supported"
     strict = Thresholds(supports=0.7, contradicts=0.7)
-    assert check_claim("x y", [_cand("a.txt", 0, NARA)], docs, judge, strict).verdict == "not_found"
+    assert check_claim(claim, [_cand("a.txt", 0, NARA)], docs, judge, strict).verdict == "not_found"
+
+
+def test_a_sentence_sharing_no_word_with_the_claim_does_not_support_it(docs) -> None:  # type: ignore[no-untyped-def]
+    judge = judge_of({NARA: (0.9, 0.05, 0.05)})
+    assert check_claim("The Eiffel Tower is in Paris.", [_cand("a.txt", 0, NARA)], docs, judge).verdict == "not_found"
+
+
+def test_a_close_sentence_swapping_a_place_contradicts(docs) -> None:  # type: ignore[no-untyped-def]
+    judge = judge_of({NARA: (0.8, 0.1, 0.1)})
+    result = check_claim("Ms Takaichi hosted Mr Lee in Tokyo on Tuesday.", [_cand("a.txt", 0, NARA)], docs, judge)
+    assert result.verdict == "contradicted"
+    assert result.sources[0].conflict is not None and result.sources[0].conflict.source.text == "Nara"
 
 
 def test_the_result_is_json_with_offsets(docs) -> None:  # type: ignore[no-untyped-def]

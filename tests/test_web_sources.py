@@ -79,4 +79,4 @@ def test_a_claim_check_lists_every_document_of_a_small_index_and_the_close_ones_
     check = service.check(claim)
     assert {s.doc_id for s in check.sources} == {s.sentence.doc_id for s in scored} == listed - {"ferry.md"}
     assert all(s.passages for s in check.sources)
-    assert check.verdict == service_module.check_claim(claim, scored, service.documents()).verdict
+    assert check.verdict == service.assistant.check(claim, []).verdict
