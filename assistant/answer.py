@@ -13,7 +13,7 @@ from assistant.check import ClaimCheck
 from assistant.lexical import metonym_terms, terms
 from assistant.retrieve import Scored, Searcher
 from assistant.sentence_features import PRONOUN_SPEAKER_AFTER
-from assistant.types import Answer, AnswerSpan, Citation, PassageHit, Sentence, Statement
+from assistant.types import Answer, AnswerSpan, Citation, PassageHit, Sentence, Statement, answer_text
 
 NOT_FOUND = "The sources don't say. The closest passages are listed below; none of them answers the question."
 YES_NO = {
@@ -263,7 +263,7 @@ def compose(
     by_id = {sentence.id: (sentence, score) for group in groups for sentence, score in group}
     citations = [_citation(searcher, number[sid], *by_id[sid]) for sid in cited]
     statements = [Statement(_shown(group), tuple(number[sentence.id] for sentence, _ in group)) for group in groups]
-    text = " ".join(f"{s.text} " + "".join(f"[{i}]" for i in s.citations) for s in statements)
+    text = answer_text(statements)
     span = _answer_span(ranked[0], number)
     if span is not None and not short_enough(question.answer_type, span.text):
         span = None
@@ -553,7 +553,7 @@ def yes_no_answer(
     for group in groups:
         statements.append(Statement(group[0][0].text, tuple(range(n, n + len(group)))))
         n += len(group)
-    text = " ".join(f"{s.text} " + "".join(f"[{i}]" for i in s.citations) for s in statements)
+    text = answer_text(statements)
     verdict = {"supported": "yes", "contradicted": "no", "disputed": "disputed"}[check.verdict]
     return replace(
         answer,

@@ -25,6 +25,7 @@ import numpy as np
 
 from assistant.config import MAX_QUESTION_CHARS, is_text
 from assistant.errors import InvalidQuestion
+from assistant.reader_input import pair_text
 from assistant.types import Document, Sentence
 
 Verdict = Literal["supported", "contradicted", "disputed", "not_found"]
@@ -164,8 +165,6 @@ def check_claim(
         judge: the verifier's probabilities for (claim, evidence) pairs.
         thresholds: where a sentence supports or contradicts (default: Thresholds()).
     """
-    from assistant.reader_input import pair_text
-
     thresholds = thresholds or Thresholds()
     probs = (
         judge([claim] * len(candidates), [pair_text(c.sentence.text, c.previous, c.title) for c in candidates])

@@ -261,9 +261,15 @@ def _ask_lines(assistant, k: int, as_of) -> None:  # type: ignore[no-untyped-def
             out = {"question": question, "error": str(error)}
         except Exception as error:  # one line that breaks something costs that line, not the batch
             out = {"question": question, "error": f"this question could not be answered ({type(error).__name__})"}
-        # a lone surrogate in the question cannot be written out: it is shown escaped
-        sys.stdout.write(json.dumps(out, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
-        sys.stdout.flush()
+        _json_line(out)
+
+
+def _json_line(out: dict) -> None:
+    """One JSON object on its own line of stdout, flushed (a batch's answer). A lone
+    surrogate in the question or claim cannot be written out: it is shown escaped."""
+    data = json.dumps(out, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8")
+    sys.stdout.write(data + "\n")
+    sys.stdout.flush()
 
 
 def _plain(answer) -> str:  # type: ignore[no-untyped-def]
@@ -314,9 +320,7 @@ def check(
                     out = assistant.check(text).to_dict()
                 except AssistantError as error:
                     out = {"claim": text, "error": str(error)}
-                data = json.dumps(out, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8")
-                sys.stdout.write(data + "\n")
-                sys.stdout.flush()
+                _json_line(out)
             return
         result = assistant.check(claim)
         if as_json:

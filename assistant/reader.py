@@ -69,6 +69,19 @@ class ReaderSpec:
         )
 
 
+def checked_model(path: Path, sha256: str, what: str) -> Path:
+    """``path``, a shipped model file, after checking it is there with the recorded SHA-256.
+
+    Raises:
+        ReaderError: the file is missing or its content is not the recorded one.
+    """
+    if not path.is_file():
+        raise ReaderError(f"The {what} model {path} is missing; reinstall the package.")
+    if sha256_file(path) != sha256:
+        raise ReaderError(f"The {what} model {path} is not the recorded one (SHA-256 differs); reinstall.")
+    return path
+
+
 class Reader:
     """Scores (question, candidate sentence) pairs; higher logits hold the answer more surely."""
 
@@ -85,11 +98,7 @@ class Reader:
             ReaderError: the file is missing or its content is not the recorded one.
         """
         spec = ReaderSpec.load(manifest)
-        if not spec.file.is_file():
-            raise ReaderError(f"The reader model {spec.file} is missing; reinstall the package.")
-        if sha256_file(spec.file) != spec.sha256:
-            raise ReaderError(f"The reader model {spec.file} is not the recorded one (SHA-256 differs); reinstall.")
-        return cls.from_file(spec.file, spec)
+        return cls.from_file(checked_model(spec.file, spec.sha256, "reader"), spec)
 
     @classmethod
     def from_file(cls, path: Path, spec: ReaderSpec) -> Reader:

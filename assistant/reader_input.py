@@ -21,14 +21,15 @@ def pair_text(sentence: str, prev: str, title: str) -> str:
     return f"{sentence} [SEP] {title}: {prev}" if prev else f"{sentence} [SEP] {title}"
 
 
-@lru_cache(maxsize=1)
-def load_tokenizer() -> Any:
-    """The reader's WordPiece tokenizer (all-MiniLM-L6-v2's), shipped beside its weights."""
+@lru_cache(maxsize=2)
+def load_tokenizer(max_tokens: int = MAX_TOKENS) -> Any:
+    """The reader's WordPiece tokenizer (all-MiniLM-L6-v2's), shipped beside its weights,
+    truncating pairs at ``max_tokens`` (the claim verifier reads longer pairs)."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(TOKENIZER))
     tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
+    tokenizer.enable_truncation(max_tokens, strategy="longest_first")
     return tokenizer
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from assistant.dates import bounds, day_label, find_dates, label, plus
 from assistant.errors import InvalidQuestion
-from assistant.types import Answer, Citation, DateSpan, Document, Statement, TextSpan, TimeWindow
+from assistant.types import Answer, Citation, DateSpan, Document, Statement, TextSpan, TimeWindow, answer_text
 
 if TYPE_CHECKING:
     from assistant.analyze import Question
@@ -251,7 +251,7 @@ def annotate(
     statements = tuple(_newest_first(s, citations, as_of) for s in answer.statements)
     text = answer.answer
     if statements != answer.statements:
-        text = " ".join(f"{s.text} " + "".join(f"[{i}]" for i in s.citations) for s in statements)
+        text = answer_text(statements)
     note = _note(window, citations, statements, inside, searcher) if window is not None else None
     return replace(
         answer,

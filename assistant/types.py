@@ -7,6 +7,7 @@ A document's text is addressed by character offsets into the decoded text of
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePath
 from typing import Any, Literal
@@ -188,6 +189,11 @@ class AnswerSpan:
     start: int
     end: int
     text: str
+
+
+def answer_text(statements: Iterable[Statement]) -> str:
+    """The plain answer: each statement followed by its ``[n]`` markers."""
+    return " ".join(f"{s.text} " + "".join(f"[{i}]" for i in s.citations) for s in statements)
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from assistant import reader_input
 from assistant.embed import onnx_session
 from assistant.errors import ReaderError
-from assistant.indexer import sha256_file
-from assistant.reader_input import TOKENIZER, encode_pairs
+from assistant.reader import checked_model
+from assistant.reader_input import encode_pairs
 
 DATA = Path(__file__).with_name("data")
 MANIFEST = DATA / "verifier.json"
@@ -55,15 +56,9 @@ class VerifierSpec:
         )
 
 
-@lru_cache(maxsize=1)
 def load_tokenizer() -> Any:
     """The reader's WordPiece tokenizer, truncating at ``MAX_TOKENS``."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(TOKENIZER))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
-    return tokenizer
+    return reader_input.load_tokenizer(MAX_TOKENS)
 
 
 class Verifier:
@@ -83,11 +78,7 @@ class Verifier:
             ReaderError: the file is missing or its content is not the recorded one.
         """
         spec = VerifierSpec.load(manifest)
-        if not spec.file.is_file():
-            raise ReaderError(f"The verifier model {spec.file} is missing; reinstall the package.")
-        if sha256_file(spec.file) != spec.sha256:
-            raise ReaderError(f"The verifier model {spec.file} is not the recorded one (SHA-256 differs); reinstall.")
-        return cls(onnx_session(spec.file, threads=2), spec)
+        return cls(onnx_session(checked_model(spec.file, spec.sha256, "verifier"), threads=2), spec)
 
     @classmethod
     def from_file(cls, path: Path) -> Verifier:
