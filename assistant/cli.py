@@ -216,7 +216,7 @@ def ask(
     """Answer QUESTION from the articles, with citations."""
     _offline()
     with _errors():
-        from assistant.timeframe import as_of_day
+        from assistant.search.timeframe import as_of_day
 
         day = as_of_day(as_of)  # a bad date fails before the model loads
         if jsonl:
@@ -273,7 +273,7 @@ def _json_line(out: dict) -> None:
 
 
 def _plain(answer) -> str:  # type: ignore[no-untyped-def]
-    from assistant.answer import UNSURE, YES_NO
+    from assistant.answer.compose import UNSURE, YES_NO
 
     notes = [n for n in (answer.as_of_note, answer.time_note) if n]
     lines = (
@@ -317,12 +317,12 @@ def check(
                     continue
                 text = line.rstrip("\n")
                 try:
-                    out = assistant.check(text).to_dict()
+                    out = assistant.answer.claims(text).to_dict()
                 except AssistantError as error:
                     out = {"claim": text, "error": str(error)}
                 _json_line(out)
             return
-        result = assistant.check(claim)
+        result = assistant.answer.claims(claim)
         if as_json:
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
             return
@@ -425,7 +425,7 @@ def docs_(docs: Path, index: Path, model: str | None, as_json: bool) -> None:
 def eval_(docs: Path, index: Path, model: str | None, questions: Path, as_json: bool, no_as_of: bool) -> None:
     """Measure answer quality on a file of questions."""
     _offline()
-    from assistant import evaluate
+    from assistant.answer import evaluate
 
     with _errors():
         every = evaluate.load_questions(questions)
@@ -466,7 +466,7 @@ def serve(
     _offline()
     with _errors():
         assistant = _open(_config(docs, index, model), update=not no_update)
-        from assistant import web
+        from assistant.web import app as web
 
         web.serve(assistant, host=host, port=port, allowed_hosts=allowed_hosts)
 

@@ -58,7 +58,7 @@ class Config:
             CLI's default folders keep ``seeds/`` as shipped and the additions in ``library/``.
         store: where the passage vectors are kept and searched. None: in the index's own
             generation files (FAISS, exact). Otherwise a passage store (see
-            ``assistant.passage_store.open_store``): ``embedded`` (in the index folder) or
+            ``assistant.index.passages.open_store``): ``embedded`` (in the index folder) or
             ``embedded:PATH`` (SQLite + FAISS HNSW segments on disk, for large archives),
             ``qdrant://HOST:6333[/collection]`` (a Qdrant server or cluster) or
             ``qdrant+local:PATH``. The index remembers its store; another one needs a rebuild.

@@ -11,13 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import docs_folder, indexer, loaders, store, timeframe
-from assistant.analyze import analyze, yes_no_claim
-from assistant.answer import Policy, compose, yes_no_answer
-from assistant.check import Candidate, ClaimCheck, Thresholds, check_claim, validate_claim
+from assistant.answer.claims import Candidate, ClaimCheck, Thresholds, check_claim, validate_claim
+from assistant.answer.compose import Policy, compose, yes_no_answer
+from assistant.answer.verifier import Verifier, default_verifier
 from assistant.config import LIBRARY_PREFIX, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, Config, is_text
-from assistant.dates import day_label
-from assistant.embed import Embedder, load_embedder
 from assistant.errors import (
     Cancelled,
     DocumentError,
@@ -27,13 +24,18 @@ from assistant.errors import (
     NoDocuments,
     UnknownDocument,
 )
-from assistant.indexer import SyncReport
-from assistant.lexical import terms
-from assistant.reader import Reader, default_reader
-from assistant.retrieve import Searcher
-from assistant.store import IndexData
+from assistant.index import indexer, model, store
+from assistant.index.embed import Embedder, load_embedder
+from assistant.index.indexer import SyncReport
+from assistant.index.model import IndexData
+from assistant.ingest import docs_folder, loaders
+from assistant.language.dates import day_label
+from assistant.language.question import analyze, yes_no_claim
+from assistant.language.terms import terms
+from assistant.search import timeframe
+from assistant.search.reader import Reader, default_reader
+from assistant.search.retrieve import Searcher
 from assistant.types import Answer, Document, FileOutcome, LoadedText, Sentence
-from assistant.verifier import Verifier, default_verifier
 
 History = Sequence["str | Mapping[str, object]"]
 # progress(stage, done, total): stage is "files" or "sentences"
@@ -149,7 +151,7 @@ class Assistant:
         turns = validate_history(history)
         day = timeframe.as_of_day(as_of)
         state = self._state
-        store.single_threaded()
+        model.single_threaded()
         q = state.searcher.scoped(analyze(text, turns))
         ranked = state.searcher.rank(q, limit=max(20, self.reader.spec.candidates))
         window, inside, as_of_note = timeframe.asked_window(text, day), None, None
@@ -219,7 +221,7 @@ class Assistant:
         the sentences of the passages nearest to it (every passage of a small index)."""
         text = validate_question(text)
         searcher = self._state.searcher
-        store.single_threaded()
+        model.single_threaded()
         if not searcher.rows:
             return []
         query = searcher.embed(text)  # one query vector, via the fast path

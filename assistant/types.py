@@ -237,7 +237,7 @@ class Dating:
     ``published`` is an ISO day or None. ``inferred``: the text only implies it (the year
     a weekday and a day fit, or the same report in a dated article); ``evidence`` is then,
     or for a dateline, the (start, end) of the sentence it came from. ``mentions`` are the
-    date expressions of the text as (start, end, value), values as in ``assistant.dates``.
+    date expressions of the text as (start, end, value), values as in ``assistant.language.dates``.
     """
 
     published: str | None = None
@@ -276,3 +276,15 @@ class TimeWindow:
     end: str
     label: str  # 'the week of 5 Jan 2026'
     words: str  # the question's words: 'this week'
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """A paragraph-aware group of sentences: the unit of recall."""
+
+    id: int
+    doc_id: str
+    start: int
+    end: int
+    first: int  # position of its first sentence in the document
+    last: int  # position of its last sentence

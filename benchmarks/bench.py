@@ -30,14 +30,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from timing import percentile, timed  # noqa: E402  (benchmarks/ is the script folder)
 
-from assistant.config import Config  # noqa: E402
-from assistant.core import Assistant  # noqa: E402
-from assistant.evaluate import (  # noqa: E402
+from assistant.answer.evaluate import (  # noqa: E402
     evaluate_gold,
     evaluate_squad,
     format_report,
     load_questions,
 )
+from assistant.config import Config  # noqa: E402
+from assistant.core import Assistant  # noqa: E402
 
 SEEDS = ROOT / "seeds"
 GOLD = ROOT / "tests" / "data" / "gold_seeds.jsonl"
@@ -99,7 +99,7 @@ def query_latencies(assistant: Assistant, questions: Sequence[dict], repeats: in
     the reader took (its share of a warm question)."""
     for q in questions[:WARMUP_QUERIES]:
         assistant.ask(q["question"], q.get("history") or [])
-    reader = assistant.reader
+    reader = assistant.search.reader
     read_times: list[float] = []
     rerank = reader.rerank
 
@@ -152,8 +152,8 @@ CLAIMS = (
 
 def bench_check(assistant: Assistant, repeats: int) -> list[Row]:
     """Warm latency of a claim check over the seeds (closest sentences, then the verifier)."""
-    assistant.check(CLAIMS[0])  # the verifier opened
-    times = [timed(lambda c=c: assistant.check(c))[0] for _ in range(repeats) for c in CLAIMS]
+    assistant.answer.claims(CLAIMS[0])  # the verifier opened
+    times = [timed(lambda c=c: assistant.answer.claims(c))[0] for _ in range(repeats) for c in CLAIMS]
     return [
         Row(
             "seeds: warm claim check p50",

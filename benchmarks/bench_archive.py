@@ -80,17 +80,17 @@ def build_base() -> tuple[Path, Path]:
 def grow_child(spec: dict[str, Any]) -> dict[str, Any]:
     """In a fresh process: the base's documents copied until the archive holds
     ``passages`` passages, saved by ``store.save``; its time and peak memory."""
-    from assistant import store
     from assistant.config import Config
-    from assistant.store import IndexData, PassageRow
+    from assistant.index import model, store
+    from assistant.types import PassageRow
 
     base = store.load(Path(spec["base"]))
     out = Path(spec["out"])
     config = Config(docs_dir=Path(spec["docs"]), index_dir=out, store=spec["store"])
     n_passages = sum(len(p) for p in base.passages.values())
     copies = max(1, math.ceil(spec["passages"] / n_passages))
-    sids, svecs = store.vectors_of(base.sentence_vectors)
-    pids, pvecs = store.vectors_of(base.passage_vectors)
+    sids, svecs = model.vectors_of(base.sentence_vectors)
+    pids, pvecs = model.vectors_of(base.passage_vectors)
     row_of_sid = {int(i): n for n, i in enumerate(sids.tolist())}
     # each passage's searchable sentences, as rows of svecs: its vector is their normalised mean
     members = [
@@ -103,7 +103,7 @@ def grow_child(spec: dict[str, Any]) -> dict[str, Any]:
     member_pids = np.array([pid for pid, _ in members], dtype=np.int64)
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
-    data = IndexData.empty(base.model, base.dim, base.segmentation, config.store_spec)
+    data = store.empty_index(base.model, base.dim, base.segmentation, config.store_spec)
     S, P = base.next_sentence_id, base.next_passage_id
     for c in range(copies):
         prefix = f"c{c:03d}/" if c else ""
@@ -192,8 +192,8 @@ def recall_child(spec: dict[str, Any]) -> dict[str, Any]:
 
     import faiss
 
-    from assistant.embed import embed_query, load_embedder
-    from assistant.passage_store import _LOC_BITS, DB_NAME, SEGMENTS, EmbeddedStore
+    from assistant.index.embed import embed_query, load_embedder
+    from assistant.index.passages import _LOC_BITS, DB_NAME, SEGMENTS, EmbeddedStore
 
     folder = Path(spec["store"])
     embedder = load_embedder(None)

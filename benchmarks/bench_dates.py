@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
-from assistant.dates import bounds, find_dates
+from assistant.language.dates import bounds, find_dates
 
 ROOT = Path(__file__).resolve().parent.parent
 Found = list[tuple[str | None, date | None, str | None]]  # (text, a day it names, its value as labelled)
@@ -50,7 +50,7 @@ def dateutil_fuzzy(sentence: str, anchor: date) -> Found:
 
 
 PARSERS: dict[str, Callable[[str, date], Found]] = {
-    "regex layer (assistant/dates.py)": regex_layer,
+    "regex layer (assistant/language/dates.py)": regex_layer,
     "dateparser.search_dates": dateparser_search,
     "dateutil.parser fuzzy": dateutil_fuzzy,
 }

@@ -31,11 +31,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from timing import timed  # noqa: E402  (benchmarks/ is the script folder)
 
-from assistant import indexer, store  # noqa: E402
 from assistant.config import Config  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
-from assistant.embed import load_embedder  # noqa: E402
-from assistant.retrieve import Searcher  # noqa: E402
+from assistant.index import indexer, store  # noqa: E402
+from assistant.index.embed import load_embedder  # noqa: E402
+from assistant.search.retrieve import Searcher  # noqa: E402
 
 SQUAD_DOCS = ROOT.parent / "shared" / "data" / "squad2-dev" / "docs"  # ../shared beside the project
 SEEDS = ROOT / "seeds"

@@ -31,8 +31,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from assistant import passage_store as ps  # noqa: E402
-from assistant.lexical import LexicalIndex, terms  # noqa: E402
+from assistant.index import passages as ps  # noqa: E402
+from assistant.index.bm25 import LexicalIndex  # noqa: E402
+from assistant.language.terms import terms  # noqa: E402
 
 SHIFTS = ROOT.parent / "shared" / "data" / "squadshifts"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
@@ -75,7 +76,7 @@ def embed_all(texts: list[str], cache: Path) -> np.ndarray:
     path = cache / f"vectors-{len(texts)}-{key}.npy"
     if path.exists():
         return np.load(path)
-    from assistant.embed import load_embedder
+    from assistant.index.embed import load_embedder
 
     embedder = load_embedder(cache_dir=cache / "model")
     t0 = time.perf_counter()
@@ -118,7 +119,7 @@ def open_time(spec: str, dim: int, query: list[float]) -> str:
     """Open in a fresh process and answer one query (the page cache is warm)."""
     code = (
         "import sys,time,numpy as np; t=time.perf_counter();"
-        f"sys.path.insert(0,{str(ROOT)!r}); from assistant.passage_store import open_store;"
+        f"sys.path.insert(0,{str(ROOT)!r}); from assistant.index.passages import open_store;"
         "t1=time.perf_counter();"
         f"s=open_store({spec!r},{dim}); t2=time.perf_counter();"
         f"s.dense_search(np.array({query!r},dtype=np.float32),10); t3=time.perf_counter();"

@@ -6,8 +6,8 @@ Run from the project folder (heavy: run it niced, in the background, with a log)
     nice .venv/bin/python benchmarks/bench_scale.py --skip-e2e --sizes 10000,100000
     nice .venv/bin/python benchmarks/bench_scale.py --skip-ann --articles 200,1000
 
-Part 1 (ANN): real passages (about three sentences, cut by ``assistant.segment``) from
-``../shared/data`` embedded with the product's embedder (``assistant.embed.load_embedder``,
+Part 1 (ANN): real passages (about three sentences, cut by ``assistant.ingest.segment``) from
+``../shared/data`` embedded with the product's embedder (``assistant.index.embed.load_embedder``,
 its ONNX path); beyond the real passages, sizes are filled with perturbed copies of the
 real vectors (said in the output). Each FAISS backend is built once per size, then a fresh
 subprocess per run opens it (normally and memory-mapped) and answers the questions one at a
@@ -152,7 +152,7 @@ def split_passages(text: str) -> list[str]:
     """Passages of at most three sentences within a paragraph, by the product's segmenter
     (boilerplate left out, as the product leaves it out of retrieval)."""
     from assistant.config import SegmentationConfig
-    from assistant.segment import segment
+    from assistant.ingest.segment import segment
 
     config = SegmentationConfig(passage_max_sentences=PASSAGE_SENTENCES, passage_max_chars=PASSAGE_CHARS)
     groups: dict[int, list[tuple[int, int]]] = {}
@@ -191,7 +191,7 @@ def question_texts() -> list[str]:
 
 def embedder() -> Any:
     from assistant.config import default_cache_dir
-    from assistant.embed import load_embedder
+    from assistant.index.embed import load_embedder
 
     return load_embedder(None, cache_dir=str(default_cache_dir()))
 
@@ -256,7 +256,7 @@ def query_vectors(n: int) -> np.ndarray:
         vectors = np.load(cache)
         if len(vectors) >= n:
             return vectors[:n]
-    from assistant.embed import embed_query
+    from assistant.index.embed import embed_query
 
     model = embedder()
     questions = question_texts()[: max(n, 1000)]

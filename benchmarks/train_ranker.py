@@ -1,11 +1,11 @@
 """Train the evidence ranker's weights on squad2-train and report held-out figures.
 
-The ranker is linear over the features of ``assistant.weights.FEATURES``. Weights are
+The ranker is linear over the features of ``assistant.search.ranker_weights.FEATURES``. Weights are
 fitted with a listwise softmax loss: for each answerable question, the candidate
 sentences containing a gold answer span should outscore the others.
 
 The answer's first citation is the top sentence grown into its best window of
-neighbouring sentences (``assistant.answer.best_window``): probability mass under the
+neighbouring sentences (``assistant.answer.compose.best_window``): probability mass under the
 ranker's softmax, less a cost per character. That cost is fitted here too, as the lowest
 whose mean first citation stays within ``TARGET_CHARS`` on the training articles.
 
@@ -75,7 +75,7 @@ def training_docs(folder: Path) -> Path:
 
 def collect(index_dir: Path) -> tuple[list[Item], Layout]:
     from assistant import Assistant, Config
-    from assistant.analyze import analyze
+    from assistant.language.question import analyze
 
     docs = training_docs(index_dir.parent / "ranker-docs")
     assistant = Assistant.open(Config(docs_dir=docs, index_dir=index_dir))
@@ -143,8 +143,8 @@ def score(items: list[Item], w: np.ndarray) -> tuple[float, float]:
 
 def score_windows(items: list[Item], w: np.ndarray, cost: float) -> tuple[float, float]:
     """The same for the first citation as the answer makes it: the top sentence grown into
-    its best window (``assistant.answer.best_window``)."""
-    from assistant.answer import Policy, best_window
+    its best window (``assistant.answer.compose.best_window``)."""
+    from assistant.answer.compose import Policy, best_window
 
     hits, lengths = 0, []
     for it in items:
@@ -186,7 +186,7 @@ def main() -> None:
     if not SQUAD.is_dir():
         print(f"squad2-train not found at {SQUAD}: it is only beside the project in development. Nothing to train.")
         return
-    from assistant.weights import FEATURES, Weights
+    from assistant.search.ranker_weights import FEATURES, Weights
 
     global LAYOUT
     index_dir = args.index or Path(tempfile.mkdtemp()) / "index"

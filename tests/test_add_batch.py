@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant import loaders, render
 from assistant.config import Config
 from assistant.core import Assistant
-from assistant.service import Service
+from assistant.ingest import loaders
 from assistant.types import FileOutcome
+from assistant.web import render
+from assistant.web.service import Service
 from tests.conftest import FakeEmbedder
 
 HTML = (

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
-from assistant import store
 from assistant.cli import cli
 from assistant.config import Config
 from assistant.core import Assistant
 from assistant.errors import UnknownDocument
-from assistant.loaders import read_text
+from assistant.index import model, store
+from assistant.ingest.loaders import read_text
 from tests.conftest import FakeEmbedder, assert_verifiable
 
 SEED_A = "000_c282072937a0cf8e.txt"
@@ -34,7 +34,7 @@ BRIDGE = (
 
 
 def vectors_by_id(index: Path) -> dict[int, np.ndarray]:
-    ids, vectors = store.vectors_of(store.load(index).sentence_vectors)
+    ids, vectors = model.vectors_of(store.load(index).sentence_vectors)
     return {int(i): v for i, v in zip(ids, vectors, strict=True)}
 
 
@@ -44,8 +44,8 @@ def searchable(a: Assistant, doc_id: str) -> int:
 
 def assert_passage_vectors_are_sentence_means(index: Path, doc_id: str) -> None:
     data = store.load(index)
-    sentence_vectors = dict(zip(*store.vectors_of(data.sentence_vectors), strict=True))
-    passage_vectors = dict(zip(*store.vectors_of(data.passage_vectors), strict=True))
+    sentence_vectors = dict(zip(*model.vectors_of(data.sentence_vectors), strict=True))
+    passage_vectors = dict(zip(*model.vectors_of(data.passage_vectors), strict=True))
     for p in data.passages[doc_id]:
         members = [s for s in data.sentences[doc_id] if p.first <= s.position <= p.last and s.searchable]
         mean = np.sum([sentence_vectors[s.id] for s in members], axis=0)
@@ -95,10 +95,10 @@ def test_every_stored_vector_is_the_encoding_of_its_own_text(opened: Assistant, 
     data = store.load(opened.config.index_dir)
     fresh = FakeEmbedder()
     sentences = {s.id: s.text for doc in data.sentences.values() for s in doc if s.searchable}
-    ids, vectors = store.vectors_of(data.sentence_vectors)
+    ids, vectors = model.vectors_of(data.sentence_vectors)
     expected = fresh.encode([sentences[int(i)] for i in ids])
     assert np.allclose(vectors, expected, atol=2e-3)  # stored at half precision
-    pids, _ = store.vectors_of(data.passage_vectors)
+    pids, _ = model.vectors_of(data.passage_vectors)
     assert sorted(pids.tolist()) == sorted(p.id for doc in data.passages.values() for p in doc)
     for doc_id in data.passages:
         assert_passage_vectors_are_sentence_means(opened.config.index_dir, doc_id)
@@ -352,7 +352,7 @@ def test_html_and_pdf_answers_cite_the_stored_text_with_pages(real_cli, tmp_path
 
 
 def test_add_parses_each_file_once(opened: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant import loaders
+    from assistant.ingest import loaders
 
     calls: list[str] = []
     real_load = loaders.load

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.analyze import analyze, answer_type, names_in, resolve, speaker_of
+from assistant.language.question import analyze, answer_type, names_in, resolve, speaker_of
 
 
 @pytest.mark.parametrize(
@@ -136,7 +136,7 @@ def test_a_follow_up_opening_with_and_keeps_its_speaker() -> None:
 
 
 def test_a_name_is_asked_about_as_a_source_only_in_source_words() -> None:
-    from assistant.retrieve import _as_source
+    from assistant.search.retrieve import _as_source
 
     assert _as_source("What does the CRBC article say?", "CRBC", ["crbc"], ("crbc", "articl"))
     assert _as_source("What is in CRBC's report?", "CRBC", ["crbc"], ())
@@ -156,7 +156,7 @@ def test_a_name_is_asked_about_as_a_source_only_in_source_words() -> None:
 )
 def test_a_source_a_question_is_scoped_to_is_read_as_the_article(question: str, name: str, read: str) -> None:
     # the source is the scope's filter; the reader must not look for its name in the sentence
-    from assistant.retrieve import _unsourced
+    from assistant.search.retrieve import _unsourced
 
     assert _unsourced(question, name) == read
 

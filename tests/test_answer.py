@@ -4,8 +4,7 @@ the evidence is not stated at all."""
 
 from __future__ import annotations
 
-from assistant.analyze import analyze
-from assistant.answer import (
+from assistant.answer.compose import (
     Policy,
     _has_number,
     _other_sources,
@@ -14,10 +13,10 @@ from assistant.answer import (
     given_numbers,
     speaker_first,
 )
-from assistant.reader import spread
-from assistant.retrieve import Scored
-from assistant.store import PassageRow
-from assistant.types import Sentence
+from assistant.language.question import analyze
+from assistant.search.reader import spread
+from assistant.search.retrieve import Scored
+from assistant.types import PassageRow, Sentence
 
 # five rows of 100 characters each; rows 0-3 follow each other in the text, row 4 does not
 STARTS = [0, 101, 202, 303, 404]

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from assistant import store
 from assistant.cli import cli
 from assistant.config import Config
 from assistant.core import Assistant
+from assistant.index import store
 from tests.conftest import FakeEmbedder
 from tests.test_crash import FAKE_CLI, consistent_state, write_articles
 

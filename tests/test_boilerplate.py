@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.segment import segment
+from assistant.ingest.segment import segment
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -219,7 +219,7 @@ def test_an_index_on_the_embedded_store_served_without_update_answers_in_the_pag
     from web_fixtures import docs_folder, embedder, running
 
     from assistant import Assistant, Config
-    from assistant.web import create_app
+    from assistant.web.app import create_app
 
     docs = docs_folder(tmp_path)
     Assistant.open(Config(docs_dir=docs, index_dir=tmp_path / "index", store="embedded"), embedder=embedder())

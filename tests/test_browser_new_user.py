@@ -34,7 +34,7 @@ def _git_status() -> str:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     from assistant import Assistant, Config
-    from assistant.web import create_app
+    from assistant.web.app import create_app
 
     root = tmp_path_factory.mktemp("new_user")
     docs = root / "seeds"

@@ -8,7 +8,15 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from assistant.check import LABELS, Candidate, CheckedPassage, Thresholds, check_claim, conflict_of, validate_claim
+from assistant.answer.claims import (
+    LABELS,
+    Candidate,
+    CheckedPassage,
+    Thresholds,
+    check_claim,
+    conflict_of,
+    validate_claim,
+)
 from assistant.errors import InvalidQuestion
 from assistant.types import Document, DocumentMeta, Sentence
 

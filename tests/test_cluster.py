@@ -1,4 +1,4 @@
-"""The Ray Data embedding job (assistant/cluster.py) on a local Ray cluster.
+"""The Ray Data embedding job (assistant/index/ray_job.py) on a local Ray cluster.
 
 Ray (the ``cluster`` extra, over 400 MB installed) is in the ``test`` extra too; installed
 without it (``pip install -e .``), the job's tests skip.
@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import loaders
-from assistant.cluster import passage_id
-from assistant.passage_store import EmbeddedStore
-from assistant.segment import segment
+from assistant.index.passages import EmbeddedStore
+from assistant.index.ray_job import passage_id
+from assistant.ingest import loaders
+from assistant.ingest.segment import segment
 from assistant.types import SEARCHABLE_KINDS
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -77,7 +77,7 @@ def ray_cluster():
     pytest.importorskip("ray.data", reason="ray[data] is not installed (pip install -e '.[cluster]')")
     # the fake embedder travels to the actors by value: workers cannot import this test module
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    from assistant.cluster import LOCAL_RAY  # loopback only, no usage statistics sent
+    from assistant.index.ray_job import LOCAL_RAY  # loopback only, no usage statistics sent
 
     ray.init(num_cpus=2, **LOCAL_RAY, log_to_driver=False, configure_logging=False)
     ray.data.DataContext.get_current().enable_progress_bars = False
@@ -87,7 +87,7 @@ def ray_cluster():
 
 @pytest.mark.slow  # ~14 s, Ray's start included
 def test_job_fills_the_store_once_and_resumes(ray_cluster, tmp_path):
-    from assistant.cluster import embed_to_store
+    from assistant.index.ray_job import embed_to_store
 
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS, docs)

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant import store
 from assistant.cli import cli
 from assistant.config import Config
 from assistant.core import Assistant
 from assistant.errors import IndexLocked
-from assistant.loaders import read_text
+from assistant.index import store
+from assistant.ingest.loaders import read_text
 from assistant.types import Answer
 from tests.conftest import SEEDS, FakeEmbedder
 from tests.test_crash import FAKE_CLI, Watched, consistent_state, folder_state, write_articles

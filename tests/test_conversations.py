@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant.analyze import resolve
+from assistant.language.question import resolve
 
 TURNS = Path(__file__).resolve().parent / "data" / "conversations.jsonl"
 

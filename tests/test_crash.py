@@ -28,12 +28,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant import store
 from assistant.cli import cli
 from assistant.config import Config
 from assistant.core import Assistant
-from assistant.indexer import sha256_file
-from assistant.loaders import read_text
+from assistant.files import sha256_file
+from assistant.index import model, store
+from assistant.ingest.loaders import read_text
 from tests.conftest import ROOT, SEEDS, FakeEmbedder
 
 State = dict[str, str]  # doc id -> sha256
@@ -103,10 +103,10 @@ def consistent_state(index: Path, deleted: set[str] = frozenset()) -> State:  # 
             assert text[s.start : s.end] == s.text and s.text.strip()
         sentence_ids |= {s.id for s in sentences if s.searchable}
         passage_ids |= {p.id for p in data.passages.get(doc_id, [])}
-    ids, _ = store.vectors_of(data.sentence_vectors)
+    ids, _ = model.vectors_of(data.sentence_vectors)
     assert data.sentence_vectors.ntotal == len(sentence_ids) == len(ids)
     assert set(ids.tolist()) == sentence_ids
-    pids, _ = store.vectors_of(data.passage_vectors)
+    pids, _ = model.vectors_of(data.passage_vectors)
     assert set(pids.tolist()) == passage_ids
     assert max(sentence_ids, default=-1) < data.next_sentence_id
     return {d: doc.sha256 for d, doc in data.documents.items()}
@@ -429,7 +429,7 @@ def test_a_reader_whose_generation_was_collected_meanwhile_reads_the_live_one(
     real = store._load_generation
     calls: list[str] = []
 
-    def slow_reader(index_dir: Path, name: str, mapped: bool = False) -> store.IndexData:
+    def slow_reader(index_dir: Path, name: str, mapped: bool = False) -> model.IndexData:
         calls.append(name)
         if len(calls) == 1:  # writers move on and collect the generation this reader just chose
             (index_dir / "CURRENT").write_text(new + "\n", encoding="utf-8")

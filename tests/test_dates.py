@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.dates import bounds, find_dates, label, parse_date, relative_value
+from assistant.language.dates import bounds, find_dates, label, parse_date, relative_value
 
 LABELS = Path(__file__).parent / "data" / "date_labels.jsonl"
 ROWS = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evaluate import evaluate_gold, load_questions
+from assistant.answer.evaluate import evaluate_gold, load_questions
 from tests.conftest import GOLD, assert_verifiable, run_cli
 
 pytestmark = pytest.mark.slow
@@ -273,9 +273,9 @@ def test_cli_ask_marks_an_unsure_answer_only_where_the_manifest_has_a_band(workd
     """fit_reader keeps an unsure band only where its answers are right half the time on
     validation; without one (the shipped manifest) no answer carries the note, and the
     plain output marks the note where a band exists."""
-    from assistant.answer import UNSURE
+    from assistant.answer.compose import UNSURE
     from assistant.cli import _plain
-    from assistant.reader import ReaderSpec
+    from assistant.search.reader import ReaderSpec
     from assistant.types import Answer
 
     done = run_cli("ask", "What is the weather in Nara?", cwd=workdir)

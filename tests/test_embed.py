@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import embed
-from assistant.embed import MIN_COSINE_INT8, OnnxEmbedder, SentenceTransformerEmbedder, embed_query, load_embedder
+from assistant.index import embed
+from assistant.index.embed import MIN_COSINE_INT8, OnnxEmbedder, SentenceTransformerEmbedder, embed_query, load_embedder
 
 QUESTIONS = [
     "What did Lee tell NHK?",
@@ -43,7 +43,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("embed")
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HOME=str(root / "hf-home"))
     script = (
-        "import sys; from assistant.embed import OnnxEmbedder; "
+        "import sys; from assistant.index.embed import OnnxEmbedder; "
         "e = OnnxEmbedder.load(None, sys.argv[1]); assert e.exported, 'expected a fresh export'"
     )
     done = subprocess.run([sys.executable, "-c", script, str(root / "cache")], env=env, capture_output=True, text=True)

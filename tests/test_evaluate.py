@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import evaluate
-from assistant.evaluate import (
+from assistant.answer import evaluate
+from assistant.answer.evaluate import (
     detect_kind,
     evaluate_gold,
     evaluate_squad,

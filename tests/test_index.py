@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant import indexer, store
 from assistant.config import Config
 from assistant.core import Assistant
 from assistant.errors import IndexMismatch, IndexStateError, NoDocuments
-from assistant.loaders import read_text
+from assistant.index import indexer, store
+from assistant.ingest.loaders import read_text
 
 
 def _open(docs: Path, index: Path, embedder) -> Assistant:  # type: ignore[no-untyped-def]
@@ -167,18 +167,18 @@ def test_a_reader_opens_the_saved_indexes_memory_mapped_and_builds_nothing(
 ) -> None:
     import numpy as np
 
-    from assistant import lexical
+    from assistant.index import bm25
 
     index = tmp_path / "index"
     _open(seeds_copy, index, fake_embedder)
     built: list[int] = []
-    real = lexical.LexicalIndex.__init__
+    real = bm25.LexicalIndex.__init__
 
     def counting(self, tokens) -> None:  # type: ignore[no-untyped-def]
         built.append(len(tokens))
         real(self, tokens)
 
-    monkeypatch.setattr(lexical.LexicalIndex, "__init__", counting)
+    monkeypatch.setattr(bm25.LexicalIndex, "__init__", counting)
     reader = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
     data = reader._state.data
     assert data.mapped and not data.terms and isinstance(data.doc_terms, store.TableMapping)
@@ -193,11 +193,12 @@ def test_a_reader_opens_the_saved_indexes_memory_mapped_and_builds_nothing(
 def test_the_saved_bm25_matches_one_built_from_the_texts(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
     import numpy as np
 
-    from assistant.lexical import LexicalIndex, row_terms
+    from assistant.index.bm25 import LexicalIndex
+    from assistant.language.terms import row_terms
 
     index = tmp_path / "index"
     _open(seeds_copy, index, fake_embedder)
-    from assistant import columns
+    from assistant.index import columns
 
     saved = store.load(index, mapped=True)
     shape = saved.columns
@@ -254,10 +255,10 @@ def test_a_readers_columns_and_ranking_equal_a_writers(seeds_copy: Path, tmp_pat
     both rank a question alike (scores within the half precision of stored vectors)."""
     import numpy as np
 
-    from assistant import columns
-    from assistant.analyze import analyze
-    from assistant.lexical import row_terms
-    from assistant.retrieve import Searcher
+    from assistant.index import columns
+    from assistant.language.question import analyze
+    from assistant.language.terms import row_terms
+    from assistant.search.retrieve import Searcher
 
     index = tmp_path / "index"
     _open(seeds_copy, index, fake_embedder)
@@ -289,7 +290,7 @@ def test_a_readers_columns_and_ranking_equal_a_writers(seeds_copy: Path, tmp_pat
 def test_ids_are_found_without_a_dict_over_every_row() -> None:
     import numpy as np
 
-    from assistant.columns import IdLookup, RowRanges
+    from assistant.index.columns import IdLookup, RowRanges
 
     ids = np.array([40, 7, 19, 3, 88], dtype=np.int64)
     lookup = IdLookup(ids, np.argsort(ids))
@@ -342,8 +343,8 @@ def test_a_wide_source_scope_ranks_its_own_articles_alone(
     not every row of the scope; on a small index that is the same ranking."""
     from dataclasses import replace
 
-    from assistant import retrieve
-    from assistant.analyze import analyze
+    from assistant.language.question import analyze
+    from assistant.search import retrieve
 
     index = tmp_path / "index"
     _open(seeds_copy, index, fake_embedder)

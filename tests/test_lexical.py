@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.lexical import LexicalIndex, metonym_terms, terms, with_countries
+from assistant.index.bm25 import LexicalIndex
+from assistant.language.terms import metonym_terms, terms, with_countries
 
 
 def test_irregular_forms_match_their_base() -> None:
@@ -45,7 +46,8 @@ def test_a_question_can_be_read_with_countries_for_capitals() -> None:
 def test_matches_are_the_full_scores_from_the_postings_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import numpy as np
 
-    from assistant.lexical import LexicalIndex, row_terms
+    from assistant.index.bm25 import LexicalIndex
+    from assistant.language.terms import row_terms
 
     texts = [
         "The summit in Nara ended on Tuesday.",

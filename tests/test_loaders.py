@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import UnreadableDocument, UnsupportedFormat
-from assistant.loaders import (
+from assistant.ingest.loaders import (
     SUPPORTED_SUFFIXES,
     discover,
     load,

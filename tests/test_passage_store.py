@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import passage_store as ps
-from assistant.lexical import terms
-from assistant.passage_store import EmbeddedStore, PassageRecord, QdrantStore, open_store
+from assistant.index import passages as ps
+from assistant.index.passages import EmbeddedStore, PassageRecord, QdrantStore, open_store
+from assistant.language.terms import terms
 
 ROOT = Path(__file__).resolve().parent.parent
 DIM = 32
@@ -285,7 +285,7 @@ _WRITER = textwrap.dedent(
     sys.path.insert(0, {root!r})
     sys.path.insert(0, {tests!r})
     from test_passage_store import corpus, spec, DIM
-    from assistant.passage_store import open_store
+    from assistant.index.passages import open_store
     store = open_store(spec({backend!r}, __import__("pathlib").Path({path!r})), DIM)
     records = corpus({n}, start={start})
     # slow the write down so that the kill lands inside it

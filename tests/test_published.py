@@ -10,8 +10,8 @@ import pytest
 from conftest import SEEDS
 
 from assistant import Assistant, Config
-from assistant.extract import _pdf_date
-from assistant.published import dateline, implied_date
+from assistant.ingest.extract import _pdf_date
+from assistant.ingest.published import dateline, implied_date
 from assistant.types import Sentence
 
 DATED = Path(__file__).parent / "data" / "dated"
@@ -105,7 +105,7 @@ def test_a_pdf_creation_date_is_its_date() -> None:
 
 
 def test_a_copyright_year_in_a_page_footer_is_no_publication_date() -> None:
-    from assistant import loaders
+    from assistant.ingest import loaders
 
     page = Path(__file__).parent / "data" / "runtime" / "buses.html"  # '<footer>Copyright 2026 …'
     assert loaders.load(page).meta.published is None

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from assistant.errors import ReaderError
-from assistant.indexer import sha256_file
-from assistant.reader import MANIFEST, Reader, ReaderSpec, default_reader
+from assistant.files import sha256_file
+from assistant.search.reader import MANIFEST, Reader, ReaderSpec, default_reader
 
 FIXTURE = Path(__file__).parent / "data" / "reader_fixture.json"
 
@@ -92,10 +92,9 @@ def test_an_empty_candidate_list_reads_nothing() -> None:
 def test_the_span_margin_weighs_in_the_score_as_the_manifest_says() -> None:
     """``combine`` adds ``span`` times the span head's margin to the logit; ``prob`` stays the
     sentence head's own."""
-    from assistant.reader import combine
-    from assistant.retrieve import Scored
-    from assistant.store import PassageRow
-    from assistant.types import Sentence
+    from assistant.search.reader import combine
+    from assistant.search.retrieve import Scored
+    from assistant.types import PassageRow, Sentence
 
     ranked = [
         Scored(

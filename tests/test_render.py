@@ -7,18 +7,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from assistant.answer import UNSURE
-from assistant.check import check_claim
-from assistant.render import (
-    NOT_FOUND,
-    check_help,
-    highlight_terms,
-    render_answer,
-    render_check,
-    render_documents,
-    render_source,
-    render_turn,
-)
+from assistant.answer.claims import check_claim
+from assistant.answer.compose import UNSURE
 from assistant.types import (
     Answer,
     Citation,
@@ -27,6 +17,16 @@ from assistant.types import (
     PassageHit,
     Sentence,
     Statement,
+)
+from assistant.web.render import (
+    NOT_FOUND,
+    check_help,
+    highlight_terms,
+    render_answer,
+    render_check,
+    render_documents,
+    render_source,
+    render_turn,
 )
 
 EVIL = "<script>alert(1)</script>"
@@ -203,7 +203,7 @@ def test_highlight_terms_marks_words_and_escapes():
 def test_check_rendering(sentences, doc):
     import numpy as np
 
-    from assistant.check import Candidate
+    from assistant.answer.claims import Candidate
 
     def judge(claims, evidence):  # type: ignore[no-untyped-def]
         return np.array([[0.05, 0.9, 0.05]] * len(claims), dtype=np.float32)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant import render
 from assistant.types import Answer, Citation, DateSpan, Dating, Document, DocumentMeta, Statement
+from assistant.web import render
 
 
 def _answer(note: str | None) -> Answer:

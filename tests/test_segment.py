@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import SegmentationConfig
-from assistant.segment import Span, segment
+from assistant.ingest.segment import Span, segment
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))

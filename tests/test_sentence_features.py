@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.sentence_features import _speakers, _text_features
+from assistant.language.features import _speakers, _text_features
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant import store
 from assistant.config import Config
 from assistant.core import Assistant
 from assistant.errors import IndexMismatch
-from assistant.passage_vectors import close_stores
+from assistant.index import model, store
+from assistant.index.passage_vectors import close_stores
 from tests.conftest import SEEDS, assert_verifiable, run_cli
 
 BACKENDS = ("embedded", "qdrant+local")
@@ -39,16 +39,16 @@ def _closed_stores():  # type: ignore[no-untyped-def]
     close_stores()  # each test opens its stores afresh, as a new process would
 
 
-def stored_ids(data: store.IndexData) -> set[int]:
+def stored_ids(data: model.IndexData) -> set[int]:
     hits = data.passage_vectors.store.dense_search(data.passage_vectors.reconstruct_batch([_any_id(data)])[0], 10_000)
     return {h.id for h in hits}
 
 
-def _any_id(data: store.IndexData) -> int:
+def _any_id(data: model.IndexData) -> int:
     return next(p.id for doc in data.passages.values() for p in doc)
 
 
-def listed_ids(data: store.IndexData) -> set[int]:
+def listed_ids(data: model.IndexData) -> set[int]:
     return {p.id for doc in data.passages.values() for p in doc}
 
 

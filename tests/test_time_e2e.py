@@ -11,8 +11,8 @@ import pytest
 from conftest import GOLD, ROOT, assert_verifiable, run_cli
 
 from assistant import Assistant, Config
-from assistant.evaluate import evaluate_gold, for_docs, load_questions
-from assistant.timeframe import has_time_words
+from assistant.answer.evaluate import evaluate_gold, for_docs, load_questions
+from assistant.search.timeframe import has_time_words
 
 pytestmark = pytest.mark.slow
 

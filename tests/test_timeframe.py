@@ -11,9 +11,9 @@ import pytest
 from conftest import GOLD, assert_verifiable
 
 from assistant import Assistant, Config
+from assistant.answer.evaluate import evaluate_gold, for_docs, load_questions
 from assistant.errors import InvalidQuestion
-from assistant.evaluate import evaluate_gold, for_docs, load_questions
-from assistant.timeframe import as_of_day, asked_window, has_time_words
+from assistant.search.timeframe import as_of_day, asked_window, has_time_words
 
 DATED = Path(__file__).parent / "data" / "dated"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import uploads
-from assistant.same_origin import is_same_origin
+from assistant.web import uploads
+from assistant.web.same_origin import is_same_origin
 
 
 @pytest.fixture

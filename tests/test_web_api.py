@@ -12,7 +12,7 @@ import httpx
 import pytest
 from web_fixtures import HOSTILE_NAME, HOSTILE_QUESTION, HOSTILE_SENTENCE, serve_tmp
 
-from assistant.web_api import MAX_BODY_BYTES
+from assistant.web.api import MAX_BODY_BYTES
 
 pytestmark = pytest.mark.slow
 
@@ -175,7 +175,7 @@ def test_page_is_served(http):
 
 
 def test_importing_the_web_module_starts_nothing_and_skips_gradio():
-    code = "import sys, assistant.web; assert 'gradio' not in sys.modules, 'gradio imported'"
+    code = "import sys, assistant.web.app; assert 'gradio' not in sys.modules, 'gradio imported'"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from web_fixtures import serve_tmp
 
-from assistant.web_api import MAX_BODY_BYTES, MAX_DEPTH
+from assistant.web.api import MAX_BODY_BYTES, MAX_DEPTH
 
 pytestmark = pytest.mark.slow
 

@@ -36,7 +36,7 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     from assistant import Assistant, Config
-    from assistant.web import create_app
+    from assistant.web.app import create_app
 
     root = tmp_path_factory.mktemp("web_hardening")
     upload_dir = root / "gradio-uploads"
@@ -200,7 +200,7 @@ def test_the_calendars_end_through_the_cli_and_a_batch(server: Server) -> None:
 
 
 def test_questions_are_answered_while_a_large_article_is_added(server: Server, http: httpx.Client) -> None:
-    from assistant.service import Service
+    from assistant.web.service import Service
 
     big = server.root / "big.txt"
     sentence = "The harbour board in Varna counted {n} container ships in its yearly report on trade. "
@@ -224,7 +224,7 @@ def test_questions_are_answered_while_a_large_article_is_added(server: Server, h
 
 def test_a_large_add_can_be_cancelled_and_leaves_nothing(server: Server) -> None:
     from assistant.errors import Cancelled
-    from assistant.service import Service
+    from assistant.web.service import Service
 
     big = server.root / "cancelled.txt"
     sentence = "The port of Burgas counted {n} bulk carriers in its yearly report on trade. "
@@ -255,9 +255,9 @@ def test_a_large_add_can_be_cancelled_and_leaves_nothing(server: Server) -> None
 
 
 def test_a_forged_log_line_is_escaped(server: Server, http: httpx.Client, caplog) -> None:  # type: ignore[no-untyped-def]
-    caplog.set_level(logging.WARNING, logger="assistant.same_origin")
+    caplog.set_level(logging.WARNING, logger="assistant.web.same_origin")
     http.get("api/docs%0aINFO%20forged%1b[31m", headers={"host": "evil.example"})
-    lines = [r.getMessage() for r in caplog.records if r.name == "assistant.same_origin"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "assistant.web.same_origin"]
     assert lines and all("\n" not in line and "\x1b" not in line for line in lines)
     assert any("\\n" in line for line in lines)
 
@@ -270,7 +270,7 @@ def test_api_docs_gives_no_server_paths(server: Server, http: httpx.Client) -> N
 
 
 def test_leftover_uploads_are_swept(tmp_path: Path) -> None:
-    from assistant import uploads
+    from assistant.web import uploads
 
     old, fresh = tmp_path / "a" / "old.txt", tmp_path / "b" / "fresh.txt"
     for path in (old, fresh):
@@ -287,7 +287,7 @@ def test_leftover_uploads_are_swept(tmp_path: Path) -> None:
 
 
 def test_a_hard_link_in_the_upload_folder_is_refused(tmp_path: Path) -> None:
-    from assistant import uploads
+    from assistant.web import uploads
 
     outside = tmp_path / "secret.txt"
     outside.write_text("The vault code is 4-8-15.", encoding="utf-8")

@@ -38,7 +38,7 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     from assistant import Assistant, Config
-    from assistant.web import create_app
+    from assistant.web.app import create_app
 
     root = tmp_path_factory.mktemp("web_security")
     upload_dir = root / "gradio-uploads"

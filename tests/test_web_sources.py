@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant import Assistant, Config
-from assistant.web import EXAMPLES, Service, build_blocks
+from assistant.web.app import EXAMPLES, Service, build_blocks
 
 
 def _service(seeds_copy: Path, tmp_path: Path, fake_embedder) -> Service:  # type: ignore[no-untyped-def]
@@ -66,7 +66,7 @@ def test_the_seed_examples_are_hidden_over_other_articles(tmp_path: Path, fake_e
 def test_a_claim_check_lists_every_document_of_a_small_index_and_the_close_ones_of_an_archive(
     seeds_copy: Path, tmp_path: Path, fake_embedder, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from assistant import service as service_module
+    from assistant.web import service as service_module
 
     (seeds_copy / "ferry.md").write_text("# Ferry\n\nBergen opened a ferry terminal on Thursday.\n", encoding="utf-8")
     service = _service(seeds_copy, tmp_path, fake_embedder)

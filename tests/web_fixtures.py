@@ -42,7 +42,7 @@ class Served:
 @functools.cache
 def embedder() -> object:
     """The real model, loaded once per test session."""
-    from assistant.embed import load_embedder
+    from assistant.index.embed import load_embedder
 
     return load_embedder(None)
 
@@ -89,7 +89,7 @@ def running(app: object) -> Iterator[str]:
 def serve_tmp(root: Path) -> Iterator[Served]:
     """A real Assistant over a tmp docs folder and index, served by the web app."""
     from assistant import Assistant, Config
-    from assistant.web import create_app
+    from assistant.web.app import create_app
 
     config = Config(docs_dir=docs_folder(root), index_dir=root / "index")
     assistant = Assistant.open(config, embedder=embedder())

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
-    from assistant.reader import Reader, ReaderSpec
+    from assistant.search.reader import Reader, ReaderSpec
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / "assistant" / "data" / "reader.onnx")

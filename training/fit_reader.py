@@ -96,7 +96,7 @@ def read_all(model: Path, work: Path, candidates: int) -> tuple[object, list[tup
     import random
 
     from assistant import Assistant, Config
-    from assistant.reader import Reader, ReaderSpec
+    from assistant.search.reader import Reader, ReaderSpec
 
     folder, questions = validation(work)
     assistant = Assistant.open(Config(docs_dir=folder, index_dir=work / "index"))
@@ -120,8 +120,8 @@ def read_all(model: Path, work: Path, candidates: int) -> tuple[object, list[tup
 
 
 def _read(q: dict, searcher, reader, candidates: int) -> tuple:  # type: ignore[no-untyped-def]
-    from assistant.analyze import analyze
-    from assistant.reader import _candidate
+    from assistant.language.question import analyze
+    from assistant.search.reader import _candidate
 
     question = searcher.scoped(analyze(q["question"]))
     ranked = searcher.rank(question, limit=max(20, candidates))
@@ -132,7 +132,7 @@ def _read(q: dict, searcher, reader, candidates: int) -> tuple:  # type: ignore[
 def mixed(read: list[tuple], mix: float, span: float = 0.0) -> list[tuple]:
     """(question, analysed question, reader-ranked candidates) with retrieval weighted by
     ``mix`` and the span head's margin by ``span``."""
-    from assistant.reader import ReaderSpec, combine
+    from assistant.search.reader import ReaderSpec, combine
 
     spec = ReaderSpec(Path(), "", -99.0, 0.0, MARGIN, CANDIDATES, mix, span=span)
     return [
@@ -143,7 +143,7 @@ def mixed(read: list[tuple], mix: float, span: float = 0.0) -> list[tuple]:
 
 def holds(q: dict, citation) -> bool:  # type: ignore[no-untyped-def]
     """Whether ``citation`` is in the question's article and holds one of its gold answer spans."""
-    from assistant.evaluate import contains_answer
+    from assistant.answer.evaluate import contains_answer
 
     return contains_answer(dataclasses.asdict(citation), q["doc"], q["answers"])
 
@@ -151,7 +151,7 @@ def holds(q: dict, citation) -> bool:  # type: ignore[no-untyped-def]
 def answers(  # type: ignore[no-untyped-def]
     searcher, read: list[tuple], window_cost: float, rules: frozenset[str], trust: float = 2.0, coverage: float = 0.0
 ) -> list[dict]:
-    from assistant.answer import Policy, compose
+    from assistant.answer.compose import Policy, compose
 
     policy = Policy.from_reader(-99.0, MARGIN, window_cost, rules, trust, min_coverage=coverage)
     rows = []
@@ -378,7 +378,7 @@ def select_rules(
     the objective most, while one raises it by at least ``MIN_GAIN``: a rule stays unless it
     measurably hurts. (A rule that never fires on these questions, as news-style ones may
     not on Wikipedia, costs nothing here and stays.) Prints each rule's worth."""
-    from assistant.answer import RULES
+    from assistant.answer.compose import RULES
 
     print(f"reader alone: {scored(searcher, read, cost, frozenset(), args, trust)[1]}")
     rules = frozenset(RULES) - {"coverage"}  # a rule with a level of its own: pick_coverage
@@ -414,7 +414,7 @@ def margins_table(
     """How often one of the first three citations holds a gold answer (answer@3), and how many
     statements an answer shows, when further statements must score within each of
     ``MARGINS`` of the best (the manifest's ``margin``; unsure answers apart)."""
-    from assistant.answer import Policy, compose
+    from assistant.answer.compose import Policy, compose
 
     print("| margin | answer@3 | answer@3 of sure answers | answer@3 of unsure answers | statements per answer |")
     print("| --- | --- | --- | --- | --- |")
@@ -453,7 +453,7 @@ def main() -> None:
         articles = len({q["doc"] for q, *_ in raw})
         print(f"{len(raw)} validation questions on {articles} articles")
         if args.keep_mix:
-            from assistant.reader import MANIFEST
+            from assistant.search.reader import MANIFEST
 
             kept = json.loads(MANIFEST.read_text(encoding="utf-8"))
             mix, span = float(kept.get("mix", 0.0)), float(kept.get("span", 0.0))
@@ -479,8 +479,8 @@ def main() -> None:
         f"unsure={unsure}: {m}"
     )
     if args.write:
-        from assistant.indexer import sha256_file
-        from assistant.reader import MANIFEST
+        from assistant.files import sha256_file
+        from assistant.search.reader import MANIFEST
 
         meta = json.loads(MANIFEST.read_text(encoding="utf-8")) if MANIFEST.exists() else {}
         meta.update(

@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT / "training"))
 
 from reader_data import SEED, squadshifts  # noqa: E402
 
-from assistant.evaluate import contains_answer  # noqa: E402
+from assistant.answer.evaluate import contains_answer  # noqa: E402
 
 MODEL = ROOT / "assistant" / "data" / "reader.onnx"
 MIX = 0.25  # retrieval's weight beside the logit, as the manifest has it
@@ -63,9 +63,9 @@ def holds(q: dict, c: dict) -> bool:
 def read(searcher, reader, question_text: str, limit: int) -> list[dict]:  # type: ignore[no-untyped-def]
     """Retrieval's first ``limit`` candidates with the reader's logit and span margin and
     the features the probes use."""
-    from assistant.analyze import analyze
-    from assistant.lexical import terms
-    from assistant.reader import _candidate
+    from assistant.language.question import analyze
+    from assistant.language.terms import terms
+    from assistant.search.reader import _candidate
 
     question = searcher.scoped(analyze(question_text))
     ranked = searcher.rank(question, limit=max(limit, 20))[:limit]
@@ -106,7 +106,7 @@ def scores(cands: list[dict], mix: float = MIX) -> np.ndarray:
 
 def open_reader(model: Path = MODEL):  # type: ignore[no-untyped-def]
     """The reader in ``model`` with no threshold: every candidate's logit is read."""
-    from assistant.reader import Reader, ReaderSpec
+    from assistant.search.reader import Reader, ReaderSpec
 
     return Reader.from_file(model, ReaderSpec(model, "", -99.0, 0.0, 3.0, 8))
 
@@ -455,7 +455,7 @@ def main() -> None:
     if args.stack:
         stack()
     if args.silent:
-        from assistant.reader import ReaderSpec
+        from assistant.search.reader import ReaderSpec
 
         spec = ReaderSpec.load()
         threshold = spec.threshold if args.threshold is None else args.threshold

@@ -129,7 +129,7 @@ def _safe(title: str) -> str:
 def retrieval_groups(docs: Path, questions: list[dict], index_dir: Path, source: str) -> list[dict]:
     """Each question's top candidates from our own retrieval, labelled."""
     from assistant import Assistant, Config
-    from assistant.analyze import analyze
+    from assistant.language.question import analyze
 
     assistant = Assistant.open(Config(docs_dir=docs, index_dir=index_dir))
     searcher = assistant._state.searcher

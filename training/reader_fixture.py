@@ -59,7 +59,7 @@ CASES = [
 
 
 def main() -> None:
-    from assistant.reader import default_reader
+    from assistant.search.reader import default_reader
 
     reader = default_reader()
     cases = []

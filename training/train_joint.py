@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from reader_data import load_jsonl  # noqa: E402
 from train_reader import Run, batched  # noqa: E402
 
-from assistant.reader_input import TOKENIZER, encode_pairs, span_targets  # noqa: E402
+from assistant.search.reader_input import TOKENIZER, encode_pairs, span_targets  # noqa: E402
 
 MAX_TOKENS = 192
 PREPARE_SEED = 7  # the SQuADShifts groups kept and the order of all
@@ -79,7 +79,7 @@ def prepare(source: Path, out: Path, shifts: int) -> None:
     retrieval's score below its best, over retrieval's first 8, as the product ranks)."""
     import json
 
-    from assistant.reader import Reader
+    from assistant.search.reader import Reader
 
     reader = Reader.load()
     mix = reader.spec.mix

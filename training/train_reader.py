@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from reader_data import load_jsonl  # noqa: E402
 
-from assistant.reader_input import encode_pairs, load_tokenizer, pair_text, span_targets  # noqa: E402
+from assistant.search.reader_input import encode_pairs, load_tokenizer, pair_text, span_targets  # noqa: E402
 
 SEED = 13
 # checkpoints live outside the repository, where a killed run finds them again
@@ -147,7 +147,7 @@ def build_model(model_dir: str):  # type: ignore[no-untyped-def]
 
 def packaged_model():  # type: ignore[no-untyped-def]
     """``build_model`` over the packaged all-MiniLM-L6-v2."""
-    from assistant.embed import default_model_path
+    from assistant.index.embed import default_model_path
 
     return build_model(str(Path(default_model_path())))
 

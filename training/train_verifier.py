@@ -46,7 +46,7 @@ def build_model(init: str):  # type: ignore[no-untyped-def]
     import torch
     from train_reader import build_model as reader_model
 
-    from assistant.embed import default_model_path
+    from assistant.index.embed import default_model_path
 
     reader = reader_model(str(Path(default_model_path())))
     if init != "packaged":
@@ -70,14 +70,14 @@ def build_model(init: str):  # type: ignore[no-untyped-def]
 def tensors(tokenizer, claims: list[str], evidence: list[str]):  # type: ignore[no-untyped-def]
     import torch
 
-    from assistant.reader_input import encode_pairs
+    from assistant.search.reader_input import encode_pairs
 
     ids, mask, types, _ = encode_pairs(tokenizer, claims, evidence)
     return torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(types)
 
 
 def verifier_tokenizer():  # type: ignore[no-untyped-def]
-    from assistant.verifier import load_tokenizer
+    from assistant.answer.verifier import load_tokenizer
 
     return load_tokenizer()
 
@@ -200,7 +200,7 @@ def export(args: argparse.Namespace) -> None:
 
 def evaluate(args: argparse.Namespace) -> None:
     """Held-out accuracy of the ONNX file per source, and on contrastive pairs."""
-    from assistant.verifier import Verifier
+    from assistant.answer.verifier import Verifier
 
     verifier = Verifier.from_file(args.evaluate)
     for split in ("valid", "test"):
@@ -248,8 +248,8 @@ def decide(probs: np.ndarray, supports: float, contradicts: float) -> np.ndarray
 def fit(args: argparse.Namespace) -> None:
     """The two thresholds with the best macro-F1 over the three classes on the validation
     pairs (never the test ones), written with the file's SHA-256 into verifier.json."""
-    from assistant.indexer import sha256_file
-    from assistant.verifier import MANIFEST, Verifier
+    from assistant.answer.verifier import MANIFEST, Verifier
+    from assistant.files import sha256_file
 
     verifier = Verifier.from_file(args.fit)
     pairs = load(args.data / "valid.jsonl")

@@ -35,7 +35,7 @@ DATA = ROOT.parent / "shared" / "data"
 NLI = DATA / "nli"
 sys.path.insert(0, str(ROOT))
 
-from assistant.reader_input import pair_text  # noqa: E402
+from assistant.search.reader_input import pair_text  # noqa: E402
 
 SEED = 31
 LABELS = {"SUPPORTS": 0, "entailment": 0, "REFUTES": 1, "contradiction": 1, "NOT ENOUGH INFO": 2, "neutral": 2}

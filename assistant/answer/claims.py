@@ -1,0 +1,298 @@
+"""Claim checking: does each source support the claim, contradict it, or not address it?
+
+The sentences closest to the claim in each source (``Assistant.closest``) are read against
+it by the claim verifier (``assistant.answer.verifier``), each with the sentence before it and its
+article's title. Per source:
+
+- **supported**: a sentence (read with its neighbour) entails the claim;
+- **contradicted**: a sentence contradicts it and none supports it;
+- **not in the sources**: neither.
+
+Overall: supported, contradicted, **disputed** (one source supports, another contradicts)
+or not in the sources. For a contradiction, the conflicting words on both sides are found
+by aligning the claim with the deciding sentence ("Tokyo" against "Nara").
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from assistant.config import MAX_QUESTION_CHARS, is_text
+from assistant.errors import InvalidQuestion
+from assistant.search.reader_input import pair_text
+from assistant.types import Document, Sentence
+
+Verdict = Literal["supported", "contradicted", "disputed", "not_found"]
+
+LABELS: dict[str, str] = {
+    "supported": "supported by the sources",
+    "contradicted": "contradicted by the sources",
+    "disputed": "disputed: the sources disagree",
+    "not_found": "not in the sources",
+}
+SOURCE_LABELS: dict[str, str] = {
+    "supported": "supports the claim",
+    "contradicted": "contradicts the claim",
+    "not_found": "does not say",
+}
+MEANING = (
+    "Each source's sentences closest to the claim are read against it by a verifier trained "
+    "for this (supports, contradicts, or neither). “Supported”: a sentence of the source says "
+    "it. “Contradicted”: a sentence says otherwise (the conflicting words are marked) and none "
+    "supports it. “Disputed”: one source supports it, another contradicts it. “Not in the "
+    "sources”: no source addresses it."
+)
+LIMITS = (
+    "The verifier knows only the indexed articles, not whether they are right, and reads one "
+    "sentence (with the one before it) at a time: a claim that needs several facts put "
+    "together can come out “not in the sources”. Read the marked sentences yourself."
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Characters ``start:end`` of a text (the claim, or a source's file)."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The words of the claim and of the deciding sentence that disagree."""
+
+    claim: Span
+    source: Span
+
+
+@dataclass(frozen=True)
+class CheckedPassage:
+    """A sentence of a source read against the claim: offsets into its file, and the
+    verifier's probabilities that it supports or contradicts the claim."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    supports: float
+    contradicts: float
+
+
+@dataclass(frozen=True)
+class SourceCheck:
+    """One source's verdict, the sentence that decides it, and for a contradiction the conflict."""
+
+    doc_id: str
+    title: str
+    verdict: Literal["supported", "contradicted", "not_found"]
+    label: str
+    evidence: Span | None
+    conflict: Conflict | None
+    passages: tuple[CheckedPassage, ...]
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """The overall verdict and the verdict of each source."""
+
+    claim: str
+    verdict: Verdict
+    label: str
+    sources: tuple[SourceCheck, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence the claim is read against, with what the verifier reads beside it."""
+
+    sentence: Sentence
+    previous: str  # the sentence before it in its article ('' at the start)
+    title: str
+
+
+# (claims, evidence texts) -> an (n, 3) array of probabilities: supports, contradicts, neither
+Judge = Callable[[Sequence[str], Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The verifier's probability from which a sentence supports / contradicts (verifier.json)."""
+
+    supports: float = 0.5
+    contradicts: float = 0.5
+
+
+def validate_claim(claim: object, max_chars: int = MAX_QUESTION_CHARS) -> str:
+    """The claim stripped of surrounding space.
+
+    Raises:
+        InvalidQuestion: not a string, empty, whitespace-only, without a word, or longer than max_chars.
+    """
+    if not isinstance(claim, str) or not claim.strip():
+        raise InvalidQuestion("The claim is empty: paste a sentence to check.")
+    if len(claim) > max_chars:
+        raise InvalidQuestion(f"The claim is too long ({len(claim)} characters; at most {max_chars}).")
+    if not is_text(claim):
+        raise InvalidQuestion("The claim holds characters that are not valid text (a lone surrogate).")
+    if not any(ch.isalnum() for ch in claim):
+        raise InvalidQuestion("The claim has no words in it: paste a sentence to check.")
+    return claim.strip()
+
+
+def check_claim(
+    claim: str,
+    candidates: Sequence[Candidate],
+    documents: Sequence[Document],
+    judge: Judge,
+    thresholds: Thresholds | None = None,
+) -> ClaimCheck:
+    """Judge every document against ``claim`` from its sentences among ``candidates``.
+
+    Args:
+        claim: the sentence being checked.
+        candidates: the sentences closest to it (a few per document) with their context.
+        documents: the documents to list; one without candidates does not say.
+        judge: the verifier's probabilities for (claim, evidence) pairs.
+        thresholds: where a sentence supports or contradicts (default: Thresholds()).
+    """
+    thresholds = thresholds or Thresholds()
+    probs = (
+        judge([claim] * len(candidates), [pair_text(c.sentence.text, c.previous, c.title) for c in candidates])
+        if candidates
+        else np.zeros((0, 3), dtype=np.float32)
+    )
+    by_doc: dict[str, list[CheckedPassage]] = {doc.doc_id: [] for doc in documents}
+    context: dict[tuple[str, int], str] = {}
+    for c, p in zip(candidates, probs, strict=True):
+        s = c.sentence
+        passage = CheckedPassage(s.doc_id, s.start, s.end, s.text, round(float(p[0]), 4), round(float(p[1]), 4))
+        by_doc.setdefault(s.doc_id, []).append(passage)
+        context[(s.doc_id, s.start)] = f"{c.title} {c.previous} {s.text}"
+    titles = {doc.doc_id: doc.title for doc in documents} | {c.sentence.doc_id: c.title for c in candidates}
+    sources = [_source(claim, d, titles.get(d, d), found, thresholds, context) for d, found in by_doc.items()]
+    order = {"supported": 0, "contradicted": 1, "not_found": 2}
+    sources.sort(key=lambda s: (order[s.verdict], -_strength(s)))
+    verdicts = {s.verdict for s in sources}
+    verdict: Verdict = (
+        "disputed"
+        if {"supported", "contradicted"} <= verdicts
+        else "supported"
+        if "supported" in verdicts
+        else "contradicted"
+        if "contradicted" in verdicts
+        else "not_found"
+    )
+    return ClaimCheck(claim, verdict, LABELS[verdict], tuple(sources))
+
+
+def _source(
+    claim: str,
+    doc_id: str,
+    title: str,
+    passages: list[CheckedPassage],
+    t: Thresholds,
+    context: dict[tuple[str, int], str] | None = None,
+) -> SourceCheck:
+    passages = sorted(passages, key=lambda p: -max(p.supports, p.contradicts))
+    # a sentence that shares no word of substance with the claim is not about it: it can
+    # neither support nor contradict it, whatever the verifier reads into it
+    about = [p for p in passages if _shares_a_word(claim, p.text)]
+    supporting = max(about, key=lambda p: p.supports, default=None)
+    contradicting = max(about, key=lambda p: p.contradicts, default=None)
+    if supporting is not None and supporting.supports >= t.supports and supporting.supports >= supporting.contradicts:
+        span = Span(supporting.start, supporting.end, supporting.text)
+        # a close sentence that puts another name, place or number where the claim has one
+        # the sentence and its context never mention disagrees, however alike the wording
+        around = (context or {}).get((supporting.doc_id, supporting.start), supporting.text)
+        swapped = conflict_of(claim, supporting)
+        if swapped is not None and _key(swapped.claim.text) and not _mentions(around, swapped.claim.text):
+            label = SOURCE_LABELS["contradicted"]
+            return SourceCheck(doc_id, title, "contradicted", label, span, swapped, tuple(passages))
+        return SourceCheck(doc_id, title, "supported", SOURCE_LABELS["supported"], span, None, tuple(passages))
+    if contradicting is not None and contradicting.contradicts >= t.contradicts:
+        span = Span(contradicting.start, contradicting.end, contradicting.text)
+        conflict = conflict_of(claim, contradicting)
+        return SourceCheck(
+            doc_id, title, "contradicted", SOURCE_LABELS["contradicted"], span, conflict, tuple(passages)
+        )
+    return SourceCheck(doc_id, title, "not_found", SOURCE_LABELS["not_found"], None, None, tuple(passages))
+
+
+def _strength(source: SourceCheck) -> float:
+    return max((max(p.supports, p.contradicts) for p in source.passages), default=0.0)
+
+
+_TOKEN = re.compile(r"\w+(?:[’'.,-]\w+)*")
+_MINOR = frozenset(
+    "a an the of in on at to for by with and or but as is was are were be been it its that this their his her "
+    "he she they said says mr ms mrs dr prof".split()
+)
+_NEGATION = frozenset("not no never none nor without".split())
+
+
+def _norm(word: str) -> str:
+    return re.sub(r"[’']s$", "", word).lower()
+
+
+def _key(word: str) -> bool:
+    """A word that states a fact of its own: a name, place or other capitalised word, or a number."""
+    return _norm(word) not in _MINOR and (word[:1].isupper() or word[:1].isdigit())
+
+
+def conflict_of(claim: str, passage: CheckedPassage) -> Conflict | None:
+    """Where the claim and the sentence disagree, found by aligning their words: the first
+    name, place or number of the claim that the sentence replaces with another of the same
+    kind ("Tokyo" against "Nara", "60,000" against "40,000"), or a negation one of them has
+    and the other lacks. The source side as offsets into the passage's file; None when no
+    such difference is found."""
+    a = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(claim)]
+    b = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(passage.text)]
+    if not a or not b:
+        return None
+    in_claim = {_norm(w) for w, _, _ in a}
+    matcher = difflib.SequenceMatcher(a=[_norm(w) for w, _, _ in a], b=[_norm(w) for w, _, _ in b], autojunk=False)
+
+    def span(tokens: list[tuple[str, int, int]], i: int, base: int = 0) -> Span:
+        word, start, end = tokens[i]
+        return Span(base + start, base + end, word)
+
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        claim_neg = [i for i in range(i1, i2) if _norm(a[i][0]) in _NEGATION]
+        source_neg = [j for j in range(j1, j2) if _norm(b[j][0]) in _NEGATION]
+        if claim_neg or source_neg:
+            ci = claim_neg[0] if claim_neg else max(0, i1 - 1)
+            sj = source_neg[0] if source_neg else max(0, min(j1, len(b) - 1) - (0 if j2 > j1 else 1))
+            return Conflict(span(a, min(ci, len(a) - 1)), span(b, min(sj, len(b) - 1), passage.start))
+        keys = [i for i in range(i1, i2) if _key(a[i][0])]
+        if not keys:
+            continue
+        digit = a[keys[0]][0][:1].isdigit()
+        others = [j for j in range(j1, j2) if _key(b[j][0]) and _norm(b[j][0]) not in in_claim]
+        same_kind = [j for j in others if b[j][0][:1].isdigit() == digit]
+        if same_kind:
+            return Conflict(span(a, keys[0]), span(b, same_kind[0], passage.start))
+    return None
+
+
+def _mentions(text: str, word: str) -> bool:
+    """Whether ``text`` holds ``word`` (as a word, any case, a possessive counted)."""
+    target = _norm(word)
+    return any(_norm(m.group()) == target for m in _TOKEN.finditer(text))
+
+
+def _shares_a_word(claim: str, text: str) -> bool:
+    """Whether ``text`` holds a word of substance of the claim (not a function word)."""
+    words = {_norm(m.group()) for m in _TOKEN.finditer(claim)} - _MINOR
+    return any(_norm(m.group()) in words for m in _TOKEN.finditer(text) if len(m.group()) > 2)

@@ -1,0 +1,431 @@
+"""The persisted index: one immutable generation folder per state, switched atomically.
+
+Layout of an index folder::
+
+    CURRENT            name of the live generation (replaced with os.replace)
+    gen-000012/        manifest.json; tables.sqlite (per document: its record, text,
+                       sentences, passages and the searchable sentences' terms);
+                       columns/ (per searchable sentence and passage, ``assistant.index.columns``)
+                       and vectors.npy (the searchable sentences' vectors, float16, in
+                       row order), opened memory-mapped; passages.faiss (unless a passage
+                       store holds them); sentences.bm25/, passages.bm25/ (BM25 indexes,
+                       opened memory-mapped)
+    texts/<sha>.txt    extracted text of HTML/PDF/non-UTF-8 files, cited by offsets
+    .lock              held by a writer
+
+A writer builds a complete new generation in a temporary folder, fsyncs it, renames it,
+then points CURRENT at it. A reader only ever sees a whole generation, so killing a
+writer at any moment leaves either the old state or the new one.
+
+A reader opens a generation in time independent of its size: the tables are read per
+document as a question reaches it, the columns and vectors are memory-mapped. A writer
+loads it whole.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import AssistantError, IndexFormatChanged, IndexStateError
+from assistant.files import atomic_write_bytes, atomic_write_text, fsync
+from assistant.index import columns as columns_
+from assistant.index.bm25 import LexicalIndex
+from assistant.index.generations import (  # noqa: F401  (WriterLock and collect_leftovers: re-exported for writers)
+    WriterLock,
+    collect_garbage,
+    collect_leftovers,
+    current_generation,
+    next_generation_name,
+)
+from assistant.index.model import IndexData, faiss_module, new_vector_index, stored_vectors
+from assistant.index.passage_vectors import StoredPassages
+from assistant.types import Dating, Document, DocumentMeta, PassageRow, Sentence
+
+# 2: documents carry their dating (publication date, its source, the dates in their text)
+# 3: the searchable sentences' terms and the BM25 indexes over sentences and passages are stored
+# 4: per-document tables in SQLite, per-row columns and row-ordered float16 vectors: opened lazily
+FORMAT_VERSION = 4
+_LOAD_ATTEMPTS = 3
+
+
+def empty_index(model: str, dim: int, segmentation: dict[str, int], passage_store: str | None = None) -> IndexData:
+    """A writer's index holding nothing, its passage vectors in ``passage_store`` when one is named."""
+    data = IndexData(model=model, dim=dim, segmentation=dict(segmentation), passage_store=passage_store)
+    data.sentence_vectors = new_vector_index(dim)
+    if passage_store:
+        data.passage_vectors = StoredPassages(passage_store, dim)
+        data.passage_vectors.clear_first = True  # built from nothing: so is its store
+    else:
+        data.passage_vectors = new_vector_index(dim)
+    return data
+
+
+def load(index_dir: Path, *, mapped: bool = False) -> IndexData:
+    """Read the live generation; raises IndexStateError when missing or corrupt.
+
+    ``mapped`` opens the vectors read-only and memory-mapped, for searching: opening costs
+    no copy, and only the pages a search touches are read. A writer loads them whole
+    (the default), since it changes them."""
+    attempts = _LOAD_ATTEMPTS
+    while True:
+        name = current_generation(index_dir)
+        if name is None:
+            raise IndexStateError(f"No index at {index_dir}. Run 'assistant index' first.")
+        try:
+            return _load_generation(index_dir, name, mapped)
+        except IndexStateError:
+            # A slow reader can see its generation collected by writers that moved on
+            # twice meanwhile; the live one is then whole, so read that instead.
+            attempts -= 1
+            if attempts == 0 or current_generation(index_dir) == name:
+                raise
+
+
+def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexData:
+    faiss = faiss_module()
+    flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mapped else 0
+
+    folder = index_dir / name
+    try:
+        manifest = _read_json(folder / "manifest.json")
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexFormatChanged(
+                f"The index at {index_dir} has format {manifest.get('format_version')}, "
+                f"this version reads {FORMAT_VERSION}. Rebuild it with 'assistant index --rebuild'."
+            )
+        data = IndexData(
+            model=manifest["model"],
+            dim=int(manifest["dim"]),
+            segmentation=manifest["segmentation"],
+            removed=manifest.get("removed", {}),
+            next_sentence_id=int(manifest["next_sentence_id"]),
+            next_passage_id=int(manifest["next_passage_id"]),
+            generation=name,
+        )
+        tables = Tables(folder / TABLES)
+        data.passage_store = manifest.get("passage_store")
+        if mapped:
+            data.documents = tables.mapping("documents", _document)  # type: ignore[assignment]
+            data.texts = tables.mapping("texts", str, cache=256)  # type: ignore[assignment]
+            data.sentences = tables.mapping(  # type: ignore[assignment]
+                "sentences", lambda rows, doc_id: _sentences(rows, doc_id, data.texts[doc_id]), cache=256
+            )
+            data.passages = tables.mapping("passages", _passages, cache=256)  # type: ignore[assignment]
+            data.doc_terms = tables.mapping("doc_terms", lambda raw, _: frozenset(json.loads(raw)), cache=4096)
+            data.columns = columns_.open_mapped(folder / columns_.FOLDER)
+            data.row_vectors = columns_.RowVectors(folder / VECTORS)
+            data.lexical = LexicalIndex.open(folder / "sentences.bm25")
+            data.passage_lexical = LexicalIndex.open(folder / "passages.bm25")
+        else:
+            data.documents = {d: _document(v, d) for d, v in tables.rows("documents")}
+            data.texts = dict(tables.rows("texts"))
+            data.sentences = {d: _sentences(v, d, data.texts[d]) for d, v in tables.rows("sentences")}
+            data.passages = {d: _passages(v, d) for d, v in tables.rows("passages")}
+            data.terms = {d: json.loads(v) for d, v in tables.rows("terms")}
+            tables.close()
+            row_ids = np.array([s.id for s in columns_.searchable_rows(data)], dtype=np.int64)
+            vectors = np.asarray(np.load(folder / VECTORS, allow_pickle=False), dtype=np.float32)
+            data.sentence_vectors = new_vector_index(data.dim)
+            if len(vectors):
+                data.sentence_vectors.add_with_ids(vectors, row_ids)
+        if data.passage_store:
+            data.passage_vectors = StoredPassages(data.passage_store, data.dim)
+        else:
+            data.passage_vectors = faiss.read_index(str(folder / "passages.faiss"), flags)
+        data.mapped = mapped
+    except AssistantError:
+        raise
+    except (OSError, KeyError, ValueError, RuntimeError, sqlite3.Error) as error:
+        raise IndexStateError(
+            f"The index at {index_dir} is unreadable ({error}). Rebuild it with 'assistant index --rebuild'."
+        ) from error
+    return data
+
+
+def save(index_dir: Path, data: IndexData) -> str:
+    """Write ``data`` as a new generation and make it live atomically; returns its name."""
+    faiss = faiss_module()
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    previous = current_generation(index_dir)
+    name = next_generation_name(index_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
+    try:
+        doc_ids = sorted(data.documents)
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "model": data.model,
+            "dim": data.dim,
+            "segmentation": data.segmentation,
+            "next_sentence_id": data.next_sentence_id,
+            "next_passage_id": data.next_passage_id,
+            "removed": data.removed,
+            "passage_store": data.passage_store,
+            "documents": len(doc_ids),
+        }
+        _write_tables(tmp / TABLES, data, doc_ids)
+        shape = columns_.build(data)
+        columns_.save(tmp / columns_.FOLDER, shape)
+        columns_.save_vectors(tmp / VECTORS, shape, *stored_vectors(data.sentence_vectors))
+        if data.passage_store:
+            # the store first: the generation that lists these passages commits after them
+            data.passage_vectors.apply(data)
+        else:
+            faiss.write_index(data.passage_vectors, str(tmp / "passages.faiss"))
+        lexical, passage_lexical = lexical_indexes(data, shape)
+        lexical.save(tmp / "sentences.bm25")
+        passage_lexical.save(tmp / "passages.bm25")
+        _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a whole folder
+        for child in tmp.rglob("*"):
+            fsync(child)
+        fsync(tmp)  # the files' names must be durable too, or a power cut empties the folder
+        os.rename(tmp, index_dir / name)
+        fsync(index_dir)
+        atomic_write_text(index_dir / "CURRENT", name + "\n")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    data.generation = name
+    data.lexical, data.passage_lexical = lexical, passage_lexical  # what the saved files hold
+    live_files = [d.file for d in data.documents.values()]
+    collect_garbage(index_dir, name, previous, live_files + (_cited_by(index_dir / previous) if previous else []))
+    return name
+
+
+TABLES = "tables.sqlite"
+VECTORS = "vectors.npy"
+_TABLE_NAMES = ("documents", "texts", "sentences", "passages", "terms", "doc_terms")
+
+
+class Tables:
+    """A generation's per-document tables (SQLite, opened read-only and immutable: the
+    file never changes once its generation is written).
+
+    The connection is opened at once, so a generation collected by a writer meanwhile
+    stays readable to the reader that opened it."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise OSError(f"{path.name} is missing")
+        self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        found = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if missing := [t for t in _TABLE_NAMES if t not in found]:
+            self._db.close()
+            raise OSError(f"{path.name} lacks the tables {', '.join(missing)}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def rows(self, table: str) -> Iterator[tuple[str, str]]:
+        with self._lock:
+            found = self._db.execute(f"SELECT doc_id, value FROM {table} ORDER BY doc_id").fetchall()  # noqa: S608
+        return iter(found)
+
+    def value(self, table: str, doc_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT value FROM {table} WHERE doc_id = ?", (doc_id,)).fetchone()  # noqa: S608
+        return None if row is None else row[0]
+
+    def keys(self, table: str) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute(f"SELECT doc_id FROM {table} ORDER BY doc_id")]  # noqa: S608
+
+    def mapping(self, table: str, decode: Callable[[str, str], Any], cache: int = 0) -> TableMapping:
+        return TableMapping(self, table, decode, cache)
+
+
+class TableMapping(Mapping[str, Any]):
+    """One table, by document id, decoded on access; the last ``cache`` values kept
+    (all, when 0)."""
+
+    def __init__(self, tables: Tables, table: str, decode: Callable[[str, str], Any], cache: int) -> None:
+        self._tables = tables
+        self._table = table
+        self._decode = decode
+        self._cache_size = cache
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._keys: list[str] | None = None
+        self._lock = threading.Lock()
+
+    def __getitem__(self, doc_id: str) -> Any:
+        with self._lock:
+            if doc_id in self._cache:
+                self._cache.move_to_end(doc_id)
+                return self._cache[doc_id]
+        raw = self._tables.value(self._table, doc_id)
+        if raw is None:
+            raise KeyError(doc_id)
+        value = self._decode(raw, doc_id) if self._decode is not str else raw
+        with self._lock:
+            self._cache[doc_id] = value
+            if self._cache_size and len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return value
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, str) and self._tables.value(self._table, doc_id) is not None
+
+    def _all_keys(self) -> list[str]:
+        if self._keys is None:
+            self._keys = self._tables.keys(self._table)
+        return self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all_keys())
+
+    def __len__(self) -> int:
+        return len(self._all_keys())
+
+
+def _write_tables(path: Path, data: IndexData, doc_ids: list[str]) -> None:
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")  # a fresh file in an unpublished folder, fsynced after
+        for table in _TABLE_NAMES:
+            extra = ", file TEXT" if table == "documents" else ""
+            db.execute(f"CREATE TABLE {table} (doc_id TEXT PRIMARY KEY, value TEXT NOT NULL{extra}) WITHOUT ROWID")
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        with db:
+            db.executemany(
+                "INSERT INTO documents VALUES (?, ?, ?)",
+                ((d, dumps(_document_dict(data.documents[d])), data.documents[d].file) for d in doc_ids),
+            )
+            db.executemany("INSERT INTO texts VALUES (?, ?)", ((d, data.texts[d]) for d in doc_ids))
+            db.executemany(
+                "INSERT INTO sentences VALUES (?, ?)",
+                (
+                    (d, dumps([[s.id, s.start, s.end, s.position, s.passage, s.kind] for s in data.sentences[d]]))
+                    for d in doc_ids
+                ),
+            )
+            db.executemany(
+                "INSERT INTO passages VALUES (?, ?)",
+                (
+                    (d, dumps([[p.id, p.start, p.end, p.first, p.last] for p in data.passages.get(d, [])]))
+                    for d in doc_ids
+                ),
+            )
+            db.executemany("INSERT INTO terms VALUES (?, ?)", ((d, dumps(data.terms.get(d, []))) for d in doc_ids))
+            db.executemany(
+                "INSERT INTO doc_terms VALUES (?, ?)",
+                ((d, dumps(sorted({t for row in data.terms.get(d, []) for t in row}))) for d in doc_ids),
+            )
+    finally:
+        db.close()
+
+
+def referenced_files(folder: Path) -> list[str]:
+    """The files the documents of the generation in ``folder`` cite."""
+    tables = Tables(folder / TABLES)
+    try:
+        with tables._lock:
+            return [r[0] for r in tables._db.execute("SELECT file FROM documents")]
+    finally:
+        tables.close()
+
+
+def _cited_by(folder: Path) -> list[str]:
+    """The files a generation cites; none when it is unreadable (a reader still loading it
+    keeps its own open tables)."""
+    try:
+        return referenced_files(folder)
+    except (OSError, ValueError, KeyError, sqlite3.Error):
+        return []
+
+
+def lexical_indexes(data: IndexData, shape: columns_.Columns | None = None) -> tuple[LexicalIndex, LexicalIndex]:
+    """The BM25 indexes over the rows and the passages of ``data``, from its stored terms
+    when it has them (a writer's), else the saved ones it was opened with."""
+    if data.lexical is not None and data.passage_lexical is not None:
+        return data.lexical, data.passage_lexical
+    shape = shape or columns_.build(data)
+    row_tokens = [t for doc in sorted(data.sentences) for t in data.terms[doc]]
+    bounds = shape.passage_rows.tolist()
+    # A passage's terms are its sentences' terms in order: no second pass over its text.
+    passage_tokens = [[t for r in range(a, b) for t in row_tokens[r]] for a, b in itertools.pairwise(bounds)]
+    return LexicalIndex(row_tokens), LexicalIndex(passage_tokens)
+
+
+def store_text(index_dir: Path, sha256: str, text: str) -> Path:
+    """Save extracted text once per content hash; citations of such documents point here."""
+    folder = index_dir / "texts"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{sha256}.txt"
+    if not path.exists():
+        atomic_write_bytes(path, text.encode("utf-8"))
+    return path
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+def _sentences(raw: str, doc_id: str, text: str) -> list[Sentence]:
+    return [
+        Sentence(sid, doc_id, start, end, text[start:end], position, passage, kind)
+        for sid, start, end, position, passage, kind in json.loads(raw)
+    ]
+
+
+def _passages(raw: str, doc_id: str) -> list[PassageRow]:
+    return [PassageRow(pid, doc_id, start, end, first, last) for pid, start, end, first, last in json.loads(raw)]
+
+
+def _document_dict(doc: Document) -> dict[str, Any]:
+    d = asdict(doc)
+    d["pages"] = [list(p) for p in doc.pages]
+    return d
+
+
+def _document(raw: str, doc_id: str = "") -> Document:
+    d = json.loads(raw)
+    return Document(
+        doc_id=d["doc_id"],
+        source=d["source"],
+        file=d["file"],
+        format=d["format"],
+        sha256=d["sha256"],
+        meta=DocumentMeta(**d["meta"]),
+        n_sentences=int(d["n_sentences"]),
+        added_at=d["added_at"],
+        pages=tuple(tuple(p) for p in d.get("pages", [])),
+        dating=_dating(d.get("dating") or {}),
+    )
+
+
+def _dating(d: dict[str, Any]) -> Dating:
+    evidence = d.get("evidence")
+    return Dating(
+        published=d.get("published"),
+        source=d.get("source"),
+        inferred=bool(d.get("inferred")),
+        evidence=tuple(evidence) if evidence else None,  # type: ignore[arg-type]
+        mentions=tuple(tuple(m) for m in d.get("mentions", [])),  # type: ignore[misc]
+    )
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _write_json(path: Path, value: Any) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(value, f, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,87 @@
+"""Dating an undated article from a dated one that carries the same story (its twin)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from assistant.index.model import IndexData, vectors_of
+from assistant.ingest.published import with_mentions
+from assistant.types import Dating
+
+# Copies of one story: sentences this similar (cosine) in two articles, at least this many.
+_TWIN_COSINE = 0.8
+
+
+_MIN_TWINS = 3
+
+
+def borrow_from_twins(
+    documents: Mapping[str, Dating],
+    undated: Sequence[str],
+    rows: Mapping[str, np.ndarray],
+    vectors: np.ndarray,
+    doc_of_row: Sequence[str],
+    spans: Sequence[tuple[int, int]],
+) -> dict[str, Dating]:
+    """Dates for undated articles that carry the same story as a dated one.
+
+    Args:
+        documents: every document's dating, by doc id.
+        undated: the doc ids to date.
+        rows: per doc id, the rows of ``vectors`` that hold its sentences.
+        vectors: unit sentence vectors of all documents.
+        doc_of_row, spans: each row's doc id and (start, end).
+
+    Returns:
+        The new datings (inferred, with the twin sentence as evidence), by doc id.
+    """
+    out: dict[str, Dating] = {}
+    # any dated article may lend its date, an inferred one too: which other articles sit in
+    # the collection must not change an article's date (a twin with a stated date is preferred)
+    dated = np.array([documents[d].published is not None for d in doc_of_row])
+    if not dated.any():
+        return out
+    for doc_id in undated:
+        own = rows.get(doc_id)
+        if own is None or not len(own):
+            continue
+        sims = vectors[own] @ vectors[dated].T
+        best = sims.max(axis=1)
+        twin_rows = np.flatnonzero(dated)[sims.argmax(axis=1)]
+        by_doc: dict[str, list[int]] = {}
+        for i, (sim, row) in enumerate(zip(best, twin_rows, strict=True)):
+            if sim >= _TWIN_COSINE and doc_of_row[row] != doc_id:
+                by_doc.setdefault(doc_of_row[row], []).append(i)
+        if not by_doc:
+            continue
+        enough = {d: h for d, h in by_doc.items() if len(h) >= _MIN_TWINS}
+        if not enough:
+            continue
+        source, hits = max(enough.items(), key=lambda kv: (not documents[kv[0]].inferred, len(kv[1])))
+        evidence = spans[int(own[hits[0]])]
+        out[doc_id] = Dating(documents[source].published, "text", True, evidence)
+    return out
+
+
+def date_twins(data: IndexData, new: Sequence[str]) -> None:
+    """Give the undated ones of the ``new`` documents the date of a dated article that
+    carries the same story. Only new documents are looked at: the vectors are read
+    back from the index once, and only when one of them is undated."""
+    undated = [d for d in new if d in data.documents and data.documents[d].dating.published is None]
+    if not undated or all(doc.dating.published is None for doc in data.documents.values()):
+        return  # nothing to date them from: the vectors are not read
+    ids, vectors = vectors_of(data.sentence_vectors)
+    where = {s.id: s for doc in data.sentences.values() for s in doc}
+    doc_of_row = [where[int(i)].doc_id for i in ids]
+    rows: dict[str, list[int]] = {}
+    for r, doc_id in enumerate(doc_of_row):
+        rows.setdefault(doc_id, []).append(r)
+    spans = [(where[int(i)].start, where[int(i)].end) for i in ids]
+    datings = {d: doc.dating for d, doc in data.documents.items()}
+    found = borrow_from_twins(datings, undated, {d: np.array(r) for d, r in rows.items()}, vectors, doc_of_row, spans)
+    for doc_id, dating in found.items():
+        doc = data.documents[doc_id]
+        data.documents[doc_id] = replace(doc, dating=with_mentions(dating, data.sentences[doc_id]))

@@ -1,0 +1,1 @@
+"""Language: parsing only. Words and terms, dates in text, what a question asks, what a sentence shows."""

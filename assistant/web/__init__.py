@@ -1,0 +1,1 @@
+"""Web: the Gradio page and JSON routes over the core, with their guards and HTML rendering."""
