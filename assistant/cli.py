@@ -317,12 +317,12 @@ def check(
                     continue
                 text = line.rstrip("\n")
                 try:
-                    out = assistant.answer.claims(text).to_dict()
+                    out = assistant.check(text).to_dict()
                 except AssistantError as error:
                     out = {"claim": text, "error": str(error)}
                 _json_line(out)
             return
-        result = assistant.answer.claims(claim)
+        result = assistant.check(claim)
         if as_json:
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
             return

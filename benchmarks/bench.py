@@ -99,7 +99,7 @@ def query_latencies(assistant: Assistant, questions: Sequence[dict], repeats: in
     the reader took (its share of a warm question)."""
     for q in questions[:WARMUP_QUERIES]:
         assistant.ask(q["question"], q.get("history") or [])
-    reader = assistant.search.reader
+    reader = assistant.reader
     read_times: list[float] = []
     rerank = reader.rerank
 
@@ -152,8 +152,8 @@ CLAIMS = (
 
 def bench_check(assistant: Assistant, repeats: int) -> list[Row]:
     """Warm latency of a claim check over the seeds (closest sentences, then the verifier)."""
-    assistant.answer.claims(CLAIMS[0])  # the verifier opened
-    times = [timed(lambda c=c: assistant.answer.claims(c))[0] for _ in range(repeats) for c in CLAIMS]
+    assistant.check(CLAIMS[0])  # the verifier opened
+    times = [timed(lambda c=c: assistant.check(c))[0] for _ in range(repeats) for c in CLAIMS]
     return [
         Row(
             "seeds: warm claim check p50",

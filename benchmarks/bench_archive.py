@@ -193,7 +193,7 @@ def recall_child(spec: dict[str, Any]) -> dict[str, Any]:
     import faiss
 
     from assistant.index.embed import embed_query, load_embedder
-    from assistant.index.passages import _LOC_BITS, DB_NAME, SEGMENTS, EmbeddedStore
+    from assistant.index.passages.embedded import DB_NAME, LOC_BITS, SEGMENTS, EmbeddedStore
 
     folder = Path(spec["store"])
     embedder = load_embedder(None)
@@ -210,7 +210,7 @@ def recall_child(spec: dict[str, Any]) -> dict[str, Any]:
         scores = np.concatenate([vectors[a : a + 200_000] @ queries.T for a in range(0, n, 200_000)])
         for qi in range(len(queries)):
             top = np.argpartition(-scores[:, qi], 10)[:10]
-            best[qi] += [(float(scores[r, qi]), (segment_id << _LOC_BITS) + int(r)) for r in top]
+            best[qi] += [(float(scores[r, qi]), (segment_id << LOC_BITS) + int(r)) for r in top]
     recalls = []
     for qi, found in enumerate(approx):
         locs = [loc for _, loc in sorted(best[qi], reverse=True)]

@@ -33,6 +33,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from assistant.index import passages as ps  # noqa: E402
 from assistant.index.bm25 import LexicalIndex  # noqa: E402
+from assistant.index.passages import embedded, qdrant  # noqa: E402
 from assistant.language.terms import terms  # noqa: E402
 
 SHIFTS = ROOT.parent / "shared" / "data" / "squadshifts"
@@ -166,12 +167,12 @@ def main() -> None:
         flat = faiss.IndexFlatIP(dim)
         flat.add(sub)
         flat_t, _ = timings(lambda q, flat=flat: flat.search(q[None], K), qvectors)
-        hnsw = faiss.IndexHNSWFlat(dim, ps.HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        hnsw.hnsw.efConstruction = ps.HNSW_EF_CONSTRUCTION
+        hnsw = faiss.IndexHNSWFlat(dim, embedded.HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = embedded.HNSW_EF_CONSTRUCTION
         t0 = time.perf_counter()
         hnsw.add(sub)
         build = time.perf_counter() - t0
-        hnsw.hnsw.efSearch = ps.HNSW_EF_SEARCH
+        hnsw.hnsw.efSearch = embedded.HNSW_EF_SEARCH
         hnsw_t, got = timings(lambda q, hnsw=hnsw: hnsw.search(q[None], K)[1][0].tolist(), qvectors)
         truth = [flat.search(q[None], K)[1][0].tolist() for q in qvectors]
         print(
@@ -198,9 +199,9 @@ def main() -> None:
     rng = random.Random(1)
     chosen = set(rng.sample(docs, max(1, len(docs) // 100)))
     selected = np.array([r.doc_id in chosen for r in records])
-    ps.EXACT_MAX, saved = 0, ps.EXACT_MAX
+    embedded.EXACT_MAX, saved = 0, embedded.EXACT_MAX
     filt_t, filt_got = timings(lambda q: [h.id for h in store.dense_search(q, K, docs=chosen)], qvectors)
-    ps.EXACT_MAX = saved
+    embedded.EXACT_MAX = saved
     exact_t, exact_got = timings(lambda q: [h.id for h in store.dense_search(q, K, docs=chosen)], qvectors)
     idx = np.flatnonzero(selected)
     filt_truth = [idx[np.argsort(-(vectors[idx] @ q), kind="stable")[:K]].tolist() for q in qvectors]
@@ -311,7 +312,7 @@ def bench_edge(where: Path, path: Path, records, qvectors, qterms, exact, dim: i
     for i in range(0, len(records), 1000):
         points = []
         for r in records[i : i + 1000]:
-            indices, values = ps.sparse_bm25(terms(r.text))
+            indices, values = qdrant.sparse_bm25(terms(r.text))
             vector = {"dense": r.vector.tolist()}
             if indices:
                 vector["bm25"] = qe.SparseVector(indices=indices, values=values)
@@ -327,13 +328,13 @@ def bench_edge(where: Path, path: Path, records, qvectors, qterms, exact, dim: i
         return [int(p.id) for p in got]
 
     def lexical(t):  # type: ignore[no-untyped-def]
-        i, v = ps.sparse_query(t)
+        i, v = qdrant.sparse_query(t)
         return shard.query(
             qe.QueryRequest(limit=K, query=qe.Query.Nearest(qe.SparseVector(indices=i, values=v), using="bm25"))
         )
 
     def hybrid(p):  # type: ignore[no-untyped-def]
-        i, v = ps.sparse_query(p[1])
+        i, v = qdrant.sparse_query(p[1])
         return shard.query(
             qe.QueryRequest(
                 limit=K,

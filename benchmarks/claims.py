@@ -32,7 +32,7 @@ def main() -> None:
             shutil.copytree(DATA / folder, docs)
             assistant = Assistant.open(Config(docs_dir=docs, index_dir=Path(tmp) / f"index-{folder}"))
             for item in (i for i in items if i["folder"] == folder):
-                verdict = assistant.answer.claims(item["claim"]).verdict
+                verdict = assistant.check(item["claim"]).verdict
                 total[item["verdict"]] += 1
                 right[item["verdict"]] += verdict == item["verdict"]
                 print(f"| {item['claim']} | {item['verdict']} | {verdict} |")

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from assistant.index import passages as ps
-from assistant.index.passages import EmbeddedStore, PassageRecord, QdrantStore, open_store
+from assistant.index.passages import EmbeddedStore, PassageRecord, QdrantStore, embedded, open_store
 from assistant.language.terms import terms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,8 +228,8 @@ def test_filter_by_date_range_excludes_undated(store) -> None:  # type: ignore[n
 
 def test_a_filter_selecting_one_percent_still_returns_k(backend: str, store_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # small thresholds so the embedded store filters HNSW candidates instead of scanning exactly
-    monkeypatch.setattr(ps, "FLAT_MAX", 500)
-    monkeypatch.setattr(ps, "EXACT_MAX", 0)
+    monkeypatch.setattr(embedded, "FLAT_MAX", 500)
+    monkeypatch.setattr(embedded, "EXACT_MAX", 0)
     records = corpus(1500, doc_size=15)  # doc-42 holds 1% of the passages
     with open_store(spec(backend, store_path), DIM) as store:
         store.add(records)
@@ -442,7 +442,7 @@ def test_concurrent_readers_during_a_write(backend: str, store_path: Path) -> No
 
 
 def test_embedded_segments_merge_and_compact(store_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(ps, "MAX_SEGMENTS", 4)
+    monkeypatch.setattr(embedded, "MAX_SEGMENTS", 4)
     with EmbeddedStore.open(store_path, DIM) as store:
         for b in range(6):
             store.add(corpus(20, start=b * 20))

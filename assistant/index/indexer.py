@@ -299,7 +299,7 @@ def _mean_vectors(vectors: np.ndarray, groups: list[list[int]], dim: int) -> np.
     A passage's vector is the mean of its sentences' vectors rather than an encoding of
     its text: bulk ingest then embeds every sentence once and nothing twice (encoding
     passages too cost 45% of a bulk add), and held-out squad2-dev answer@1 did not move
-    (0.784 either way, benchmarks/train_ranker.py on indexes built both ways).
+    (0.784 either way, training/train_ranker.py on indexes built both ways).
     """
     out = np.zeros((len(groups), dim), dtype=np.float32)
     for n, rows in enumerate(groups):

@@ -1,5 +1,5 @@
 """The evidence ranker's features and weights: hand-set, or fitted on squad2-train by
-``benchmarks/train_ranker.py`` and read from ``assistant/data/ranker.json``."""
+``training/train_ranker.py`` and read from ``assistant/data/ranker.json``."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ class Weights:
 
     @classmethod
     def learned(cls) -> Weights:
-        """Weights fitted on squad2-train by ``benchmarks/train_ranker.py``; hand weights if absent."""
+        """Weights fitted on squad2-train by ``training/train_ranker.py``; hand weights if absent."""
         return _learned_weights()
 
 

@@ -19,7 +19,7 @@ held out.
 
 Needs ../shared/data/squad2-train (not part of a user's clone):
 
-    .venv/bin/python benchmarks/train_ranker.py [--write]
+    .venv/bin/python training/train_ranker.py [--write]
 """
 
 from __future__ import annotations
