@@ -50,6 +50,7 @@ test-fast: setup
 lint: setup
 	$(VENV)/bin/ruff check assistant tests benchmarks training
 	$(VENV)/bin/ruff format --check assistant tests benchmarks training
+	$(PY) -m mypy assistant
 
 eval: setup
 	$(VENV)/bin/assistant eval --docs seeds --index index --questions tests/data/gold_seeds.jsonl

@@ -246,7 +246,7 @@ def _ask_lines(assistant, k: int, as_of) -> None:  # type: ignore[no-untyped-def
         line = line.rstrip("\n")
         if not line.strip():
             continue
-        question, history, day = line, [], as_of
+        question, history, day = line, list[object](), as_of
         if line.lstrip().startswith("{"):
             try:
                 item = json.loads(line)

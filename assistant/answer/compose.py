@@ -343,9 +343,9 @@ def evidence_window(
 def best_window(
     top: int,
     prob: Mapping[int, float],
-    run: Sequence[int],
-    starts: Sequence[int],
-    ends: Sequence[int],
+    run: Sequence[int] | np.ndarray,
+    starts: Sequence[int] | np.ndarray,
+    ends: Sequence[int] | np.ndarray,
     cost: float,
     size: int,
 ) -> tuple[int, int]:

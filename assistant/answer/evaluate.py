@@ -62,7 +62,7 @@ def _as_dict(answer: AnswerLike) -> Mapping[str, Any]:
     return answer.to_dict() if isinstance(answer, Answer) else answer
 
 
-def _share(hits: int, total: int) -> float | None:
+def _share(hits: float, total: int) -> float | None:
     return hits / total if total else None
 
 
@@ -388,7 +388,7 @@ def format_report(result: Mapping[str, Any], *, max_failures: int = 30) -> str:
         + f" ({result['answerable']} answerable, {result['unanswerable']} unanswerable)",
         "",
     ]
-    rows = [(key, value, _LABELS[key]) for key, value in result.items() if key in _LABELS]
+    rows: list[tuple[Any, ...]] = [(key, value, _LABELS[key]) for key, value in result.items() if key in _LABELS]
     lines += _table(("metric", "value", "meaning"), rows)
     if result.get("by_category"):
         lines += ["", "### By category", ""]

@@ -93,7 +93,7 @@ class SentenceTransformerEmbedder:
 
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         self.name = model_name(path)
-        self.dim = int(self._model.get_embedding_dimension())
+        self.dim = int(self._model.get_embedding_dimension() or 0)
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         if not texts:
@@ -256,7 +256,7 @@ def _content_hash(path: str, cache_dir: Path) -> str:
     """
     root = Path(path)
     files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
-    listing = [[str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+    listing: list[list[Any]] = [[str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
     memo_file = cache_dir / "model-hashes.json"
     try:
         memo = json.loads(memo_file.read_text(encoding="utf-8"))

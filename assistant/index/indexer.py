@@ -85,7 +85,7 @@ def plan(
             roots.append(config.library_dir)
     files, errors = loaders.discover([docs_dir], exclude=skip)
     if len(roots) > 1:
-        more, more_errors = loaders.discover([config.library_dir], exclude=[config.index_dir])
+        more, more_errors = loaders.discover(roots[1:], exclude=[config.index_dir])
         files, errors = [*files, *more], [*errors, *more_errors]
     known = data.documents if data else {}
     removed = data.removed if data else {}

@@ -310,7 +310,7 @@ def embed_to_store(
             if not ray.is_initialized():
                 ray.init(**LOCAL_RAY)
             per_actor = 0.5 if num_cpus is None else num_cpus
-            ds = ray.data.from_items(todo, override_num_blocks=max(1, min(len(todo), 64)))
+            ds: Any = ray.data.from_items(todo, override_num_blocks=max(1, min(len(todo), 64)))
             ds = ds.map(_read_row, num_cpus=read_cpus)
             ds = ds.map_batches(
                 _EmbedActor,

@@ -35,7 +35,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -244,7 +244,7 @@ class Tables:
         with self._lock:
             return [r[0] for r in self._db.execute(f"SELECT doc_id FROM {table} ORDER BY doc_id")]  # noqa: S608
 
-    def mapping(self, table: str, decode: Callable[[str, str], Any], cache: int = 0) -> TableMapping:
+    def mapping(self, table: str, decode: Callable[[str, str], Any] | type[str], cache: int = 0) -> TableMapping:
         return TableMapping(self, table, decode, cache)
 
 
@@ -252,10 +252,12 @@ class TableMapping(Mapping[str, Any]):
     """One table, by document id, decoded on access; the last ``cache`` values kept
     (all, when 0)."""
 
-    def __init__(self, tables: Tables, table: str, decode: Callable[[str, str], Any], cache: int) -> None:
+    def __init__(self, tables: Tables, table: str, decode: Callable[[str, str], Any] | type[str], cache: int) -> None:
         self._tables = tables
         self._table = table
-        self._decode = decode
+        self._decode: Callable[[str, str], Any] | None = (
+            None if decode is str else cast(Callable[[str, str], Any], decode)
+        )
         self._cache_size = cache
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._keys: list[str] | None = None
@@ -269,7 +271,7 @@ class TableMapping(Mapping[str, Any]):
         raw = self._tables.value(self._table, doc_id)
         if raw is None:
             raise KeyError(doc_id)
-        value = self._decode(raw, doc_id) if self._decode is not str else raw
+        value = raw if self._decode is None else self._decode(raw, doc_id)
         with self._lock:
             self._cache[doc_id] = value
             if self._cache_size and len(self._cache) > self._cache_size:

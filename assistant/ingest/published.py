@@ -49,7 +49,7 @@ def date_document(
         implied = implied_date(sentences, unanchored)
         if implied is not None:
             published, source, evidence, inferred = implied[0], "text", implied[1], True
-    dating = Dating(published and published.isoformat(), source, inferred, evidence)
+    dating = Dating(published.isoformat() if isinstance(published, date) else published, source, inferred, evidence)
     if published is None and unanchored is not None:  # still undated: the dates found above, placed
         found = [
             replace(m, start=m.start + s.start, end=m.end + s.start)

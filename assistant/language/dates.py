@@ -253,6 +253,7 @@ def _bare_month(m: re.Match[str], context: _Context) -> str | None:
     if context.anchor is None:
         return None
     month, anchor = _month_of(m), context.anchor
+    year: int | None
     modifier = (m.groupdict().get("mod") or "").lower()
     if modifier == "last":
         year = anchor.year if month < anchor.month else anchor.year - 1

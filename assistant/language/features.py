@@ -5,6 +5,8 @@ speakers, reasons. The ranker's type and speaker features read these.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from assistant.language.terms import terms
 from assistant.types import Sentence
@@ -104,11 +106,11 @@ class TextFeatures:
     took most of a reload's time.
     """
 
-    def __init__(self, rows: list[Sentence]) -> None:
+    def __init__(self, rows: Sequence[Sentence]) -> None:
         self._rows = rows
-        self._found: dict[int, dict[str, object]] = {}
+        self._found: dict[int, dict[str, Any]] = {}
 
-    def __getitem__(self, row: int) -> dict[str, object]:
+    def __getitem__(self, row: int) -> dict[str, Any]:
         found = self._found.get(row)
         if found is None:
             if len(self._found) >= 200_000:  # bounded in a long-lived process

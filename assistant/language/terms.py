@@ -124,7 +124,7 @@ _CAPITALS = (
 )
 # fmt: on
 _CAPITAL_OF = {capital: country for capital, country in _CAPITALS}
-_COUNTRY_OF = {}
+_COUNTRY_OF: dict[str, str] = {}
 for _capital, _country in _CAPITALS:
     _COUNTRY_OF.setdefault(_country, _capital)
 _PLACE = re.compile(

@@ -92,7 +92,9 @@ class Searcher:
         self.lexical, self.passage_lexical = lexical_indexes(data, shape)
         rows = self.rows
         self.row_terms = _Lazy(self._row_terms)
-        self.passage_terms = _Lazy(lambda p: frozenset().union(*(self.row_terms[r] for r in self.rows_of_passage[p])))
+        self.passage_terms: _Lazy[int, frozenset[str]] = _Lazy(
+            lambda p: frozenset().union(*(self.row_terms[r] for r in self.rows_of_passage[p]))
+        )
         # names may be given once per article ('the dam' after 'the Ruvuma dam')
         self.doc_terms = _Lazy(self._doc_terms, limit=20_000)
         self.features = TextFeatures(rows)  # computed for the rows a question reaches

@@ -13,6 +13,7 @@ their text tells.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -218,7 +219,7 @@ def prefer(
 
 
 def _bonus(
-    candidates: list[Scored], inside: np.ndarray, dates: _RowDates, first: int, last: int, row_of: dict[int, int]
+    candidates: list[Scored], inside: np.ndarray, dates: _RowDates, first: int, last: int, row_of: Mapping[int, int]
 ) -> list[float]:
     rows = [row_of[s.sentence.id] for s in candidates]
     published = dates.published[rows]

@@ -152,8 +152,8 @@ def _ask_tab(service: Service, examples_fit: bool) -> None:
 
     show_last = "() => window.assistantShowLatestTurn && window.assistantShowLatestTurn()"
     open_first = "() => window.assistantOpenLatestCitation && window.assistantOpenLatestCitation()"
-    private = {"api_visibility": "private", "show_progress": "hidden"}
-    triggers = [(box.submit, [box]), (ask_button.click, [box])]
+    private: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
+    triggers: list[tuple[Any, list[Any]]] = [(box.submit, [box]), (ask_button.click, [box])]
     triggers += [(b.click, [gr.State(e)]) for b, e in zip(examples, shown, strict=True)]
     for trigger, source in triggers:
         # The question shows at once as a pending turn; the answer replaces it.

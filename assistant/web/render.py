@@ -86,7 +86,7 @@ def render_answer(answer: Answer) -> str:
 def _with_words(text: str, span: AnswerSpan | None) -> str:
     """``text`` escaped, its first occurrence of the reader's answer words in bold."""
     at = text.find(span.text) if span is not None and span.text else -1
-    if at < 0:
+    if span is None or at < 0:
         return esc(text)
     end = at + len(span.text)
     return f'{esc(text[:at])}<strong class="answer-words">{esc(text[at:end])}</strong>{esc(text[end:])}'

@@ -89,6 +89,7 @@ def _build_index(vectors: np.ndarray) -> Any:
     import faiss
 
     dim = vectors.shape[1]
+    index: Any
     if len(vectors) <= FLAT_MAX:
         index = faiss.IndexFlatIP(dim)
     else:
