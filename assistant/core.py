@@ -69,9 +69,11 @@ class _State:
 class Assistant:
     """Question answering over one folder of articles and its index."""
 
-    def __init__(self, config: Config, embedder: Embedder, data: IndexData) -> None:
+    def __init__(self, config: Config, embedder: Embedder, data: IndexData, reader: Reader | None = None) -> None:
         self.config = config
         self.embedder = embedder
+        if reader is not None:  # else the shipped one, opened at the first question
+            self.__dict__["reader"] = reader
         self._state = _State(data, Searcher(data, embedder))
         self._reload_lock = threading.Lock()
         self.last_report = SyncReport()
@@ -82,6 +84,7 @@ class Assistant:
         config: Config,
         *,
         embedder: Embedder | None = None,
+        reader: Reader | None = None,
         progress: Progress | None = None,
         notify: Notify | None = None,
         update: bool = True,
@@ -119,7 +122,7 @@ class Assistant:
             raise IndexStateError(f"No index at {config.index_dir}. Run 'assistant index' first.")
         if data is None or not data.documents:
             raise NoDocuments(_no_documents_message(config, report))
-        assistant = cls(config, embedder, data)
+        assistant = cls(config, embedder, data, reader)
         assistant.last_report = report
         return assistant
 

@@ -63,6 +63,33 @@ def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
+class FakeSession:
+    """Stands in for the reader's ONNX session: a candidate's logit grows with how many of
+    the question's rarer word pieces it holds (none: far below the shipped threshold); no
+    answer words (the span heads point at [CLS]). Deterministic and instant."""
+
+    def run(self, _outputs: object, feed: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+        ids, types = feed["input_ids"], feed["token_type_ids"]
+        logits = np.zeros((len(ids), 1), dtype=np.float32)
+        for i, (row, kind) in enumerate(zip(ids, types, strict=True)):
+            asked = {
+                t for t, k in zip(row, kind, strict=True) if k == 0 and t > 2999
+            }  # rarer words: not [CLS], [SEP], "the", "did"
+            held = {t for t, k in zip(row, kind, strict=True) if k == 1}
+            logits[i, 0] = 2.0 * len(asked & held) - 6.0
+        null = np.zeros(ids.shape, dtype=np.float32)
+        null[:, 0] = 10.0
+        return [logits, null, null]
+
+
+def fake_reader():  # type: ignore[no-untyped-def]
+    """The shipped reader's decisions (its manifest) over a ``FakeSession``: for unit tests
+    that need answers but not the model's judgement."""
+    from assistant.search.reader import Reader, ReaderSpec
+
+    return Reader(FakeSession(), ReaderSpec.load())
+
+
 @pytest.fixture
 def seeds_copy(tmp_path: Path) -> Path:
     """A writable copy of the seeds folder."""
@@ -74,9 +101,10 @@ def seeds_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, seeds_copy: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     """``assistant ARGS --docs <seeds copy> --index <tmp>`` in-process with the fake embedder; index built."""
+    from assistant import core
     from assistant.cli import cli
 
-    monkeypatch.setattr("assistant.core.load_embedder", lambda model=None, **_: FakeEmbedder())
+    monkeypatch.setattr(core, "load_embedder", lambda model=None, **_: FakeEmbedder())
     where = ["--docs", str(seeds_copy), "--index", str(tmp_path / "index")]
 
     def invoke(*args: str) -> Result:

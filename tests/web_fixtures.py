@@ -1,6 +1,6 @@
 """A real web server over a tmp copy of the seeds (plus one hostile article) for web tests.
 
-Imported by tests/test_web_api.py and tests/test_browser.py; each module starts its own
+Imported by tests/e2e/test_web_api.py and tests/e2e/test_browser.py; each module starts its own
 server (module-scoped fixture), and the embedding model is loaded once per session.
 """
 

@@ -56,7 +56,7 @@ class Hit:
 
 @runtime_checkable
 class PassageStore(Protocol):
-    """The store interface; every backend passes tests/test_passage_store.py."""
+    """The store interface; every backend passes tests/unit/index/test_passages.py."""
 
     dim: int
 
