@@ -167,15 +167,15 @@ class Assistant:
                 as_of_note = f"Time words counted as of {day_label(newest)}, the newest article's date."
         if window is not None:  # the articles of the asked time reach the reader too
             ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day)
-        ranked = self.reader.rerank(q.read, ranked, state.searcher, each_source=q.across)
+        ranked = self.reader.rerank(q.read, ranked, state.searcher.view, each_source=q.across)
         if window is not None:  # … and, read, what is from then leads
             ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day, widen=False)
-        answer = compose(q, ranked, state.searcher, k=k or self.config.k, policy=self.policy)
+        answer = compose(q, ranked, state.searcher.view, k=k or self.config.k, policy=self.policy)
         claim = None if q.across else yes_no_claim(q.resolved)
         if claim is not None:  # 'Did Lee say …?': a claim in question form, for the verifier
             check, sentences = self._check(claim, [])  # the sources with close sentences only
-            answer = yes_no_answer(answer, check, sentences, state.searcher)
-        answer = timeframe.annotate(answer, state.searcher, day, window, inside)
+            answer = yes_no_answer(answer, check, sentences, state.searcher.view)
+        answer = timeframe.annotate(answer, state.searcher.view, day, window, inside)
         return replace(answer, as_of_note=as_of_note) if as_of_note else answer
 
     @functools.cached_property
@@ -204,10 +204,10 @@ class Assistant:
         searcher = self._state.searcher
         candidates = []
         for item in scored:
-            row = searcher.row_of_id[item.sentence.id]
-            before = searcher.rows[row - 1] if row > 0 else None
+            row = searcher.view.row_of_id[item.sentence.id]
+            before = searcher.view.rows[row - 1] if row > 0 else None
             previous = before.text if before is not None and before.doc_id == item.sentence.doc_id else ""
-            title = searcher.data.documents[item.sentence.doc_id].title
+            title = searcher.view.data.documents[item.sentence.doc_id].title
             candidates.append(Candidate(item.sentence, previous, title))
         if documents is None and self.document_count() <= LISTED_DOCUMENTS:
             documents = self.documents()  # each one ("does not say" where nothing is close)
@@ -225,22 +225,22 @@ class Assistant:
         text = validate_question(text)
         searcher = self._state.searcher
         model.single_threaded()
-        if not searcher.rows:
+        if not searcher.view.rows:
             return []
         query = searcher.embed(text)  # one query vector, via the fast path
         # the sentences of the nearest passages (of every passage, in a small index)
-        rows = np.array(searcher.near_rows(query.reshape(1, -1), _CLOSEST_PASSAGES), dtype=np.int64)
-        dense = searcher.sentence_vectors(rows) @ query
+        rows = np.array(searcher.view.near_rows(query.reshape(1, -1), _CLOSEST_PASSAGES), dtype=np.int64)
+        dense = searcher.view.sentence_vectors(rows) @ query
         wanted = set(terms(text))
         per: dict[str, int] = {}
         out = []
         for i in np.argsort(-dense, kind="stable"):
             r = int(rows[i])
-            s = searcher.rows[r]
+            s = searcher.view.rows[r]
             if per.get(s.doc_id, 0) >= per_doc:
                 continue
             per[s.doc_id] = per.get(s.doc_id, 0) + 1
-            lexical = len(wanted & searcher.row_terms[r]) / len(wanted) if wanted else 0.0
+            lexical = len(wanted & searcher.view.row_terms[r]) / len(wanted) if wanted else 0.0
             out.append(ScoredSentence(s, float(dense[i]), lexical))
         return out
 
@@ -250,7 +250,7 @@ class Assistant:
 
     def document_count(self) -> int:
         """How many documents the index holds (without reading their records)."""
-        return self._state.searcher.n_documents
+        return self._state.searcher.view.n_documents
 
     def document(self, doc_id: str) -> Document | None:
         """One document's record, or None when it is not in the index."""

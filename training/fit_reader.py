@@ -125,7 +125,7 @@ def _read(q: dict, searcher, reader, candidates: int) -> tuple:  # type: ignore[
 
     question = searcher.scoped(analyze(q["question"]))
     ranked = searcher.rank(question, limit=max(20, candidates))
-    logits, margins, words = reader.scores(question.read, [_candidate(searcher, s) for s in ranked[:candidates]])
+    logits, margins, words = reader.scores(question.read, [_candidate(searcher.view, s) for s in ranked[:candidates]])
     return (q, question, ranked, (logits, margins), words, searcher)
 
 
@@ -156,7 +156,7 @@ def answers(  # type: ignore[no-untyped-def]
     policy = Policy.from_reader(-99.0, MARGIN, window_cost, rules, trust, min_coverage=coverage)
     rows = []
     for q, question, ranked, asked_over in read:
-        answer = compose(question, ranked, asked_over, k=3, policy=policy)
+        answer = compose(question, ranked, asked_over.view, k=3, policy=policy)
         top = answer.citations[0] if answer.citations else None
         hit = top is not None and holds(q, top)
         rows.append(
@@ -423,7 +423,7 @@ def margins_table(
         hits: dict[bool, list[bool]] = {True: [], False: []}
         shown, answerable = [], 0
         for q, question, ranked, asked_over in read:
-            answer = compose(question, ranked, asked_over, k=3, policy=policy)
+            answer = compose(question, ranked, asked_over.view, k=3, policy=policy)
             shown += [len(answer.statements)] if answer.found else []
             answerable += q["answerable"]
             if q["answerable"] and answer.found:

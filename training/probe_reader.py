@@ -71,14 +71,14 @@ def read(searcher, reader, question_text: str, limit: int) -> list[dict]:  # typ
     ranked = searcher.rank(question, limit=max(limit, 20))[:limit]
     logits, margins = [], []
     for i in range(0, len(ranked), 8):  # in batches of 8, as in use
-        z, m, _ = reader.scores(question.read, [_candidate(searcher, s) for s in ranked[i : i + 8]])
+        z, m, _ = reader.scores(question.read, [_candidate(searcher.view, s) for s in ranked[i : i + 8]])
         logits += z.tolist()
         margins += m.tolist()
     words = terms(question.read)
-    idf = {t: searcher.lexical.idf(t) for t in words}
+    idf = {t: searcher.view.lexical.idf(t) for t in words}
     out = []
     for s, z, m in zip(ranked, logits, margins, strict=True):
-        row = searcher.row_of_id[s.sentence.id]
+        row = searcher.view.row_of_id[s.sentence.id]
         out.append(
             {
                 "doc_id": s.sentence.doc_id,
@@ -91,8 +91,8 @@ def read(searcher, reader, question_text: str, limit: int) -> list[dict]:  # typ
                 "type_match": s.type_match,
                 "logit": z,
                 "margin": max(m, -5.0),
-                "missing_row": [idf[t] for t in words if t not in searcher.row_terms[row]],
-                "missing_doc": [idf[t] for t in words if t not in searcher.doc_terms[s.sentence.doc_id]],
+                "missing_row": [idf[t] for t in words if t not in searcher.view.row_terms[row]],
+                "missing_doc": [idf[t] for t in words if t not in searcher.view.doc_terms[s.sentence.doc_id]],
                 "idf": sum(idf.values()) or 1.0,
             }
         )

@@ -133,15 +133,19 @@ def retrieval_groups(docs: Path, questions: list[dict], index_dir: Path, source:
 
     assistant = Assistant.open(Config(docs_dir=docs, index_dir=index_dir))
     searcher = assistant._state.searcher
-    titles = {doc_id: doc.title for doc_id, doc in searcher.data.documents.items()}
+    titles = {doc_id: doc.title for doc_id, doc in searcher.view.data.documents.items()}
     groups = []
     for n, q in enumerate(questions):
         ranked = searcher.rank(analyze(q["question"]), limit=CANDIDATES)
         spans = [(a["start"], a["end"]) for a in q["answers"]]
         cands = []
         for rank, s in enumerate(ranked):
-            row = searcher.row_of_id[s.sentence.id]
-            prev = searcher.rows[row - 1].text if row > 0 and searcher.rows[row - 1].doc_id == s.sentence.doc_id else ""
+            row = searcher.view.row_of_id[s.sentence.id]
+            prev = (
+                searcher.view.rows[row - 1].text
+                if row > 0 and searcher.view.rows[row - 1].doc_id == s.sentence.doc_id
+                else ""
+            )
             inside = [
                 (a, b)
                 for a, b in spans

@@ -81,10 +81,10 @@ def collect(index_dir: Path) -> tuple[list[Item], Layout]:
     assistant = Assistant.open(Config(docs_dir=docs, index_dir=index_dir))
     searcher = assistant._state.searcher
     layout = Layout(
-        [r.doc_id for r in searcher.rows],
-        np.array([r.start for r in searcher.rows]),
-        np.array([r.end for r in searcher.rows]),
-        np.asarray(searcher.run_of_row),
+        [r.doc_id for r in searcher.view.rows],
+        np.array([r.start for r in searcher.view.rows]),
+        np.array([r.end for r in searcher.view.rows]),
+        np.asarray(searcher.view.run_of_row),
     )
     items = []
     for line in (SQUAD / "questions.jsonl").read_text(encoding="utf-8").splitlines():

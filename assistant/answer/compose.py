@@ -12,7 +12,9 @@ from assistant.answer.claims import ClaimCheck
 from assistant.language.features import PRONOUN_SPEAKER_AFTER
 from assistant.language.question import Question, names_in, without_opening
 from assistant.language.terms import metonym_terms, terms
-from assistant.search.retrieve import Scored, Searcher
+from assistant.search.ranker_weights import learned_window_cost
+from assistant.search.retrieve import Scored
+from assistant.search.view import IndexView
 from assistant.types import Answer, AnswerSpan, Citation, PassageHit, Sentence, Statement, answer_text
 
 NOT_FOUND = "The sources don't say. The closest passages are listed below; none of them answers the question."
@@ -133,17 +135,17 @@ def _asks_own_words(question: Question) -> bool:
     return bool(question.speaker) and question.answer_type == "quote"
 
 
-def _context(searcher: Searcher, ranked: list[Scored]) -> str | None:
+def _context(view: IndexView, ranked: list[Scored]) -> str | None:
     """The best sentence's passage with the sentences either side of it."""
     if not ranked:
         return None
     best = ranked[0]
-    row = searcher.row_of_id[best.sentence.id]
-    near = [searcher.rows[r] for r in (row - 1, row + 1) if 0 <= r < len(searcher.rows)]
+    row = view.row_of_id[best.sentence.id]
+    near = [view.rows[r] for r in (row - 1, row + 1) if 0 <= r < len(view.rows)]
     near = [s for s in near if s.doc_id == best.sentence.doc_id]
     start = min([best.passage.start, *(s.start for s in near)])
     end = max([best.passage.end, *(s.end for s in near)])
-    return searcher.data.texts[best.sentence.doc_id][start:end]
+    return view.data.texts[best.sentence.doc_id][start:end]
 
 
 # What a question about who someone is asks besides the name: 'Where does X work?'
@@ -175,23 +177,21 @@ def introduced(question: Question) -> re.Pattern[str] | None:
     )
 
 
-def _names_in(question: Question, candidate: Scored, searcher: Searcher | None) -> frozenset[str]:
+def _names_in(question: Question, candidate: Scored, view: IndexView | None) -> frozenset[str]:
     """The question's names a candidate sentence holds, with the two sentences before it when
-    ``searcher`` is given ('A fort, named Fort Coligny, was built … The fort was destroyed in
+    ``view`` is given ('A fort, named Fort Coligny, was built … The fort was destroyed in
     1560'); a capital stands for its country."""
     wanted = frozenset(question.names)
-    if searcher is None:
+    if view is None:
         text = candidate.sentence.text
         return wanted & frozenset(terms(text) + metonym_terms(text))
-    row = searcher.row_of_id[candidate.sentence.id]
-    rows = [r for r in range(max(0, row - 2), row + 1) if searcher.rows[r].doc_id == candidate.sentence.doc_id]
-    # each row's terms, capitals' countries included, as the searcher holds them
-    return wanted & frozenset().union(*(searcher.row_terms[r] for r in rows))
+    row = view.row_of_id[candidate.sentence.id]
+    rows = [r for r in range(max(0, row - 2), row + 1) if view.rows[r].doc_id == candidate.sentence.doc_id]
+    # each row's terms, capitals' countries included, as the view holds them
+    return wanted & frozenset().union(*(view.row_terms[r] for r in rows))
 
 
-def lead_first(
-    question: Question, ranked: list[Scored], policy: Policy, searcher: Searcher | None = None
-) -> list[Scored]:
+def lead_first(question: Question, ranked: list[Scored], policy: Policy, view: IndexView | None = None) -> list[Scored]:
     """The candidates with what the question asks for in front: for a question about who
     someone is, the sentence introducing them, if among the first ``policy.fit_window`` and
     holding, with the sentences just before it, every name of the question the best one
@@ -208,8 +208,8 @@ def lead_first(
         if i == 0:
             return ranked
         if best_names is None:
-            best_names = _names_in(question, ranked[0], searcher)
-        if best_names - _names_in(question, candidate, searcher):
+            best_names = _names_in(question, ranked[0], view)
+        if best_names - _names_in(question, candidate, view):
             continue
         # it leads the answer, so it counts as the strongest evidence
         return [replace(candidate, score=ranked[0].score), *ranked[:i], *ranked[i + 1 :]]
@@ -247,21 +247,19 @@ def _has_number(text: str, number: str) -> bool:
     return any(m.replace(",", "") == digits for m in _NUMBER.findall(text))
 
 
-def compose(
-    question: Question, ranked: list[Scored], searcher: Searcher, *, k: int, policy: Policy = Policy()
-) -> Answer:
-    ranked = lead_first(question, ranked, policy, searcher)
-    passages = _passage_hits(searcher, ranked, k)
-    known = lambda term: searcher.lexical.doc_freq(term) > 0  # noqa: E731
-    if not answers_question(question, ranked, policy, _context(searcher, ranked), known):
+def compose(question: Question, ranked: list[Scored], view: IndexView, *, k: int, policy: Policy = Policy()) -> Answer:
+    ranked = lead_first(question, ranked, policy, view)
+    passages = _passage_hits(view, ranked, k)
+    known = lambda term: view.lexical.doc_freq(term) > 0  # noqa: E731
+    if not answers_question(question, ranked, policy, _context(view, ranked), known):
         return Answer(question.text, False, NOT_FOUND, (), passages, (), question.resolved)
-    groups = _select(question, ranked, searcher, policy)
+    groups = _select(question, ranked, view, policy)
     # ids in reading order: the first statement's lead (the strongest evidence) is [1], then
     # the sources saying the same, then the next statement's: markers read [1][2] … [3]
     cited = [sentence.id for group in groups for sentence, _ in group]
     number = {sid: n for n, sid in enumerate(cited, 1)}
     by_id = {sentence.id: (sentence, score) for group in groups for sentence, score in group}
-    citations = [_citation(searcher, number[sid], *by_id[sid]) for sid in cited]
+    citations = [_citation(view, number[sid], *by_id[sid]) for sid in cited]
     statements = [Statement(_shown(group), tuple(number[sentence.id] for sentence, _ in group)) for group in groups]
     text = answer_text(statements)
     span = _answer_span(ranked[0], number)
@@ -314,29 +312,29 @@ def _shown(group: list[tuple[Sentence, float]]) -> str:
 
 
 def evidence_window(
-    searcher: Searcher, ranked: list[Scored], policy: Policy, own_words: bool = False
+    view: IndexView, ranked: list[Scored], policy: Policy, own_words: bool = False
 ) -> tuple[Sentence, list[Sentence]]:
     """The best sentence, grown by its neighbours in the text when they likely hold the
     answer with it (see ``best_window``). Several sentences make one citation, a verbatim
     span of the source; the lead's id keeps it tied to its best sentence. Asked what someone
     said (``own_words``), it grows only by their words and what carries on the lead's quotation."""
     lead = ranked[0].sentence
-    top = searcher.row_of_id[lead.id]
-    prob = {searcher.row_of_id[s.sentence.id]: s.prob for s in ranked}
+    top = view.row_of_id[lead.id]
+    prob = {view.row_of_id[s.sentence.id]: s.prob for s in ranked}
     if own_words:
-        theirs = {top} | {searcher.row_of_id[s.sentence.id] for s in ranked if s.speaker >= policy.min_speaker}
-        follow = _continuation(searcher, lead)
+        theirs = {top} | {view.row_of_id[s.sentence.id] for s in ranked if s.speaker >= policy.min_speaker}
+        follow = _continuation(view, lead)
         if follow is not None:
-            theirs.add(searcher.row_of_id[follow.id])
+            theirs.add(view.row_of_id[follow.id])
         prob = {row: p for row, p in prob.items() if row in theirs}
-    cost = searcher.window_cost if policy.window_cost is None else policy.window_cost
-    first, last = best_window(top, prob, searcher.run_of_row, searcher.starts, searcher.ends, cost, policy.window)
+    cost = learned_window_cost() if policy.window_cost is None else policy.window_cost
+    first, last = best_window(top, prob, view.run_of_row, view.starts, view.ends, cost, policy.window)
     if own_words and not all(row in theirs for row in range(first, last + 1)):
         first, last = top, top
-    members = searcher.rows[first : last + 1]
+    members = view.rows[first : last + 1]
     if len(members) == 1:
         return lead, members
-    text = searcher.data.texts[lead.doc_id][members[0].start : members[-1].end]
+    text = view.data.texts[lead.doc_id][members[0].start : members[-1].end]
     return replace(lead, start=members[0].start, end=members[-1].end, text=text), members
 
 
@@ -364,7 +362,7 @@ def best_window(
 
 
 def _select(
-    question: Question, ranked: list[Scored], searcher: Searcher, policy: Policy
+    question: Question, ranked: list[Scored], view: IndexView, policy: Policy
 ) -> list[list[tuple[Sentence, float]]]:
     """The best sentences as statements; each statement also cites what other sources say
     alike. Asked what someone said, further statements are that person's words too."""
@@ -376,28 +374,28 @@ def _select(
     for cand in ranked:
         if len(groups) == policy.max_statements or cand.score < best - policy.margin:
             break
-        if cand.sentence.id in used or any(_same(searcher, cand.sentence, g[0][0], policy) for g in groups):
+        if cand.sentence.id in used or any(_same(view, cand.sentence, g[0][0], policy) for g in groups):
             continue
         if groups and own_words and cand.speaker < policy.min_speaker:
             continue
         if groups and policy.threshold is not None and cand.prob < policy.further_prob:
             continue  # near the best, yet not an answer in the reader's eyes: no statement of its own
         cited, members = (
-            evidence_window(searcher, ranked, policy, own_words) if not groups else (cand.sentence, [cand.sentence])
+            evidence_window(view, ranked, policy, own_words) if not groups else (cand.sentence, [cand.sentence])
         )
         group = [(cited, cand.score)]
         used.update(m.id for m in members)
-        for twin, similarity in _twins(searcher, cand.sentence, policy, question.sources):
+        for twin, similarity in _twins(view, cand.sentence, policy, question.sources):
             if twin.id not in used:
                 group.append((twin, cand.score * similarity))
                 used.add(twin.id)
         groups.append(group)
-        follow = _continuation(searcher, members[-1])
+        follow = _continuation(view, members[-1])
         if follow is not None and follow.id not in used and len(groups) < policy.max_statements:
             score = scores.get(follow.id, cand.score * 0.99)
             continued = [(follow, score)]
             used.add(follow.id)
-            for twin, similarity in _twins(searcher, follow, policy, question.sources):
+            for twin, similarity in _twins(view, follow, policy, question.sources):
                 if twin.id not in used:
                     continued.append((twin, score * similarity))
                     used.add(twin.id)
@@ -427,13 +425,13 @@ def _other_sources(
     return more
 
 
-def _continuation(searcher: Searcher, sentence: Sentence) -> Sentence | None:
+def _continuation(view: IndexView, sentence: Sentence) -> Sentence | None:
     """The next sentence when it carries on the same quotation: '“…,” he said. “We can only …”'."""
-    row = searcher.row_of_id[sentence.id]
-    if row + 1 >= len(searcher.rows):
+    row = view.row_of_id[sentence.id]
+    if row + 1 >= len(view.rows):
         return None
-    nxt = searcher.rows[row + 1]
-    same_passage = searcher.passage_of_row[row + 1] == searcher.passage_of_row[row]
+    nxt = view.rows[row + 1]
+    same_passage = view.passage_of_row[row + 1] == view.passage_of_row[row]
     opens_quote = nxt.text[:1] in '"“'
     attributed = bool(_SAID.search(sentence.text))
     if same_passage and nxt.doc_id == sentence.doc_id and opens_quote and attributed and not _SAID.search(nxt.text):
@@ -445,26 +443,26 @@ _SAID = re.compile(r"\b(?:said|says|told|tells|added|stressed|noted|warned)\b")
 
 
 def _twins(
-    searcher: Searcher, sentence: Sentence, policy: Policy, sources: tuple[str, ...] = ()
+    view: IndexView, sentence: Sentence, policy: Policy, sources: tuple[str, ...] = ()
 ) -> list[tuple[Sentence, float]]:
     """Sentences of other documents (of ``sources`` only, if given) that say the same as ``sentence``."""
-    row = searcher.row_of_id[sentence.id]
+    row = view.row_of_id[sentence.id]
     # the passages nearest to the sentence hold its twins: their sentences are compared, not all rows
-    vector = searcher.sentence_vectors(np.array([row]))
-    doc_of = searcher.rows.doc_id
-    others = [r for r in searcher.near_rows(vector, _TWIN_PASSAGES) if doc_of(r) != sentence.doc_id]
+    vector = view.sentence_vectors(np.array([row]))
+    doc_of = view.rows.doc_id
+    others = [r for r in view.near_rows(vector, _TWIN_PASSAGES) if doc_of(r) != sentence.doc_id]
     if sources:
         others = [r for r in others if doc_of(r) in sources]
     if not others:
         return []
-    sims = (searcher.sentence_vectors(np.array(others)) @ vector[0]).tolist()
+    sims = (view.sentence_vectors(np.array(others)) @ vector[0]).tolist()
     out = []
     seen_docs = {sentence.doc_id}
     for sim, r in sorted(zip(sims, others, strict=True), key=lambda pair: -pair[0])[:_TWIN_CANDIDATES]:
-        other = searcher.rows[r]
+        other = view.rows[r]
         if other.doc_id in seen_docs:
             continue
-        close = sim >= policy.same_as or _jaccard(searcher, row, r) >= policy.same_terms
+        close = sim >= policy.same_as or _jaccard(view, row, r) >= policy.same_terms
         if close and agree(sentence.text, other.text):
             out.append((other, float(max(sim, 0.0))))
             seen_docs.add(other.doc_id)
@@ -475,11 +473,11 @@ _TWIN_CANDIDATES = 8  # the sentences most similar to the cited one that may be 
 _TWIN_PASSAGES = 8  # the passages searched for them
 
 
-def _same(searcher: Searcher, a: Sentence, b: Sentence, policy: Policy) -> bool:
-    ra, rb = searcher.row_of_id[a.id], searcher.row_of_id[b.id]
-    va, vb = searcher.sentence_vectors(np.array([ra, rb]))
+def _same(view: IndexView, a: Sentence, b: Sentence, policy: Policy) -> bool:
+    ra, rb = view.row_of_id[a.id], view.row_of_id[b.id]
+    va, vb = view.sentence_vectors(np.array([ra, rb]))
     cos = float(va @ vb)
-    return cos >= policy.same_as or _jaccard(searcher, ra, rb) >= policy.same_terms
+    return cos >= policy.same_as or _jaccard(view, ra, rb) >= policy.same_terms
 
 
 def agree(a: str, b: str) -> bool:
@@ -500,21 +498,21 @@ def _numbers(text: str) -> frozenset[str]:
     return frozenset(m.replace(",", "") for m in _NUMBER.findall(text))
 
 
-def _jaccard(searcher: Searcher, a: int, b: int) -> float:
-    ta, tb = searcher.row_terms[a], searcher.row_terms[b]
+def _jaccard(view: IndexView, a: int, b: int) -> float:
+    ta, tb = view.row_terms[a], view.row_terms[b]
     return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
 
 
-def _citation(searcher: Searcher, n: int, s: Sentence, score: float) -> Citation:
-    doc = searcher.data.documents[s.doc_id]
+def _citation(view: IndexView, n: int, s: Sentence, score: float) -> Citation:
+    doc = view.data.documents[s.doc_id]
     return Citation(n, s.doc_id, doc.title, doc.file, s.start, s.end, s.text, round(score, 4), doc.page_of(s.start))
 
 
-def _passage_hits(searcher: Searcher, ranked: list[Scored], k: int) -> tuple[PassageHit, ...]:
+def _passage_hits(view: IndexView, ranked: list[Scored], k: int) -> tuple[PassageHit, ...]:
     hits = []
-    for p, score in searcher.passage_rank(ranked, k):
-        doc = searcher.data.documents[p.doc_id]
-        text = searcher.data.texts[p.doc_id][p.start : p.end]
+    for p, score in view.passage_rank(ranked, k):
+        doc = view.data.documents[p.doc_id]
+        text = view.data.texts[p.doc_id][p.start : p.end]
         hits.append(
             PassageHit(p.doc_id, doc.title, doc.file, p.start, p.end, text, round(score, 4), doc.page_of(p.start))
         )
@@ -522,7 +520,7 @@ def _passage_hits(searcher: Searcher, ranked: list[Scored], k: int) -> tuple[Pas
 
 
 def yes_no_answer(
-    answer: Answer, check: ClaimCheck, sentences: Mapping[tuple[str, int], Sentence], searcher: Searcher
+    answer: Answer, check: ClaimCheck, sentences: Mapping[tuple[str, int], Sentence], view: IndexView
 ) -> Answer:
     """A yes/no question answered from the claim verifier's ``check`` of its claim: 'yes'
     with the supporting sentences cited, 'no' with the contradicting ones, 'disputed' with
@@ -548,7 +546,7 @@ def yes_no_answer(
     if not groups:
         return answer
     cited = [(s, score) for group in groups for s, score in group]
-    citations = tuple(_citation(searcher, n, s, score) for n, (s, score) in enumerate(cited, 1))
+    citations = tuple(_citation(view, n, s, score) for n, (s, score) in enumerate(cited, 1))
     statements, n = [], 1
     for group in groups:
         statements.append(Statement(group[0][0].text, tuple(range(n, n + len(group)))))

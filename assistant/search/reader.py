@@ -24,7 +24,8 @@ from assistant.errors import ReaderError
 from assistant.files import sha256_file
 from assistant.index.embed import onnx_session
 from assistant.search.reader_input import encode_pairs, load_tokenizer, pair_text, sentence_tokens
-from assistant.search.retrieve import Scored, Searcher
+from assistant.search.retrieve import Scored
+from assistant.search.view import IndexView
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MANIFEST = DATA / "reader.json"
@@ -135,14 +136,14 @@ class Reader:
         return logits.astype(np.float32).reshape(-1), margins, [w for w, _ in spans]
 
     def rerank(
-        self, question: str, ranked: list[Scored], searcher: Searcher, *, each_source: bool = False
+        self, question: str, ranked: list[Scored], view: IndexView, *, each_source: bool = False
     ) -> list[Scored]:
         """The first ``spec.candidates`` of ``ranked`` read and re-ordered (see ``combine``);
         with ``each_source``, each source's best candidate is among those read, room allowing."""
         if each_source:
             ranked = spread(ranked, self.spec.candidates)
         read = ranked[: self.spec.candidates]
-        logits, margins, words = self.scores(question, [_candidate(searcher, s) for s in read])
+        logits, margins, words = self.scores(question, [_candidate(view, s) for s in read])
         return combine(ranked, logits, words, self.spec, margins)
 
 
@@ -186,12 +187,12 @@ def combine(
     return scored + [replace(s, score=floor - 1.0 - i, prob=0.0, words=None) for i, s in enumerate(rest)]
 
 
-def _candidate(searcher: Searcher, scored: Scored) -> tuple[str, str, str]:
+def _candidate(view: IndexView, scored: Scored) -> tuple[str, str, str]:
     sentence = scored.sentence
-    row = searcher.row_of_id[sentence.id]
-    before = searcher.rows[row - 1] if row > 0 else None
+    row = view.row_of_id[sentence.id]
+    before = view.rows[row - 1] if row > 0 else None
     prev = before.text if before is not None and before.doc_id == sentence.doc_id else ""
-    return sentence.text, prev, searcher.data.documents[sentence.doc_id].title
+    return sentence.text, prev, view.data.documents[sentence.doc_id].title
 
 
 MAX_ANSWER_TOKENS = 30

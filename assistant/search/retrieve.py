@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
@@ -13,11 +12,10 @@ from assistant.index import columns
 from assistant.index.bm25 import Matches
 from assistant.index.embed import Embedder, embed_query
 from assistant.index.model import IndexData
-from assistant.index.store import lexical_indexes
-from assistant.language.features import TextFeatures
 from assistant.language.question import Question, names_in
-from assistant.language.terms import row_terms, terms, with_countries
+from assistant.language.terms import terms, with_countries
 from assistant.search.ranker_weights import BASE, FEATURES, Weights, learned_window_cost
+from assistant.search.view import IndexView
 from assistant.types import PassageRow, Sentence
 
 __all__ = ["FEATURES", "Scored", "Searcher", "Weights"]
@@ -50,7 +48,10 @@ class Scored:
 
 
 class Searcher:
-    """In-memory search structures built once per loaded index generation."""
+    """The ranker over one generation: hybrid candidates and the evidence ranker's scores.
+
+    What the generation holds is its ``view`` (an ``IndexView``, read-only); the reader,
+    composition and dating take that view, never the ranker."""
 
     def __init__(
         self, data: IndexData, embedder: Embedder, weights: Weights | None = None, window_cost: float | None = None
@@ -61,65 +62,7 @@ class Searcher:
         self.window_cost = window_cost if window_cost is not None else learned_window_cost() if weights is None else 0.0
         self._weight_vector = self.weights.vector()  # per question: features @ weights
         self._last_query: tuple[str, np.ndarray] | None = None
-        self.data = data
-        # Per-row and per-passage columns: memory-mapped from the generation when it was
-        # opened for reading (nothing here grows with the index at opening), else built.
-        shape = data.columns if data.columns is not None else columns.build(data)
-        self.columns = shape
-        self.rows = columns.Rows(shape, data.texts)
-        self.row_of_id = columns.IdLookup(shape.row_id, shape.row_id_order)
-        # Vectors stay in their files (memory-mapped when opened for reading): the
-        # passages' are searched, and only the candidates' vectors are read back.
-        self.row_ids = shape.row_id
-        self.passages = columns.Passages(shape)
-        self.passage_row_of_id = columns.IdLookup(shape.passage_id, shape.passage_id_order)
-        self.passage_ids = shape.passage_id
-        self.passage_of_row = shape.row_passage
-        self.rows_of_passage = columns.RowRanges(shape.passage_rows)
-        self.rows_of_doc = columns.RowRanges(shape.doc_rows)
-        self.doc_index = {doc_id: i for i, doc_id in enumerate(shape.doc_ids)}
-        self.doc_of_row = shape.row_doc
-        # who published or credited each article: 'the CRBC article' names a source, not content
-        self.docs_by_source = shape.sources
-        self.n_documents = len(shape.doc_ids)
-        self.starts = shape.row_start
-        self.ends = shape.row_end
-        # runs of body sentences that follow each other in their document, with nothing
-        # (a caption, a promo, a headline) between them: one citation may span a run's rows
-        self.run_of_row = shape.row_run
-        # BM25 as saved with the generation (memory-mapped); the terms of the rows a question
-        # reaches are worked out when first needed, not for every row at opening
-        self.lexical, self.passage_lexical = lexical_indexes(data, shape)
-        rows = self.rows
-        self.row_terms = _Lazy(self._row_terms)
-        self.passage_terms: _Lazy[int, frozenset[str]] = _Lazy(
-            lambda p: frozenset().union(*(self.row_terms[r] for r in self.rows_of_passage[p]))
-        )
-        # names may be given once per article ('the dam' after 'the Ruvuma dam')
-        self.doc_terms = _Lazy(self._doc_terms, limit=20_000)
-        self.features = TextFeatures(rows)  # computed for the rows a question reaches
-        self.lead = shape.row_lead
-        self.first_in_passage = shape.row_first_in_passage
-        self.pronoun_start = shape.row_pronoun_start
-        self.length = shape.row_length
-
-    def _row_terms(self, r: int) -> frozenset[str]:
-        """A row's terms (``row_terms`` of its text): a writer holds them, a reader works
-        them out (cheaper than reading its whole document's)."""
-        d = int(self.doc_of_row[r])
-        saved = self.data.terms.get(self.columns.doc_ids[d])
-        if saved is not None:
-            return frozenset(saved[r - int(self.columns.doc_rows[d])])
-        return frozenset(row_terms(self.rows[r].text))
-
-    def _doc_terms(self, doc_id: str) -> frozenset[str]:
-        """Every term of a document's rows: saved with a generation, held by a writer."""
-        if self.data.doc_terms is not None:
-            return self.data.doc_terms[doc_id]
-        saved = self.data.terms.get(doc_id)
-        if saved is not None:
-            return frozenset(t for row in saved for t in row)
-        return frozenset().union(*(self.row_terms[r] for r in self.rows_of_doc[self.doc_index[doc_id]]))
+        self.view = IndexView(data)
 
     def embed(self, text: str) -> np.ndarray:
         # The last query's vector is kept: a time question ranks twice (all articles, then
@@ -133,7 +76,7 @@ class Searcher:
 
     def rank(self, question: Question, vector: np.ndarray | None = None, limit: int = 20) -> list[Scored]:
         """Candidate sentences, best evidence first."""
-        if not self.rows:
+        if not self.view.rows:
             return []
         rows, features, extra = self.features_for(question, vector)
         if not rows:
@@ -144,14 +87,14 @@ class Searcher:
         order = np.argsort(-scores)[:limit]
         return [
             Scored(
-                self.rows[rows[i]],
+                self.view.rows[rows[i]],
                 float(scores[i]),
                 float(features[i, 0]),
                 float(extra[i, 0]),
                 float(extra[i, 1]),
                 float(features[i, 5]),
                 float(features[i, 6]),
-                self.passages[int(self.passage_of_row[rows[i]])],
+                self.view.passages[int(self.view.passage_of_row[rows[i]])],
                 float(probs[i]),
             )
             for i in order
@@ -168,28 +111,33 @@ class Searcher:
             queries.append(self.embed(variant))
         qmatrix = np.stack(queries).astype(np.float32)
         candidates, best_passage = self._candidates(qmatrix)
-        matched_rows = self.lexical.matches(question.terms).scaled()
-        matched_passages = self.passage_lexical.matches(question.terms).scaled()
+        matched_rows = self.view.lexical.matches(question.terms).scaled()
+        matched_passages = self.view.passage_lexical.matches(question.terms).scaled()
         dense_s: dict[int, float] = {}
         if question.sources:
             # only those articles: their best rows by similarity and BM25 are the candidates
-            doc_numbers = sorted({self.doc_index[d] for d in question.sources if d in self.doc_index})
-            if sum(len(self.rows_of_doc[d]) for d in doc_numbers) <= _SCOPED_EXACT:
-                allowed_rows = np.array([r for d in doc_numbers for r in self.rows_of_doc[d]], dtype=np.int64)
+            doc_numbers = sorted({self.view.doc_index[d] for d in question.sources if d in self.view.doc_index})
+            if sum(len(self.view.rows_of_doc[d]) for d in doc_numbers) <= _SCOPED_EXACT:
+                allowed_rows = np.array([r for d in doc_numbers for r in self.view.rows_of_doc[d]], dtype=np.int64)
                 dense_s = self._dense_rows(qmatrix, allowed_rows)
                 by_bm25 = allowed_rows[np.argsort(-matched_rows.at(allowed_rows), kind="stable")[:_K_DENSE]]
             else:
                 # a wide scope (thousands of articles, as a time window can be): its rows
                 # among those of the passages nearest to the question, and its BM25 matches
                 allowed_docs = np.array(doc_numbers, dtype=np.int64)
-                near = np.array(self.near_rows(qmatrix, _K_SCOPED_PASSAGES), dtype=np.int64)
-                dense_s = self._dense_rows(qmatrix, near[np.isin(self.doc_of_row[near], allowed_docs)])
-                inside = np.isin(self.doc_of_row[matched_rows.rows], allowed_docs)
+                near = np.array(self.view.near_rows(qmatrix, _K_SCOPED_PASSAGES), dtype=np.int64)
+                dense_s = self._dense_rows(qmatrix, near[np.isin(self.view.doc_of_row[near], allowed_docs)])
+                inside = np.isin(self.view.doc_of_row[matched_rows.rows], allowed_docs)
                 by_bm25 = Matches(matched_rows.rows[inside], matched_rows.scores[inside]).top(_K_DENSE)
             by_dense = sorted(dense_s, key=lambda r: -dense_s[r])[:_K_DENSE]
             candidates = set(by_dense) | {int(r) for r in by_bm25}
             best_passage = max(
-                (v for v in self._dense_passages(qmatrix, {int(self.passage_of_row[r]) for r in candidates}).values()),
+                (
+                    v
+                    for v in self._dense_passages(
+                        qmatrix, {int(self.view.passage_of_row[r]) for r in candidates}
+                    ).values()
+                ),
                 default=0.0,
             )
         else:
@@ -197,19 +145,19 @@ class Searcher:
                 candidates.update(matched_rows.top(_K_DENSE).tolist())
             if matched_passages:
                 for p in matched_passages.top(_K_PASSAGES):
-                    candidates.update(self.rows_of_passage[p])
-        idf = {t: self.lexical.idf(t) for t in set(question.terms)}
+                    candidates.update(self.view.rows_of_passage[p])
+        idf = {t: self.view.lexical.idf(t) for t in set(question.terms)}
         total_idf = sum(idf.values()) or 1.0
         rows = sorted(candidates)
         bm25_s = dict(zip(rows, matched_rows.at(rows).tolist(), strict=True))
-        passages_of_rows = sorted({int(self.passage_of_row[r]) for r in rows})
+        passages_of_rows = sorted({int(self.view.passage_of_row[r]) for r in rows})
         bm25_p = dict(zip(passages_of_rows, matched_passages.at(passages_of_rows).tolist(), strict=True))
         # similarity of the candidates, the rows before them and their passages: read back by id
-        doc_of = self.doc_of_row
+        doc_of = self.view.doc_of_row
         previous = {r - 1 for r in rows if r > 0 and doc_of[r - 1] == doc_of[r]}
         wanted = np.array(sorted((set(rows) | previous) - dense_s.keys()), dtype=np.int64)
         dense_s.update(self._dense_rows(qmatrix, wanted))
-        dense_p = self._dense_passages(qmatrix, {int(self.passage_of_row[r]) for r in rows})
+        dense_p = self._dense_passages(qmatrix, {int(self.view.passage_of_row[r]) for r in rows})
         qterms = frozenset(question.terms)
         speaker_terms = frozenset(question.speaker)
         best_dense = float(max(dense_s[r] for r in rows)) if rows else 0.0
@@ -217,8 +165,8 @@ class Searcher:
         features = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)
         extra = np.zeros((len(rows), 2), dtype=np.float32)
         for i, r in enumerate(rows):
-            p = int(self.passage_of_row[r])
-            sent_terms, pass_terms = self.row_terms[r], self.passage_terms[p]
+            p = int(self.view.passage_of_row[r])
+            sent_terms, pass_terms = self.view.row_terms[r], self.view.passage_terms[p]
             speaker = self._speaker_match(question, r, p)
             if speaker:
                 # '…, he said' names the speaker as surely as the name would: what is
@@ -228,7 +176,7 @@ class Searcher:
             in_passage = sum(v for t, v in idf.items() if t in pass_terms) / total_idf
             # 'It was commissioned by Odo': the subject is often named one sentence earlier
             has_prev = r > 0 and doc_of[r - 1] == doc_of[r]
-            context_terms = sent_terms | self.row_terms[r - 1] if has_prev else sent_terms
+            context_terms = sent_terms | self.view.row_terms[r - 1] if has_prev else sent_terms
             in_context = sum(v for t, v in idf.items() if t in context_terms) / total_idf
             features[i, :BASE] = (
                 dense_s[r],
@@ -238,24 +186,24 @@ class Searcher:
                 in_sentence,
                 self._type_match(question, r),
                 speaker,
-                self.lead[r],
+                self.view.lead[r],
                 in_passage,
-                1.0 if self.columns.row_kind[r] == _HEADLINE else 0.0,
-                self.first_in_passage[r],
-                self.length[r],
+                1.0 if self.view.columns.row_kind[r] == _HEADLINE else 0.0,
+                self.view.first_in_passage[r],
+                self.view.length[r],
                 _novelty(sent_terms, qterms),
                 dense_s[r] - best_dense,
                 dense_p[p] - best_passage,
                 in_context,
                 dense_s[r - 1] if has_prev else 0.0,
-                self.pronoun_start[r],
+                self.view.pronoun_start[r],
             )
             extra[i] = (
                 max(in_sentence, 0.5 * in_sentence + 0.5 * in_passage),
-                _share(question.names, sent_terms | pass_terms | self.doc_terms[self.rows[r].doc_id]),
+                _share(question.names, sent_terms | pass_terms | self.view.doc_terms[self.view.rows[r].doc_id]),
             )
         if rows:
-            features[:, BASE:] = _interactions(features[:, :BASE], self.passage_of_row[rows])
+            features[:, BASE:] = _interactions(features[:, :BASE], self.view.passage_of_row[rows])
         return rows, features, extra
 
     def scoped(self, question: Question) -> Question:
@@ -263,12 +211,12 @@ class Searcher:
         or credit ('What does the CRBC article say about Trump?', 'What did CRBC News report
         …', 'according to CRBC'), that name taken out of what is searched and out of the
         speakers: a source is not a person quoted. A source every article shares keeps all."""
-        if not self.docs_by_source:
+        if not self.view.docs_by_source:
             return question
         text = question.resolved
         for name in names_in(text):
             wanted = terms(name)
-            docs = self.docs_by_source.get(tuple(wanted), ())
+            docs = self.view.docs_by_source.get(tuple(wanted), ())
             if not docs or not _as_source(text, name, wanted, question.speaker):
                 continue
             dropped = set(wanted)
@@ -279,65 +227,41 @@ class Searcher:
                 names=tuple(t for t in question.names if t not in dropped),
                 speaker=() if quoted else question.speaker,
                 answer_type="none" if quoted and question.answer_type == "quote" else question.answer_type,
-                sources=docs if len(docs) < self.n_documents else (),
+                sources=docs if len(docs) < self.view.n_documents else (),
                 unsourced=_unsourced(question.read, name),
             )
         return question
 
     def _candidates(self, queries: np.ndarray) -> tuple[set[int], float]:
         """The sentences of the passages nearest to any of ``queries``, and the best similarity."""
-        k = min(_K_DENSE_PASSAGES, self.data.passage_vectors.ntotal)
+        k = min(_K_DENSE_PASSAGES, self.view.data.passage_vectors.ntotal)
         if k == 0:
             return set(), 0.0
-        sims, pids = self.data.passage_vectors.search(queries, k)
+        sims, pids = self.view.data.passage_vectors.search(queries, k)
         candidates: set[int] = set()
-        known = np.array([self.passage_row_of_id.get(int(pid), -1) for pid in pids.ravel()]).reshape(pids.shape)
+        known = np.array([self.view.passage_row_of_id.get(int(pid), -1) for pid in pids.ravel()]).reshape(pids.shape)
         # FAISS pads with -1 when k exceeds the vectors held; a passage store may hold passages
         # a writer added for a generation not yet live: neither is a candidate
         for row in known.ravel():
             if row >= 0:
-                candidates.update(self.rows_of_passage[row])
+                candidates.update(self.view.rows_of_passage[row])
         return candidates, float(sims[known >= 0].max(initial=0.0))
-
-    def near_rows(self, queries: np.ndarray, passages: int) -> list[int]:
-        """The rows of the ``passages`` passages nearest to any of ``queries`` (2-D), nearest passage first."""
-        k = min(passages, self.data.passage_vectors.ntotal)
-        if k == 0:
-            return []
-        sims, pids = self.data.passage_vectors.search(np.asarray(queries, dtype=np.float32), k)
-        order = np.argsort(-sims.ravel(), kind="stable")
-        out: list[int] = []
-        seen: set[int] = set()
-        for pid in pids.ravel()[order]:
-            row = self.passage_row_of_id.get(int(pid), -1)
-            if row >= 0 and row not in seen:
-                seen.add(row)
-                out.extend(self.rows_of_passage[row])
-        return out
-
-    def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
-        """The stored vectors of these rows, read back from the index by id."""
-        if len(rows) == 0:
-            return np.zeros((0, self.data.dim), dtype=np.float32)
-        if self.data.row_vectors is not None:
-            return self.data.row_vectors.rows(np.asarray(rows, dtype=np.int64))
-        return self.data.sentence_vectors.reconstruct_batch(self.row_ids[np.asarray(rows, dtype=np.int64)])
 
     def _dense_rows(self, queries: np.ndarray, rows: np.ndarray) -> dict[int, float]:
         if len(rows) == 0:
             return {}
-        sims = (self.sentence_vectors(rows) @ queries.T).max(axis=1)
+        sims = (self.view.sentence_vectors(rows) @ queries.T).max(axis=1)
         return dict(zip(np.asarray(rows).tolist(), sims.tolist(), strict=True))
 
     def _dense_passages(self, queries: np.ndarray, prows: set[int]) -> dict[int, float]:
         if not prows:
             return {}
         order = np.array(sorted(prows), dtype=np.int64)
-        vectors = self.data.passage_vectors.reconstruct_batch(self.passage_ids[order])
+        vectors = self.view.data.passage_vectors.reconstruct_batch(self.view.passage_ids[order])
         return dict(zip(order.tolist(), (vectors @ queries.T).max(axis=1).tolist(), strict=True))
 
     def _type_match(self, question: Question, r: int) -> float:
-        f = self.features[r]
+        f = self.view.features[r]
         kind = question.answer_type
         if kind == "none":
             return 0.0
@@ -352,7 +276,7 @@ class Searcher:
         else speaks; 0 otherwise (being mentioned is not speaking)."""
         if not question.speaker:
             return 0.0
-        f = self.features[r]
+        f = self.view.features[r]
         if not f["speech"]:
             return 0.0
         speaker = set(question.speaker)
@@ -361,45 +285,16 @@ class Searcher:
         roles = f.get("role_speakers")
         for back in (r - 1, r - 2) if roles else ():
             # '…,” said the minister.' after 'Energy Minister Clara Osei …': the role names her
-            if back >= 0 and self.doc_of_row[back] == self.doc_of_row[r]:
-                before = self.row_terms[back]
+            if back >= 0 and self.view.doc_of_row[back] == self.view.doc_of_row[r]:
+                before = self.view.row_terms[back]
                 if roles & before and speaker & before:  # type: ignore[operator]
                     return 1.0
-        if f["pronoun_speaker"] and r > 0 and self.doc_of_row[r - 1] == self.doc_of_row[r]:
-            if speaker & self.features[r - 1]["speakers"]:
+        if f["pronoun_speaker"] and r > 0 and self.view.doc_of_row[r - 1] == self.view.doc_of_row[r]:
+            if speaker & self.view.features[r - 1]["speakers"]:
                 return 1.0
-            if speaker & self.row_terms[r - 1] and not self.features[r - 1]["speakers"]:
+            if speaker & self.view.row_terms[r - 1] and not self.view.features[r - 1]["speakers"]:
                 return 0.7  # 'he' is not the person named when someone else spoke just before
         return 0.0
-
-    def passage_rank(self, scored: list[Scored], k: int) -> list[tuple[PassageRow, float]]:
-        """Passages holding the best sentences, best first, each once."""
-        seen: dict[int, float] = {}
-        for s in scored:
-            if s.passage.id not in seen:
-                seen[s.passage.id] = s.score
-        order = sorted(seen.items(), key=lambda kv: -kv[1])[:k]
-        return [(self.passages[self.passage_row_of_id[pid]], score) for pid, score in order]
-
-
-class _Lazy(Generic[K, V]):
-    """A read-only mapping whose values are computed on first access and kept, up to
-    ``limit`` of them (then forgotten all at once: a long-lived process over an archive
-    must not keep every row it ever read)."""
-
-    def __init__(self, compute: Callable[[K], V], limit: int = 200_000) -> None:
-        self._compute = compute
-        self._values: dict[K, V] = {}
-        self._limit = limit
-
-    def __getitem__(self, key: K) -> V:
-        try:
-            return self._values[key]
-        except KeyError:
-            if len(self._values) >= self._limit:
-                self._values = {}
-            value = self._values[key] = self._compute(key)
-            return value
 
 
 _WORK = r"(?:article|articles|story|stories|report|reports|piece|coverage)\b"

@@ -27,6 +27,7 @@ from assistant.types import Answer, Citation, DateSpan, Document, Statement, Tex
 if TYPE_CHECKING:
     from assistant.language.question import Question
     from assistant.search.retrieve import Scored, Searcher
+    from assistant.search.view import IndexView
 
 # How much an in-window sentence gains, in the ranker's score units (an answer's further
 # statements must be within 2.0 of the best): enough to lead a sentence of another time
@@ -168,9 +169,9 @@ class _RowDates:
         return rows
 
 
-def row_dates(searcher: Searcher) -> _RowDates:
-    """The searcher's dates per row: columns worked out when its generation was saved."""
-    c = searcher.columns
+def row_dates(view: IndexView) -> _RowDates:
+    """The dates of a generation's rows: columns worked out when it was saved."""
+    c = view.columns
     return _RowDates(c.row_published, c.mention_row, c.mention_first, c.mention_last)
 
 
@@ -192,17 +193,17 @@ def prefer(
     reach them, and ``prob`` is the softmax of the new scores; without it (on the reader's
     scores) the candidates and the reader's probabilities stay as they are. An article
     published after ``as_of`` did not exist then: it is never inside, and ranks below the rest."""
-    dates = row_dates(searcher)
+    dates = row_dates(searcher.view)
     first, last = (date.fromisoformat(window.start).toordinal(), date.fromisoformat(window.end).toordinal())
     later = dates.published > as_of.toordinal()
     inside = dates.inside(first, last) & ~later
     if not ranked:
         return ranked, inside
-    row_of = searcher.row_of_id
+    row_of = searcher.view.row_of_id
     pool = {s.sentence.id: s for s in ranked}
     if widen and inside.any():
-        doc_ids = searcher.columns.doc_ids
-        docs = tuple(sorted(doc_ids[d] for d in np.unique(searcher.doc_of_row[inside])))
+        doc_ids = searcher.view.columns.doc_ids
+        docs = tuple(sorted(doc_ids[d] for d in np.unique(searcher.view.doc_of_row[inside])))
         for s in searcher.rank(replace(question, sources=docs)):
             if s.sentence.id not in pool or pool[s.sentence.id].score < s.score:
                 pool[s.sentence.id] = s
@@ -240,20 +241,20 @@ def _bonus(
 
 def annotate(
     answer: Answer,
-    searcher: Searcher,
+    view: IndexView,
     as_of: date,
     window: TimeWindow | None = None,
     inside: np.ndarray | None = None,
 ) -> Answer:
     """The answer with each citation's article date and told dates, the newer of two sources
     saying the same thing leading its statement, and a note when nothing is from the window."""
-    documents = searcher.data.documents
-    citations = tuple(_dated(c, documents[c.doc_id], searcher.data.texts[c.doc_id]) for c in answer.citations)
+    documents = view.data.documents
+    citations = tuple(_dated(c, documents[c.doc_id], view.data.texts[c.doc_id]) for c in answer.citations)
     statements = tuple(_newest_first(s, citations, as_of) for s in answer.statements)
     text = answer.answer
     if statements != answer.statements:
         text = answer_text(statements)
-    note = _note(window, citations, statements, inside, searcher) if window is not None else None
+    note = _note(window, citations, statements, inside, view) if window is not None else None
     return replace(
         answer,
         answer=text,
@@ -306,7 +307,7 @@ def _note(
     citations: tuple[Citation, ...],
     statements: tuple[Statement, ...],
     inside: np.ndarray | None,
-    searcher: Searcher,
+    view: IndexView,
 ) -> str | None:
     """'Nothing in the sources is from the week of 5 Jan 2026; the closest, from 28 Aug 2025:'."""
     anything = inside is not None and bool(inside.any())
@@ -314,7 +315,7 @@ def _note(
         top = citations[0]
         if statements:  # the citation whose text leads the answer (the newest of twins, say)
             top = next((c for c in citations if c.text == statements[0].text), top)
-        if anything and inside is not None and any(inside[r] for r in _cited_rows(top, searcher)):
+        if anything and inside is not None and any(inside[r] for r in _cited_rows(top, view)):
             return None
         when = _when(top)
         closest = f"the closest, from {when}:" if when else "the closest, undated:"
@@ -324,12 +325,12 @@ def _note(
     return None if anything else f"Nothing in the sources is from {window.label}."
 
 
-def _cited_rows(c: Citation, searcher: Searcher) -> list[int]:
+def _cited_rows(c: Citation, view: IndexView) -> list[int]:
     """The searchable rows a citation spans (a citation may join up to three sentences)."""
     return [
-        searcher.row_of_id[s.id]
-        for s in searcher.data.sentences.get(c.doc_id, ())
-        if s.id in searcher.row_of_id and s.start < c.end and c.start < s.end
+        view.row_of_id[s.id]
+        for s in view.data.sentences.get(c.doc_id, ())
+        if s.id in view.row_of_id and s.start < c.end and c.start < s.end
     ]
 
 

@@ -183,7 +183,7 @@ def test_a_reader_opens_the_saved_indexes_memory_mapped_and_builds_nothing(
     data = reader._state.data
     assert data.mapped and not data.terms and isinstance(data.doc_terms, store.TableMapping)
     assert built == []  # BM25 over sentences and passages: opened as saved, not rebuilt
-    assert isinstance(reader._state.searcher.lexical._bm25.scores["data"], np.memmap)
+    assert isinstance(reader._state.searcher.view.lexical._bm25.scores["data"], np.memmap)
     with pytest.raises(RuntimeError, match="read-only"):  # a reader cannot change what it searches
         indexer.drop(data, "000_c282072937a0cf8e.txt")
     answer = reader.ask("Where did the leaders meet?")
@@ -270,15 +270,15 @@ def test_a_readers_columns_and_ranking_equal_a_writers(seeds_copy: Path, tmp_pat
         assert isinstance(getattr(mapped.columns, name).base, np.memmap), name  # a view of the mapped file
         np.testing.assert_array_equal(getattr(mapped.columns, name), getattr(built, name), err_msg=name)
     reader, writer = Searcher(mapped, fake_embedder), Searcher(whole, fake_embedder)
-    assert list(reader.rows) == list(writer.rows) and len(reader.rows) > 40
-    assert list(reader.passages) == [p for d in sorted(whole.passages) for p in whole.passages[d]]
-    for r, s in enumerate(reader.rows):  # every row is the exact slice of its text; its saved terms are its text's
+    assert list(reader.view.rows) == list(writer.view.rows) and len(reader.view.rows) > 40
+    assert list(reader.view.passages) == [p for d in sorted(whole.passages) for p in whole.passages[d]]
+    for r, s in enumerate(reader.view.rows):  # every row is the exact slice of its text; its saved terms are its text's
         assert whole.texts[s.doc_id][s.start : s.end] == s.text
-        assert reader.row_terms[r] == frozenset(row_terms(s.text)) == writer.row_terms[r]
+        assert reader.view.row_terms[r] == frozenset(row_terms(s.text)) == writer.view.row_terms[r]
     for doc_id in mapped.columns.doc_ids:
         assert (
-            reader.doc_terms[doc_id]
-            == writer.doc_terms[doc_id]
+            reader.view.doc_terms[doc_id]
+            == writer.view.doc_terms[doc_id]
             == frozenset(t for row in whole.terms[doc_id] for t in row)
         )
     question = analyze("Where did Takaichi and Lee meet?")
