@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answer.claims import ClaimCheck
+from assistant.language import speech
 from assistant.language.features import PRONOUN_SPEAKER_AFTER
 from assistant.language.question import Question, names_in, without_opening
 from assistant.language.terms import metonym_terms, terms
@@ -439,7 +440,7 @@ def _continuation(view: IndexView, sentence: Sentence) -> Sentence | None:
     return None
 
 
-_SAID = re.compile(r"\b(?:said|says|told|tells|added|stressed|noted|warned)\b")
+_SAID = re.compile(r"\b(?:" + speech.verbs(speech.ATTRIBUTION) + r")\b")
 
 
 def _twins(

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from assistant.config import SegmentationConfig
 from assistant.ingest.boilerplate import Unit, classify
+from assistant.language import speech
 from assistant.types import Format, Kind
 
 # Whitespace never kept at the edge of a span: str.isspace() set plus BOM and zero-width space.
@@ -68,11 +69,7 @@ _STARTERS = frozenset(
 )
 # A quoted question or exclamation followed by its speaker and a speech verb is one sentence.
 _QUOTE_CLOSERS = "\"'”’»"
-_SPEECH = re.compile(
-    r"(?:[A-Z][\w.'’-]*\s+){1,4}(?:said|says|asked|asks|added|adds|told|tells|wrote|writes|replied|replies"
-    r"|noted|explained|insisted|continued|recalled|argued|warned|stressed|stated|shouted|exclaimed|wondered"
-    r"|quipped|declared|posted|tweeted)\b"
-)
+_SPEECH = re.compile(r"(?:[A-Z][\w.'’-]*\s+){1,4}(?:" + speech.verbs(speech.QUOTE_TAG) + r")\b")
 _NEXT_WORD = re.compile(r"[\w'’-]+")
 _OPENERS = "\"'“‘«([{"
 # A wire credit glued to the last sentence without a space: '... yard”.AFP'.

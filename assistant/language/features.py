@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.language import speech
 from assistant.language.terms import terms
 from assistant.types import Sentence
 
@@ -25,12 +26,10 @@ _NUMBER = re.compile(
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
 _PLACE = re.compile(r"\b(?:in|at|from|to|near|across|of)\s+(?:the\s+)?[A-Z][a-z]+")
 _QUOTE = re.compile(r"[\"“”]")
-_SPEECH = re.compile(
-    r"\b(?:said|says|told|tells|telling|added|noted|warned|stressed|argued|believed|described|characteri[sz]ed)\b", re.I
-)
+_SPEECH = re.compile(r"\b(?:" + speech.verbs(speech.REPORTED) + r")\b", re.I)
 # A speaker stands within a few words of the speech verb, and not as a possessive.
 _SPEAKER_WINDOW = re.compile(r"((?:\S+\s+){0,6})(" + _SPEECH.pattern + r")((?:\s+\S+){0,6})", re.I)
-_PRONOUN_SAID = r"(?:he|she|they)\s+(?:said|says|told|added|noted|warned|stressed|argued)\b"
+_PRONOUN_SAID = r"(?:he|she|they)\s+(?:" + speech.verbs(speech.PRONOUN) + r")\b"
 _PRONOUN_SPEAKER = re.compile(r"\b" + _PRONOUN_SAID, re.I)
 # '“…,” he said.': words whose speaker only the sentence before names
 PRONOUN_SPEAKER_AFTER = re.compile(r"[,”\"]\s*" + _PRONOUN_SAID)
@@ -79,7 +78,7 @@ def _speakers(text: str) -> frozenset[str]:
 _GROUP_SPEAKER = re.compile(
     r"\b(officials?|analysts?|observers?|experts?|diplomats?|sources|critics|residents|witnesses|"
     r"police|authorities|spokes(?:man|men|woman|women|person|people))\s+(?:also\s+|have\s+|had\s+)?"
-    r"(?:say|says|said|told|tell|warned|warn|noted|note|added|stressed|argued|believe|believed)\b",
+    r"(?:" + speech.verbs(speech.GROUP) + r")\b",
     re.I,
 )
 
@@ -89,8 +88,8 @@ _QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
 # '“…,” said the minister.' / '“…,” the energy minister said.': words whose speaker the
 # text named in that role just before ('Energy Minister Clara Osei pressed the button …')
 _ROLE_SAID = re.compile(
-    r"[,”\"]\s*(?:said|says|added|noted|warned|stressed)\s+the\s+((?:[a-z-]+\s+){0,2}[a-z-]+)\b"
-    r"|[,”\"]\s*the\s+((?:[a-z-]+\s+){0,2}[a-z-]+)\s+(?:said|says|added|noted|warned|stressed|told)\b"
+    r"[,”\"]\s*(?:" + speech.verbs(speech.ROLE_BEFORE) + r")\s+the\s+((?:[a-z-]+\s+){0,2}[a-z-]+)\b"
+    r"|[,”\"]\s*the\s+((?:[a-z-]+\s+){0,2}[a-z-]+)\s+(?:" + speech.verbs(speech.ROLE_AFTER) + r")\b"
 )
 
 

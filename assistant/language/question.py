@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from assistant.language import speech
 from assistant.language.terms import terms
 
 AnswerType = Literal["date", "number", "person", "place", "quote", "reason", "none"]
@@ -30,8 +31,7 @@ _PRONOUN = re.compile(
 FOLLOW_UP_TURNS = 3  # a follow-up is resolved from the last few questions only
 _PERSONAL = {"he", "she", "him", "his", "her", "hers"}
 _SPEECH = re.compile(
-    r"\b(say|said|says|tell|told|tells|think|thought|believe|believed|describe|described|"
-    r"characteri[sz]e|characteri[sz]ed|comment|commented|claim|claimed|warn|warned|argue|argued)\b",
+    r"\b(" + speech.verbs(speech.ASKED) + r")\b",
     re.I,
 )
 
