@@ -25,6 +25,9 @@ import numpy as np
 
 from assistant.config import MAX_QUESTION_CHARS, is_text
 from assistant.errors import InvalidQuestion
+from assistant.language import speech
+from assistant.language.features import speakers_of
+from assistant.language.terms import terms
 from assistant.search.reader_input import pair_text
 from assistant.types import Document, Sentence
 
@@ -207,6 +210,23 @@ def _source(
     # a sentence that shares no word of substance with the claim is not about it: it can
     # neither support nor contradict it, whatever the verifier reads into it
     about = [p for p in passages if _shares_a_word(claim, p.text)]
+    # 'Lee said …' is not supported by a sentence that gives those words to someone else
+    # ('Takaichi's suggestion that …'): the verifier reads what is said, not who says it
+    speaker = claimed_speaker(claim)
+    misattributed: Conflict | None = None
+    if speaker is not None:
+        saying = [p for p in about if p.supports >= t.supports and p.supports >= p.contradicts]
+        for p in saying:
+            misattributed = _other_speaker(speaker, p)
+            if misattributed is None:
+                break
+        if saying and misattributed is not None:
+            top = saying[0]
+            span = Span(top.start, top.end, top.text)
+            conflict = _other_speaker(speaker, top)
+            label = SOURCE_LABELS["contradicted"]
+            return SourceCheck(doc_id, title, "contradicted", label, span, conflict, tuple(passages))
+        about = [p for p in about if p not in saying or _other_speaker(speaker, p) is None]
     supporting = max(about, key=lambda p: p.supports, default=None)
     contradicting = max(about, key=lambda p: p.contradicts, default=None)
     if supporting is not None and supporting.supports >= t.supports and supporting.supports >= supporting.contradicts:
@@ -226,6 +246,47 @@ def _source(
             doc_id, title, "contradicted", SOURCE_LABELS["contradicted"], span, conflict, tuple(passages)
         )
     return SourceCheck(doc_id, title, "not_found", SOURCE_LABELS["not_found"], None, None, tuple(passages))
+
+
+_HONORIFIC = r"(?:(?:Mr|Ms|Mrs|Dr|Prof|President|Prime Minister|Minister|Senator|Governor|Mayor)\.?\s+)?"
+_NAMED = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
+_CLAIMED = re.compile(
+    r"^\s*"
+    + _HONORIFIC
+    + r"("
+    + _NAMED
+    + r")\s+(?:has\s+|had\s+|have\s+|did\s+|does\s+|do\s+|also\s+)?(?:"
+    + speech.verbs(speech.CLAIMED)
+    + r")\b"
+    r"|^\s*[Aa]ccording to\s+" + _HONORIFIC + r"(" + _NAMED + r")\s*,"
+)
+
+
+def claimed_speaker(claim: str) -> Span | None:
+    """The name a claim gives its words to ('Lee said …', 'According to Lee, …'), as a span
+    of the claim; None when the claim reports no one's words."""
+    m = _CLAIMED.match(claim)
+    if m is None:
+        return None
+    group = 1 if m.group(1) is not None else 2
+    name = m.group(group)
+    if not name[:1].isupper():
+        return None
+    return Span(m.start(group), m.end(group), name)
+
+
+def _other_speaker(speaker: Span, passage: CheckedPassage) -> Conflict | None:
+    """The conflict when ``passage`` reports its words as someone else's: it names a speaker,
+    none of them the claim's, and does not name the claim's speaker at all."""
+    theirs = speakers_of(passage.text)
+    wanted = set(terms(speaker.text))
+    if not theirs or theirs & wanted or any(_mentions(passage.text, w) for w in speaker.text.split() if _key(w)):
+        return None
+    for m in _TOKEN.finditer(passage.text):
+        word = re.sub(r"[’']s$", "", m.group())  # 'Takaichi’s suggestion': the name
+        if set(terms(word)) & theirs and word[:1].isupper():
+            return Conflict(speaker, Span(passage.start + m.start(), passage.start + m.start() + len(word), word))
+    return None
 
 
 def _strength(source: SourceCheck) -> float:

@@ -127,11 +127,14 @@ def _according_to(text: str) -> frozenset[str]:
     return frozenset(t for m in _ACCORDING.finditer(text) for t in terms(m.group(1)))
 
 
+_MONTH_NAME = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 # '… Ms Takaichi’s suggestion in November that Japan could intervene …' reports her words
 # as 'she suggested that …' does: the content follows 'that'. ('her comments about Taiwan'
 # only names words it does not give.)
 _NOMINAL_SPEECH = re.compile(
-    r"\b([A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)['’]s\s+(?:[a-z]+\s+)?(?:suggestion|remarks?|comments?|statements?|claims?|"
+    r"\b([A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)['’]s\s+(?:[a-z]+\s+|"
+    + _MONTH_NAME
+    + r"\s+)?(?:suggestion|remarks?|comments?|statements?|claims?|"
     r"warnings?|assertion|pledges?|promises?|vows?|calls?|proposals?|insistence|argument|contention|view|belief|"
     r"admission|announcement|accusations?|allegations?|threats?)\b[^.;!?”\"]{0,60}?\bthat\b"
 )
@@ -140,6 +143,13 @@ _NOMINAL_SPEECH = re.compile(
 def _nominal_speakers(text: str) -> frozenset[str]:
     """Terms of who a sentence reports as saying something with a noun ('X's claim that …')."""
     return frozenset(t for m in _NOMINAL_SPEECH.finditer(text) for t in terms(m.group(1)))
+
+
+def speakers_of(text: str) -> frozenset[str]:
+    """Terms of whoever ``text`` reports as saying something ('X said', '…, said X',
+    'according to X', 'X's suggestion that …', 'officials say'); empty when it reports no speech."""
+    speakers: frozenset[str] = _text_features(text)["speakers"]  # type: ignore[assignment]
+    return speakers
 
 
 def _text_features(text: str) -> dict[str, object]:

@@ -37,6 +37,17 @@ ASKED = (
     "warned", "argue", "argued",
 )  # fmt: skip
 
+# 'Lee said …', 'Takaichi suggested …': a claim that puts words in someone's mouth (claim checking)
+CLAIMED = (
+    "said", "says", "told", "tells", "added", "noted", "warned", "stressed", "argued", "believes", "believed",
+    "thinks", "thought", "claimed", "claims", "suggested", "suggests", "stated", "states", "insisted",
+    "insists", "proposed", "proposes", "urged", "urges", "called", "calls", "wants", "wanted", "described",
+    "denied", "denies", "admitted", "admits", "promised", "promises", "pledged", "pledges", "vowed", "vows",
+    # after 'did' / 'does' (a yes/no question's claim: 'Lee did say …')
+    "say", "tell", "think", "believe", "suggest", "claim", "state", "insist", "propose", "urge", "call",
+    "want", "warn", "argue", "deny", "admit", "promise", "pledge", "vow",
+)  # fmt: skip
+
 
 def verbs(forms: tuple[str, ...]) -> str:
     """A regular-expression alternation of ``forms``, in their order."""

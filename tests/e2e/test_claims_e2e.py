@@ -18,19 +18,10 @@ from tests.web_fixtures import Served, serve_tmp
 pytestmark = pytest.mark.slow
 
 
-def _short(param, why: str):  # type: ignore[no-untyped-def]
-    """A verdict the verifier does not yet give (docs/verifier.md, Limits): strict, so a fix
-    makes the test fail until the mark is removed."""
-    return pytest.param(*param, marks=pytest.mark.xfail(strict=True, reason=f"verifier: {why}"))
-
-
 CLAIMS = [
     ("Takaichi and Lee met in Nara", "supported"),
     ("The summit took place in Tokyo", "contradicted"),
-    _short(
-        ("Lee said Japan should intervene over Taiwan", "contradicted"),
-        "a suggestion attributed to the wrong person reads as supported (Takaichi's, not Lee's)",
-    ),
+    ("Lee said Japan should intervene over Taiwan", "contradicted"),  # Takaichi's suggestion, not Lee's
     ("Lee was born in 1955", "not_found"),
 ]
 
@@ -72,7 +63,6 @@ def test_a_yes_no_question_is_answered_by_the_verifier(real_assistant) -> None: 
     assert not silent.found and silent.yes_no is None
 
 
-@pytest.mark.xfail(strict=True, reason="verifier: a suggestion attributed to the wrong person reads as supported")
 def test_a_yes_no_question_about_who_said_it(real_assistant) -> None:  # type: ignore[no-untyped-def]
     answer = real_assistant.ask("Did Lee say Japan should intervene over Taiwan?")
     assert answer.found and answer.yes_no == "no"

@@ -14,6 +14,7 @@ from assistant.answer.claims import (
     CheckedPassage,
     Thresholds,
     check_claim,
+    claimed_speaker,
     conflict_of,
     validate_claim,
 )
@@ -147,3 +148,49 @@ def test_invalid_claims(claim) -> None:  # type: ignore[no-untyped-def]
 
 def test_valid_claim_is_stripped() -> None:
     assert validate_claim("  Lee met Takaichi.  ") == "Lee met Takaichi."
+
+
+SUGGESTION = (
+    "The row was triggered by Ms Takaichi's November suggestion that Japan could intervene if China attacked Taiwan."
+)
+HIS_WORDS = "Mr Lee said Japan could intervene if China attacked Taiwan."
+
+
+@pytest.mark.parametrize(
+    ("claim", "name"),
+    [
+        ("Lee said Japan should intervene over Taiwan", "Lee"),
+        ("President Lee Jae Myung has said Japan should intervene", "Lee Jae Myung"),
+        ("According to Takaichi, Japan could intervene", "Takaichi"),
+        ("Japan should intervene over Taiwan", None),
+        ("Analysts said Japan should intervene", "Analysts"),
+    ],
+)
+def test_the_name_a_claim_gives_its_words_to(claim: str, name: str | None) -> None:
+    speaker = claimed_speaker(claim)
+    assert (speaker.text if speaker else None) == name
+    if speaker is not None:
+        assert claim[speaker.start : speaker.end] == name
+
+
+def test_words_given_to_someone_else_contradict_the_claim_and_the_names_are_the_conflict(docs) -> None:  # type: ignore[no-untyped-def]
+    claim = "Lee said Japan should intervene over Taiwan"
+    result = check_claim(claim, [_cand("a.txt", 5, SUGGESTION)], docs[:1], judge_of({SUGGESTION: (0.8, 0.1, 0.1)}))
+    assert result.verdict == "contradicted"
+    conflict = result.sources[0].conflict
+    assert conflict is not None and conflict.claim.text == "Lee" and conflict.source.text == "Takaichi"
+    assert SUGGESTION[conflict.source.start - 5 : conflict.source.end - 5] == "Takaichi"
+
+
+def test_the_speakers_own_words_elsewhere_still_support_the_claim(docs) -> None:  # type: ignore[no-untyped-def]
+    claim = "Lee said Japan could intervene if China attacked Taiwan"
+    cands = [_cand("a.txt", 5, SUGGESTION), _cand("a.txt", 200, HIS_WORDS)]
+    table = {SUGGESTION: (0.9, 0.05, 0.05), HIS_WORDS: (0.7, 0.1, 0.2)}
+    result = check_claim(claim, cands, docs[:1], judge_of(table))
+    assert result.verdict == "supported" and result.sources[0].evidence.text == HIS_WORDS
+
+
+def test_a_claim_that_gives_no_ones_words_is_judged_as_before(docs) -> None:  # type: ignore[no-untyped-def]
+    claim = "Japan could intervene if China attacked Taiwan"
+    result = check_claim(claim, [_cand("a.txt", 5, SUGGESTION)], docs[:1], judge_of({SUGGESTION: (0.8, 0.1, 0.1)}))
+    assert result.verdict == "supported"
