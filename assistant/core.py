@@ -29,7 +29,6 @@ from assistant.index.embed import Embedder, load_embedder
 from assistant.index.indexer import SyncReport
 from assistant.index.model import IndexData
 from assistant.ingest import docs_folder, loaders
-from assistant.language.dates import day_label
 from assistant.language.question import analyze, yes_no_claim
 from assistant.language.terms import terms
 from assistant.search import timeframe
@@ -155,16 +154,11 @@ class Assistant:
         day = timeframe.as_of_day(as_of)
         state = self._state
         model.single_threaded()
-        q = state.searcher.scoped(analyze(text, turns))
+        # analysed once: its terms, speaker and follow-up, the sources it names, its time window
+        given = isinstance(as_of, date) or bool((as_of or "").strip())
+        q = timeframe.timed(state.searcher.scoped(analyze(text, turns)), day, given, state.newest_published)
+        day, window, inside = q.as_of or day, q.window, None
         ranked = state.searcher.rank(q, limit=max(20, self.reader.spec.candidates))
-        window, inside, as_of_note = timeframe.asked_window(text, day), None, None
-        if window is not None and not (isinstance(as_of, date) or (as_of or "").strip()):
-            # no day given: over a collection older than the time asked about, the asker
-            # means the articles' own time ('on Tuesday' of the newest article's week)
-            newest = state.newest_published()
-            if newest is not None and newest.isoformat() < window.start:
-                day, window = newest, timeframe.asked_window(text, newest)
-                as_of_note = f"Time words counted as of {day_label(newest)}, the newest article's date."
         if window is not None:  # the articles of the asked time reach the reader too
             ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day)
         ranked = self.reader.rerank(q.read, ranked, state.searcher.view, each_source=q.across)
@@ -176,7 +170,7 @@ class Assistant:
             check, sentences = self._check(claim, [])  # the sources with close sentences only
             answer = yes_no_answer(answer, check, sentences, state.searcher.view)
         answer = timeframe.annotate(answer, state.searcher.view, day, window, inside)
-        return replace(answer, as_of_note=as_of_note) if as_of_note else answer
+        return replace(answer, as_of_note=q.as_of_note) if q.as_of_note else answer
 
     @functools.cached_property
     def verifier(self) -> Verifier:

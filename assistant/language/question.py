@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from assistant.language import speech
 from assistant.language.terms import terms
+from assistant.types import TimeWindow
 
 AnswerType = Literal["date", "number", "person", "place", "quote", "reason", "none"]
 
@@ -53,6 +55,11 @@ class Question:
     unsourced: str = ""
     # asked of several sources together ('Do both articles mention X?'): each one's evidence is cited
     across: bool = False
+    # the days its time words ask about ('this week', 'on Tuesday'), counted from ``as_of``
+    # (``search.timeframe.timed``); None without time words, or before they are read
+    window: TimeWindow | None = None
+    as_of: date | None = None
+    as_of_note: str | None = None  # why ``as_of`` is not the day given (the articles' own time)
 
     @property
     def read(self) -> str:

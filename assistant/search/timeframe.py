@@ -13,7 +13,7 @@ their text tells.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -60,6 +60,20 @@ def as_of_day(value: date | str | None) -> date:
         except ValueError:
             pass
     raise InvalidQuestion(f"as_of must be a date written YYYY-MM-DD, such as 2026-01-13 (got {str(value)[:40]!r}).")
+
+
+def timed(question: Question, day: date, given: bool, newest: Callable[[], date | None]) -> Question:
+    """``question`` with the days its time words ask about, counted from ``day``. When no day
+    was ``given`` and every article is older than the time asked about, the asker means the
+    articles' own time ('on Tuesday' of the newest article's week): counted from ``newest()``
+    then, and the question says so in ``as_of_note``."""
+    window = asked_window(question.text, day)
+    if window is not None and not given:
+        latest = newest()
+        if latest is not None and latest.isoformat() < window.start:
+            note = f"Time words counted as of {day_label(latest)}, the newest article's date."
+            return replace(question, window=asked_window(question.text, latest), as_of=latest, as_of_note=note)
+    return replace(question, window=window, as_of=day)
 
 
 def asked_window(question: str, as_of: date) -> TimeWindow | None:
