@@ -238,6 +238,12 @@ def _source(
         if swapped is not None and _key(swapped.claim.text) and not _mentions(around, swapped.claim.text):
             label = SOURCE_LABELS["contradicted"]
             return SourceCheck(doc_id, title, "contradicted", label, span, swapped, tuple(passages))
+        # '… an inspection found no structural damage' says the opposite of 'Engineers found
+        # structural damage', however much of the wording it shares
+        negated = _negated(claim, supporting)
+        if negated is not None:
+            label = SOURCE_LABELS["contradicted"]
+            return SourceCheck(doc_id, title, "contradicted", label, span, negated, tuple(passages))
         return SourceCheck(doc_id, title, "supported", SOURCE_LABELS["supported"], span, None, tuple(passages))
     if contradicting is not None and contradicting.contradicts >= t.contradicts:
         span = Span(contradicting.start, contradicting.end, contradicting.text)
@@ -344,6 +350,28 @@ def conflict_of(claim: str, passage: CheckedPassage) -> Conflict | None:
         same_kind = [j for j in others if b[j][0][:1].isdigit() == digit]
         if same_kind:
             return Conflict(span(a, keys[0]), span(b, same_kind[0], passage.start))
+    return None
+
+
+def _negated(claim: str, passage: CheckedPassage) -> Conflict | None:
+    """A negation in the sentence that the claim lacks, standing right before words of the
+    claim ('found no structural damage' against 'found structural damage'): the conflict
+    is the claim's word the negation governs and the negation. None when the claim is
+    itself negated, or the sentence negates nothing it says."""
+    claimed = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(claim)]
+    if any(_norm(w) in _NEGATION or _norm(w).endswith("n't") for w, _, _ in claimed):
+        return None
+    words = {_norm(w): (w, a, b) for w, a, b in claimed if _norm(w) not in _MINOR}
+    tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(passage.text)]
+    for i, (word, start, end) in enumerate(tokens[:-1]):
+        if _norm(word) not in _NEGATION:
+            continue
+        following = _norm(tokens[i + 1][0])
+        before = _norm(tokens[i - 1][0]) if i else ""
+        # 'found no damage': the negated word is the claim's, and so is the verb before it
+        if following in words and (before in words or before in _MINOR):
+            w, a, b = words[following]
+            return Conflict(Span(a, b, w), Span(passage.start + start, passage.start + end, word))
     return None
 
 

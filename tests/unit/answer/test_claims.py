@@ -194,3 +194,27 @@ def test_a_claim_that_gives_no_ones_words_is_judged_as_before(docs) -> None:  # 
     claim = "Japan could intervene if China attacked Taiwan"
     result = check_claim(claim, [_cand("a.txt", 5, SUGGESTION)], docs[:1], judge_of({SUGGESTION: (0.8, 0.1, 0.1)}))
     assert result.verdict == "supported"
+
+
+NO_DAMAGE = "The Harlow Bridge will reopen on Thursday, engineers said, after an inspection found no structural damage."
+
+
+def test_a_sentence_that_negates_what_the_claim_says_contradicts_it(docs) -> None:  # type: ignore[no-untyped-def]
+    claim = "Engineers found structural damage on the Harlow Bridge."
+    result = check_claim(claim, [_cand("a.txt", 7, NO_DAMAGE)], docs[:1], judge_of({NO_DAMAGE: (0.87, 0.1, 0.03)}))
+    assert result.verdict == "contradicted"
+    conflict = result.sources[0].conflict
+    assert conflict is not None and conflict.claim.text == "structural" and conflict.source.text == "no"
+    assert NO_DAMAGE[conflict.source.start - 7 : conflict.source.end - 7] == "no"
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "The inspection found no structural damage on the Harlow Bridge.",  # negated alike
+        "The Harlow Bridge will reopen on Thursday.",  # the negation is about something else
+    ],
+)
+def test_a_negation_the_claim_shares_or_does_not_speak_of_leaves_the_support(docs, claim: str) -> None:  # type: ignore[no-untyped-def]
+    result = check_claim(claim, [_cand("a.txt", 7, NO_DAMAGE)], docs[:1], judge_of({NO_DAMAGE: (0.87, 0.1, 0.03)}))
+    assert result.verdict == "supported"
