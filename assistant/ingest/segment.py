@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from assistant.config import SegmentationConfig
 from assistant.ingest.boilerplate import Unit, classify
 from assistant.language import speech
+from assistant.language.dates import MONTH_ABBREVIATIONS, WEEKDAY_ABBREVIATIONS
 from assistant.types import Format, Kind
 
 # Whitespace never kept at the edge of a span: str.isspace() set plus BOM and zero-width space.
@@ -56,8 +57,9 @@ _NEVER_FINAL = frozenset(
 )
 # Abbreviations that can close a sentence: split only if a typical sentence opener follows.
 _MAYBE_FINAL = frozenset(
-    "Inc Ltd Co Corp Jr Sr etc Bros Plc plc Pty LLC Dept Univ Assn Ave Blvd Rd St "
-    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun".split()
+    "Inc Ltd Co Corp Jr Sr etc Bros Plc plc Pty LLC Dept Univ Assn Ave Blvd Rd St".split()
+    + [m for m in MONTH_ABBREVIATIONS if m != "May"]  # 'May' is a word of its own
+    + list(WEEKDAY_ABBREVIATIONS)
 )
 # Words that open sentences but rarely follow an abbreviation inside one.
 _STARTERS = frozenset(

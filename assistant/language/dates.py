@@ -27,6 +27,13 @@ from typing import Literal
 
 Kind = Literal["absolute", "relative"]
 
+# The calendar's words as news writes them, for every reader of text (features, segmentation)
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")  # fmt: skip
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Tues", "Wed", "Thu", "Thur", "Thurs", "Fri", "Sat", "Sun")
+
 _MONTH_NUMBER = {calendar.month_abbr[n].lower(): n for n in range(1, 13)} | {"sep": 9}
 _WEEKDAY_NUMBER = {calendar.day_abbr[n].lower()[:2]: n for n in range(7)}
 

@@ -9,14 +9,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.language import speech
+from assistant.language.dates import MONTH_ABBREVIATIONS, MONTH_NAMES, WEEKDAY_NAMES
 from assistant.language.terms import terms
 from assistant.types import Sentence
 
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_MONTHS = r"(?:" + "|".join(MONTH_ABBREVIATIONS) + r")[a-z]*\.?"
+# a month named in full; 'May' is left to the abbreviations' patterns (it is also a verb)
+_MONTHS_IN_FULL = "|".join(m for m in MONTH_NAMES if m != "May")
 _DATE = re.compile(
     rf"\b(?:{_MONTHS}\s+\d{{1,2}}\b|\d{{1,2}}\s+{_MONTHS}|{_MONTHS}\s+\d{{4}}|(?:1[5-9]|20)\d\d(?:s)?\b|"
-    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|last (?:week|month|year)|"
-    r"(?:January|February|March|April|June|July|August|September|October|November|December))\b|\b\d+(?:st|nd|rd|th) century)"
+    r"(?:" + "|".join(WEEKDAY_NAMES) + r"|yesterday|today|tomorrow|last (?:week|month|year)|"
+    r"(?:" + _MONTHS_IN_FULL + r"))\b|\b\d+(?:st|nd|rd|th) century)"
 )
 _NUMBER = re.compile(
     r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
@@ -127,7 +130,7 @@ def _according_to(text: str) -> frozenset[str]:
     return frozenset(t for m in _ACCORDING.finditer(text) for t in terms(m.group(1)))
 
 
-_MONTH_NAME = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH_NAME = r"(?:" + "|".join(MONTH_NAMES) + r")"
 # '… Ms Takaichi’s suggestion in November that Japan could intervene …' reports her words
 # as 'she suggested that …' does: the content follows 'that'. ('her comments about Taiwan'
 # only names words it does not give.)
