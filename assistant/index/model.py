@@ -4,12 +4,14 @@ that hold its vectors."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from assistant.index import columns as columns_
+from assistant.index.bm25 import LexicalIndex
 from assistant.types import Document, PassageRow, Sentence
 
 
@@ -38,9 +40,9 @@ class IndexData:
     # doc_id -> the terms of each of its searchable sentences, in order (a writer's: a
     # mapped reader works out a row's from its text, and has doc_terms below)
     terms: dict[str, list[list[str]]] = field(default_factory=dict)
-    doc_terms: Any = None  # a mapped reader's: doc_id -> every term of its searchable sentences
-    lexical: Any = None  # LexicalIndex over the searchable sentences, as saved
-    passage_lexical: Any = None  # LexicalIndex over the passages, as saved
+    doc_terms: Mapping[str, frozenset[str]] | None = None  # a mapped reader's: doc_id -> every term of its rows
+    lexical: LexicalIndex | None = None  # over the searchable sentences, as saved
+    passage_lexical: LexicalIndex | None = None  # over the passages, as saved
     # where the passage vectors are: None for passages.faiss in the generation, else the
     # spec of a passage store (``passage_vectors`` is then a ``StoredPassages``)
     passage_store: str | None = None
