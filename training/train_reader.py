@@ -279,9 +279,9 @@ def train(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     groups = [g for folder in (args.data or [args.out]) for g in load_jsonl(folder / "train.jsonl")]
     pool = sorted({n for g in groups for n in names_of(g["question"])})
-    if args.after:  # the questions an earlier stage did not read: those after its first N in its shuffle
-        random.Random(args.after[0]).shuffle(groups)
-        groups = groups[args.after[1] :]
+    for seed, n in args.after or ():  # what earlier stages did not read: each one's shuffle, its first N dropped
+        random.Random(seed).shuffle(groups)
+        groups = groups[n:]
     rng.shuffle(groups)
     if args.max_questions:
         groups = groups[: args.max_questions]
@@ -450,9 +450,12 @@ def main() -> None:
         "--after",
         type=int,
         nargs=2,
+        action="append",
         metavar=("SEED", "N"),
         help="train only on the questions after the first N of the shuffle with SEED (those a stage with "
-        "that seed and --max-questions N did not read)",
+        "that seed and --max-questions N did not read); repeated, in the stages' order, for several stages "
+        "(the fourth stage read --after 24 7000 with --seed 25 --max-questions 10000: a fifth takes "
+        "--after 24 7000 --after 25 10000)",
     )
     parser.add_argument("--log-every", type=int, default=25)
     parser.add_argument("--save-every", type=int, default=200)
