@@ -468,7 +468,7 @@ def validate_question(question: str) -> str:
 def validate_history(history: object) -> list[str | Mapping[str, object]]:
     """Earlier questions of a conversation, bounded: at most ``MAX_HISTORY_TURNS`` turns, each
     a question (a string, or a turn ``{"question": …}``) of at most ``MAX_QUESTION_CHARS``
-    characters of valid text. Only the last few are read (``analyze.FOLLOW_UP_TURNS``).
+    characters of valid text. Only the last few are read (``language.question.FOLLOW_UP_TURNS``).
 
     Raises:
         InvalidQuestion: anything else, with one message saying what is wrong.

@@ -15,7 +15,7 @@ answers this picks:
   one that refuses the most unanswerable questions while refusing at most ``--max-refused``
   of the answerable ones of every source (the kind of text the reader is least sure on
   decides);
-- which hand-written rules of ``answer.RULES`` stay beside the reader (each rule's worth
+- which hand-written rules of ``answer.compose.RULES`` stay beside the reader (each rule's worth
   is printed; one that measurably hurts is dropped), and below which reader probability
   the refusal rules apply;
 - ``unsure``: the score below which an answer is flagged as possibly not answering: where

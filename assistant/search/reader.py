@@ -42,7 +42,7 @@ class ReaderSpec:
     margin: float  # logits: further statements must score within this of the best
     candidates: int  # how many of retrieval's best are read
     mix: float = 0.0  # weight of retrieval's score beside the reader's logit
-    rules: tuple[str, ...] = ()  # the hand-written rules of ``answer.RULES`` that still paid on validation
+    rules: tuple[str, ...] = ()  # the hand-written rules of ``answer.compose.RULES`` that still paid on validation
     trust: float = 2.0  # the reader's probability above which its answer stands whatever the refusal rules say
     span: float = 0.0  # weight of the answer words' score against "no answer words" beside the logit
     unsure: float | None = None  # below this score an answer is flagged unsure (fit_reader.pick_unsure)
