@@ -157,19 +157,19 @@ class Assistant:
         # analysed once: its terms, speaker and follow-up, the sources it names, its time window
         given = isinstance(as_of, date) or bool((as_of or "").strip())
         q = timeframe.timed(state.searcher.scoped(analyze(text, turns)), day, given, state.newest_published)
-        day, window, inside = q.as_of or day, q.window, None
+        inside = None
         ranked = state.searcher.rank(q, limit=max(20, self.reader.spec.candidates))
-        if window is not None:  # the articles of the asked time reach the reader too
-            ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day)
+        if q.window is not None:  # the articles of the asked time reach the reader too
+            ranked, inside = timeframe.prefer(q, ranked, state.searcher)
         ranked = self.reader.rerank(q.read, ranked, state.searcher.view, each_source=q.across)
-        if window is not None:  # … and, read, what is from then leads
-            ranked, inside = timeframe.prefer(q, window, ranked, state.searcher, day, widen=False)
+        if q.window is not None:  # … and, read, what is from then leads
+            ranked, inside = timeframe.prefer(q, ranked, state.searcher, widen=False)
         answer = compose(q, ranked, state.searcher.view, k=k or self.config.k, policy=self.policy)
         claim = None if q.across else yes_no_claim(q.resolved)
         if claim is not None:  # 'Did Lee say …?': a claim in question form, for the verifier
             check, sentences = self._check(claim, [])  # the sources with close sentences only
             answer = yes_no_answer(answer, check, sentences, state.searcher.view)
-        answer = timeframe.annotate(answer, state.searcher.view, day, window, inside)
+        answer = timeframe.annotate(answer, state.searcher.view, q, inside)
         return replace(answer, as_of_note=q.as_of_note) if q.as_of_note else answer
 
     @functools.cached_property

@@ -194,19 +194,21 @@ def row_dates(view: IndexView) -> _RowDates:
 
 def prefer(
     question: Question,
-    window: TimeWindow,
     ranked: list[Scored],
     searcher: Searcher,
-    as_of: date,
     *,
     widen: bool = True,
 ) -> tuple[list[Scored], np.ndarray]:
-    """``ranked`` with the sentences dated inside the window first when they fit the
-    question, and the rows inside it. With ``widen``, the best sentences of the articles
-    inside the window join the candidates even where the question's words alone did not
-    reach them, and ``prob`` is the softmax of the new scores; without it (on the reader's
-    scores) the candidates and the reader's probabilities stay as they are. An article
-    published after ``as_of`` did not exist then: it is never inside, and ranks below the rest."""
+    """``ranked`` with the sentences dated inside the question's window (``timed``) first
+    when they fit the question, and the rows inside it. With ``widen``, the best sentences
+    of the articles inside the window join the candidates even where the question's words
+    alone did not reach them, and ``prob`` is the softmax of the new scores; without it (on
+    the reader's scores) the candidates and the reader's probabilities stay as they are. An
+    article published after the question's as-of day did not exist then: it is never
+    inside, and ranks below the rest."""
+    window, as_of = question.window, question.as_of
+    if window is None or as_of is None:
+        raise ValueError("prefer() needs a question with its time read (timeframe.timed)")
     dates = row_dates(searcher.view)
     first, last = (date.fromisoformat(window.start).toordinal(), date.fromisoformat(window.end).toordinal())
     later = dates.published > as_of.toordinal()
@@ -253,15 +255,11 @@ def _bonus(
 # --- the answer ---------------------------------------------------------------------------
 
 
-def annotate(
-    answer: Answer,
-    view: IndexView,
-    as_of: date,
-    window: TimeWindow | None = None,
-    inside: np.ndarray | None = None,
-) -> Answer:
+def annotate(answer: Answer, view: IndexView, question: Question, inside: np.ndarray | None = None) -> Answer:
     """The answer with each citation's article date and told dates, the newer of two sources
-    saying the same thing leading its statement, and a note when nothing is from the window."""
+    saying the same thing leading its statement, and a note when nothing is from the
+    question's window (``timed``); ``inside``: the rows in it, as ``prefer`` found them."""
+    as_of, window = question.as_of or date.today(), question.window
     documents = view.data.documents
     citations = tuple(_dated(c, documents[c.doc_id], view.data.texts[c.doc_id]) for c in answer.citations)
     statements = tuple(_newest_first(s, citations, as_of) for s in answer.statements)
