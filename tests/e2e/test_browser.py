@@ -55,6 +55,9 @@ def page(browser, served):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT)  # an upload or an add under load takes more than 5 s
     requests: list[str] = []
     dialogs: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -231,6 +234,7 @@ def test_an_index_on_the_embedded_store_served_without_update_answers_in_the_pag
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.set_default_timeout(TIMEOUT)
+        expect.set_options(timeout=TIMEOUT)  # an upload or an add under load takes more than 5 s
         page.goto(url)
         page.wait_for_selector("#question textarea")
         _ask(page, LEE)

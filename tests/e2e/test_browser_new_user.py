@@ -53,13 +53,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 def page(served: Served) -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: run 'make chromium' (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.set_default_timeout(TIMEOUT)
+        expect.set_options(timeout=TIMEOUT)  # an upload or an add under load takes more than 5 s
         page.goto(served.url)
         page.wait_for_selector("#question textarea")
         yield page
