@@ -198,11 +198,7 @@ class Assistant:
         searcher = self._state.searcher
         candidates = []
         for item in scored:
-            row = searcher.view.row_of_id[item.sentence.id]
-            before = searcher.view.rows[row - 1] if row > 0 else None
-            previous = before.text if before is not None and before.doc_id == item.sentence.doc_id else ""
-            title = searcher.view.data.documents[item.sentence.doc_id].title
-            candidates.append(Candidate(item.sentence, previous, title))
+            candidates.append(Candidate(item.sentence, *searcher.view.context(item.sentence)))
         if documents is None and self.document_count() <= LISTED_DOCUMENTS:
             documents = self.documents()  # each one ("does not say" where nothing is close)
         if not documents:  # an archive, or asked for: the documents with close passages only

@@ -213,20 +213,15 @@ def _source(
     # 'Lee said …' is not supported by a sentence that gives those words to someone else
     # ('Takaichi's suggestion that …'): the verifier reads what is said, not who says it
     speaker = claimed_speaker(claim)
-    misattributed: Conflict | None = None
     if speaker is not None:
         saying = [p for p in about if p.supports >= t.supports and p.supports >= p.contradicts]
-        for p in saying:
-            misattributed = _other_speaker(speaker, p)
-            if misattributed is None:
-                break
-        if saying and misattributed is not None:
+        others = {id(p): _other_speaker(speaker, p) for p in saying}
+        if saying and all(c is not None for c in others.values()):
             top = saying[0]
             span = Span(top.start, top.end, top.text)
-            conflict = _other_speaker(speaker, top)
             label = SOURCE_LABELS["contradicted"]
-            return SourceCheck(doc_id, title, "contradicted", label, span, conflict, tuple(passages))
-        about = [p for p in about if p not in saying or _other_speaker(speaker, p) is None]
+            return SourceCheck(doc_id, title, "contradicted", label, span, others[id(top)], tuple(passages))
+        about = [p for p in about if others.get(id(p)) is None]
     supporting = max(about, key=lambda p: p.supports, default=None)
     contradicting = max(about, key=lambda p: p.contradicts, default=None)
     if supporting is not None and supporting.supports >= t.supports and supporting.supports >= supporting.contradicts:

@@ -188,11 +188,7 @@ def combine(
 
 
 def _candidate(view: IndexView, scored: Scored) -> tuple[str, str, str]:
-    sentence = scored.sentence
-    row = view.row_of_id[sentence.id]
-    before = view.rows[row - 1] if row > 0 else None
-    prev = before.text if before is not None and before.doc_id == sentence.doc_id else ""
-    return sentence.text, prev, view.data.documents[sentence.doc_id].title
+    return (scored.sentence.text, *view.context(scored.sentence))
 
 
 MAX_ANSWER_TOKENS = 30

@@ -13,7 +13,7 @@ from assistant.index.model import IndexData
 from assistant.index.store import lexical_indexes
 from assistant.language.features import TextFeatures
 from assistant.language.terms import row_terms
-from assistant.types import PassageRow
+from assistant.types import PassageRow, Sentence
 
 if TYPE_CHECKING:
     from assistant.search.retrieve import Scored
@@ -67,6 +67,14 @@ class IndexView:
         self.first_in_passage = shape.row_first_in_passage
         self.pronoun_start = shape.row_pronoun_start
         self.length = shape.row_length
+
+    def context(self, sentence: Sentence) -> tuple[str, str]:
+        """What is read beside a searchable sentence: the sentence before it in its article
+        ('' at the start) and the article's title."""
+        row = self.row_of_id[sentence.id]
+        before = self.rows[row - 1] if row > 0 else None
+        previous = before.text if before is not None and before.doc_id == sentence.doc_id else ""
+        return previous, self.data.documents[sentence.doc_id].title
 
     def _row_terms(self, r: int) -> frozenset[str]:
         """A row's terms (``row_terms`` of its text): a writer holds them, a reader works
