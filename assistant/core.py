@@ -27,7 +27,7 @@ from assistant.errors import (
 from assistant.index import indexer, model, store
 from assistant.index.embed import Embedder, load_embedder
 from assistant.index.indexer import SyncReport
-from assistant.index.model import IndexData
+from assistant.index.model import IndexData, MappedIndex, WriterIndex
 from assistant.ingest import docs_folder, loaders
 from assistant.language.question import analyze, yes_no_claim
 from assistant.language.terms import terms
@@ -104,8 +104,9 @@ class Assistant:
         if not update and store.current_generation(config.index_dir) is None:
             raise IndexStateError(f"No index at {config.index_dir}. Run 'assistant index' first.")
         embedder = embedder or load_embedder(config.model, cache_dir=str(config.cache_dir))
+        data: IndexData | None
         try:
-            data = None if rebuild else _load_or_none(config, mapped=True)
+            data = None if rebuild else _open_or_none(config)
         except IndexFormatChanged:
             if not update:
                 raise
@@ -413,7 +414,9 @@ class Assistant:
             UnknownDocument: no document has this id.
         """
         with store.WriterLock(self.config.index_dir):
-            data = _load_or_none(self.config) or self._state.data
+            data = _load_or_none(self.config)
+            if data is None:
+                raise IndexStateError(f"No index at {self.config.index_dir}. Run 'assistant index' first.")
             doc = data.documents.get(doc_id)
             if doc is None:
                 raise UnknownDocument(f"No document {doc_id!r} in the index. 'assistant docs' lists them.")
@@ -496,10 +499,18 @@ def validate_history(history: object) -> list[str | Mapping[str, object]]:
     return turns
 
 
-def _load_or_none(config: Config, *, mapped: bool = False) -> IndexData | None:
+def _open_or_none(config: Config) -> MappedIndex | None:
+    """The live generation opened for searching, or None when there is none."""
     if store.current_generation(config.index_dir) is None:
         return None
-    return store.load(config.index_dir, mapped=mapped)
+    return store.load(config.index_dir, mapped=True)
+
+
+def _load_or_none(config: Config) -> WriterIndex | None:
+    """The live generation loaded whole by a writer, or None when there is none."""
+    if store.current_generation(config.index_dir) is None:
+        return None
+    return store.load(config.index_dir)
 
 
 def _update(
@@ -526,24 +537,24 @@ def _update(
         verb = "Building" if data is None else "Updating"
         notify(f"{verb} the index at {config.index_dir} from {config.docs_dir} …")
     with store.WriterLock(config.index_dir):
-        data = None if fresh else _load_or_none(config)  # another writer may have moved on meanwhile
-        if data is not None:
-            indexer.check_compatible(data, embedder, config)
+        writer = None if fresh else _load_or_none(config)  # another writer may have moved on meanwhile
+        if writer is not None:
+            indexer.check_compatible(writer, embedder, config)
         # a build or update is saved batch by batch, so a killed one resumes; a rebuild is
         # not, since the old index stays live until the whole new one replaces it
         checkpoint = None if fresh else (lambda d: store.save(config.index_dir, d))
-        data, report = indexer.sync(data, config, embedder, progress, restore, preloaded, checkpoint=checkpoint)
-        if report.changed or not data.generation or fresh:
-            if data.documents or data.generation:
-                store.save(config.index_dir, data)
-    passages = data.passage_vectors.ntotal if data.passage_vectors is not None else 0
-    if notify and not data.passage_store and passages > EXACT_PASSAGES:
+        writer, report = indexer.sync(writer, config, embedder, progress, restore, preloaded, checkpoint=checkpoint)
+        if report.changed or not writer.generation or fresh:
+            if writer.documents or writer.generation:
+                store.save(config.index_dir, writer)
+    passages = writer.passage_vectors.ntotal
+    if notify and not writer.passage_store and passages > EXACT_PASSAGES:
         notify(
             f"The index holds {passages:,} passages, searched exactly at every question; above "
             f"{EXACT_PASSAGES:,} an approximate index answers faster: rebuild it with "
             "'assistant index --rebuild --store embedded'."
         )
-    return data, report
+    return writer, report
 
 
 # Passages above which exact search costs more than the embedded store's HNSW (5.7 ms a

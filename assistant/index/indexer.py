@@ -15,7 +15,8 @@ from assistant.errors import DocumentError, IndexMismatch, IndexStateError
 from assistant.files import sha256_file
 from assistant.index import store, twins
 from assistant.index.embed import Embedder
-from assistant.index.model import IndexData
+from assistant.index.model import IndexData, WriterIndex
+from assistant.index.passage_vectors import StoredPassages
 from assistant.ingest import loaders, published
 from assistant.ingest.segment import Span, segment
 from assistant.language.terms import row_terms
@@ -111,14 +112,14 @@ def plan(
 
 
 def sync(
-    data: IndexData | None,
+    data: WriterIndex | None,
     config: Config,
     embedder: Embedder,
     progress: Progress | None = None,
     restore: frozenset[str] = frozenset(),
     preloaded: Mapping[str, LoadedText] | None = None,
-    checkpoint: Callable[[IndexData], object] | None = None,
-) -> tuple[IndexData, SyncReport]:
+    checkpoint: Callable[[WriterIndex], object] | None = None,
+) -> tuple[WriterIndex, SyncReport]:
     """Mirror the docs folder into ``data`` (a new IndexData when None); caller saves it.
 
     ``preloaded`` holds files already parsed, by content hash: a file whose bytes hash the
@@ -168,7 +169,7 @@ CHECKPOINT_FILES = 500
 
 
 def _ingest_batch(
-    data: IndexData,
+    data: WriterIndex,
     loaded: list[tuple[_Pending, LoadedText]],
     config: Config,
     embedder: Embedder,
@@ -183,7 +184,7 @@ def _ingest_batch(
 
 
 def ingest(
-    data: IndexData,
+    data: WriterIndex,
     items: Sequence[tuple[_Pending, LoadedText]],
     config: Config,
     embedder: Embedder,
@@ -247,7 +248,7 @@ def ingest(
     return len(sentence_texts)
 
 
-def drop(data: IndexData, doc_id: str) -> bool:
+def drop(data: WriterIndex, doc_id: str) -> bool:
     """Remove a document's rows and vectors; True when it was there."""
     _writable(data)
     if doc_id not in data.documents:
@@ -256,7 +257,7 @@ def drop(data: IndexData, doc_id: str) -> bool:
     pids = np.array([p.id for p in data.passages.get(doc_id, [])], dtype=np.int64)
     if sids.size:
         data.sentence_vectors.remove_ids(sids)
-    if data.passage_store:
+    if isinstance(data.passage_vectors, StoredPassages):
         data.passage_vectors.remove_document(doc_id)
     elif pids.size:
         data.passage_vectors.remove_ids(pids)
@@ -272,7 +273,7 @@ def _writable(data: IndexData) -> None:
         raise RuntimeError("This index was opened read-only for searching; a writer loads it with store.load().")
 
 
-def _passages(data: IndexData, doc_id: str, sentences: list[Sentence]) -> list[PassageRow]:
+def _passages(data: WriterIndex, doc_id: str, sentences: list[Sentence]) -> list[PassageRow]:
     groups: dict[int, list[Sentence]] = {}
     for s in sentences:
         if s.searchable:
@@ -360,7 +361,7 @@ def _merge_meta(found: DocumentMeta, known: dict[str, object] | None) -> Documen
     return replace(found, **updates)
 
 
-def _refresh_locations(data: IndexData, config: Config, sidecar: dict[str, dict[str, object]]) -> None:
+def _refresh_locations(data: WriterIndex, config: Config, sidecar: dict[str, dict[str, object]]) -> None:
     """A moved checkout or edited sidecar changes paths and metadata, not vectors."""
     for doc_id, doc in list(data.documents.items()):
         path = config.path_of(doc_id)

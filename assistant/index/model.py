@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -14,38 +14,88 @@ from assistant.index import columns as columns_
 from assistant.index.bm25 import LexicalIndex
 from assistant.types import Document, PassageRow, Sentence
 
+if TYPE_CHECKING:
+    from assistant.index.passage_vectors import StoredPassages
 
-@dataclass
+
+class VectorSearch(Protocol):
+    """What search asks of a vector index: a FAISS index, or a passage store standing in
+    for one (``passage_vectors.StoredPassages``)."""
+
+    @property
+    def ntotal(self) -> int: ...
+
+    def search(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def reconstruct_batch(self, ids: np.ndarray) -> np.ndarray: ...
+
+
+class IdVectors(VectorSearch, Protocol):
+    """A writer's vectors by id (``faiss.IndexIDMap2``)."""
+
+    def add_with_ids(self, x: np.ndarray, ids: np.ndarray) -> Any: ...
+
+    def remove_ids(self, ids: np.ndarray) -> Any: ...
+
+
+@dataclass(kw_only=True)
 class IndexData:
-    """Everything a generation holds, in memory. Mutated only by the indexer's writer."""
+    """What a generation holds, as a writer (``WriterIndex``) or a reader (``MappedIndex``)
+    has it: its documents, their texts, sentences and passages by document id, the passage
+    vectors and the BM25 indexes."""
 
     model: str
     dim: int
     segmentation: dict[str, int]
-    # a writer's are dicts; a mapped reader's are read from the generation's tables on use
-    documents: dict[str, Document] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
-    sentences: dict[str, list[Sentence]] = field(default_factory=dict)
-    passages: dict[str, list[PassageRow]] = field(default_factory=dict)
-    sentence_vectors: Any = None  # a writer's faiss.IndexIDMap2 over searchable sentence ids
-    # a mapped reader's instead: the columns of its rows and their vectors by row number
-    columns: columns_.Columns | None = None
-    row_vectors: columns_.RowVectors | None = None
-    passage_vectors: Any = None  # faiss.IndexIDMap2 over passage ids
+    documents: Mapping[str, Document] = field(default_factory=dict)
+    texts: Mapping[str, str] = field(default_factory=dict)
+    sentences: Mapping[str, list[Sentence]] = field(default_factory=dict)
+    passages: Mapping[str, list[PassageRow]] = field(default_factory=dict)
+    # over passage ids: a FAISS index in the generation, or the passage store named by
+    # ``passage_store`` (``StoredPassages``)
+    passage_vectors: VectorSearch
     removed: dict[str, str] = field(default_factory=dict)  # doc_id -> sha256 removed by hand
     next_sentence_id: int = 0
     next_passage_id: int = 0
     generation: str = ""
-    mapped: bool = False  # vectors opened read-only from the generation's files: not to be changed
-    # doc_id -> the terms of each of its searchable sentences, in order (a writer's: a
-    # mapped reader works out a row's from its text, and has doc_terms below)
-    terms: dict[str, list[list[str]]] = field(default_factory=dict)
-    doc_terms: Mapping[str, frozenset[str]] | None = None  # a mapped reader's: doc_id -> every term of its rows
     lexical: LexicalIndex | None = None  # over the searchable sentences, as saved
     passage_lexical: LexicalIndex | None = None  # over the passages, as saved
-    # where the passage vectors are: None for passages.faiss in the generation, else the
-    # spec of a passage store (``passage_vectors`` is then a ``StoredPassages``)
     passage_store: str | None = None
+
+    @property
+    def mapped(self) -> bool:
+        """Opened read-only from the generation's files: not to be changed."""
+        return False
+
+
+@dataclass(kw_only=True)
+class WriterIndex(IndexData):
+    """A generation loaded whole into memory, to be changed by the indexer and saved."""
+
+    documents: dict[str, Document] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    sentences: dict[str, list[Sentence]] = field(default_factory=dict)
+    passages: dict[str, list[PassageRow]] = field(default_factory=dict)
+    sentence_vectors: IdVectors  # faiss.IndexIDMap2 over the searchable sentences' ids
+    passage_vectors: IdVectors | StoredPassages
+    # doc_id -> the terms of each of its searchable sentences, in order
+    terms: dict[str, list[list[str]]] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class MappedIndex(IndexData):
+    """A generation opened for searching: its tables read per document on use, its columns,
+    vectors and BM25 indexes memory-mapped (nothing here grows with the index at opening)."""
+
+    columns: columns_.Columns
+    row_vectors: columns_.RowVectors  # the searchable sentences' vectors, by row
+    doc_terms: Mapping[str, frozenset[str]]  # doc_id -> every term of its rows
+    lexical: LexicalIndex
+    passage_lexical: LexicalIndex
+
+    @property
+    def mapped(self) -> bool:
+        return True
 
 
 _threads = threading.local()
@@ -71,7 +121,7 @@ def single_threaded() -> None:
     faiss_module()
 
 
-def new_vector_index(dim: int) -> Any:
+def new_vector_index(dim: int) -> IdVectors:
     """Exact inner-product search with stable ids; on normalised vectors IP is cosine."""
     faiss = faiss_module()
 

@@ -35,7 +35,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
@@ -50,7 +50,15 @@ from assistant.index.generations import (  # noqa: F401  (WriterLock and collect
     current_generation,
     next_generation_name,
 )
-from assistant.index.model import IndexData, faiss_module, new_vector_index, stored_vectors
+from assistant.index.model import (
+    IdVectors,
+    IndexData,
+    MappedIndex,
+    WriterIndex,
+    faiss_module,
+    new_vector_index,
+    stored_vectors,
+)
 from assistant.index.passage_vectors import StoredPassages
 from assistant.types import Dating, Document, DocumentMeta, PassageRow, Sentence
 
@@ -61,16 +69,34 @@ FORMAT_VERSION = 4
 _LOAD_ATTEMPTS = 3
 
 
-def empty_index(model: str, dim: int, segmentation: dict[str, int], passage_store: str | None = None) -> IndexData:
+def empty_index(model: str, dim: int, segmentation: dict[str, int], passage_store: str | None = None) -> WriterIndex:
     """A writer's index holding nothing, its passage vectors in ``passage_store`` when one is named."""
-    data = IndexData(model=model, dim=dim, segmentation=dict(segmentation), passage_store=passage_store)
-    data.sentence_vectors = new_vector_index(dim)
+    passages: IdVectors | StoredPassages
     if passage_store:
-        data.passage_vectors = StoredPassages(passage_store, dim)
-        data.passage_vectors.clear_first = True  # built from nothing: so is its store
+        passages = StoredPassages(passage_store, dim)
+        passages.clear_first = True  # built from nothing: so is its store
     else:
-        data.passage_vectors = new_vector_index(dim)
-    return data
+        passages = new_vector_index(dim)
+    return WriterIndex(
+        model=model,
+        dim=dim,
+        segmentation=dict(segmentation),
+        passage_store=passage_store,
+        sentence_vectors=new_vector_index(dim),
+        passage_vectors=passages,
+    )
+
+
+@overload
+def load(index_dir: Path, *, mapped: Literal[False] = False) -> WriterIndex: ...
+
+
+@overload
+def load(index_dir: Path, *, mapped: Literal[True]) -> MappedIndex: ...
+
+
+@overload
+def load(index_dir: Path, *, mapped: bool) -> IndexData: ...
 
 
 def load(index_dir: Path, *, mapped: bool = False) -> IndexData:
@@ -95,9 +121,6 @@ def load(index_dir: Path, *, mapped: bool = False) -> IndexData:
 
 
 def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexData:
-    faiss = faiss_module()
-    flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mapped else 0
-
     folder = index_dir / name
     try:
         manifest = _read_json(folder / "manifest.json")
@@ -106,56 +129,82 @@ def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexD
                 f"The index at {index_dir} has format {manifest.get('format_version')}, "
                 f"this version reads {FORMAT_VERSION}. Rebuild it with 'assistant index --rebuild'."
             )
-        data = IndexData(
-            model=manifest["model"],
-            dim=int(manifest["dim"]),
-            segmentation=manifest["segmentation"],
-            removed=manifest.get("removed", {}),
-            next_sentence_id=int(manifest["next_sentence_id"]),
-            next_passage_id=int(manifest["next_passage_id"]),
-            generation=name,
-        )
         tables = Tables(folder / TABLES)
-        data.passage_store = manifest.get("passage_store")
-        if mapped:
-            data.documents = tables.mapping("documents", _document)  # type: ignore[assignment]
-            data.texts = tables.mapping("texts", str, cache=256)  # type: ignore[assignment]
-            data.sentences = tables.mapping(  # type: ignore[assignment]
-                "sentences", lambda rows, doc_id: _sentences(rows, doc_id, data.texts[doc_id]), cache=256
-            )
-            data.passages = tables.mapping("passages", _passages, cache=256)  # type: ignore[assignment]
-            data.doc_terms = tables.mapping("doc_terms", lambda raw, _: frozenset(json.loads(raw)), cache=4096)
-            data.columns = columns_.open_mapped(folder / columns_.FOLDER)
-            data.row_vectors = columns_.RowVectors(folder / VECTORS)
-            data.lexical = LexicalIndex.open(folder / "sentences.bm25")
-            data.passage_lexical = LexicalIndex.open(folder / "passages.bm25")
-        else:
-            data.documents = {d: _document(v, d) for d, v in tables.rows("documents")}
-            data.texts = dict(tables.rows("texts"))
-            data.sentences = {d: _sentences(v, d, data.texts[d]) for d, v in tables.rows("sentences")}
-            data.passages = {d: _passages(v, d) for d, v in tables.rows("passages")}
-            data.terms = {d: json.loads(v) for d, v in tables.rows("terms")}
-            tables.close()
-            row_ids = np.array([s.id for s in columns_.searchable_rows(data)], dtype=np.int64)
-            vectors = np.asarray(np.load(folder / VECTORS, allow_pickle=False), dtype=np.float32)
-            data.sentence_vectors = new_vector_index(data.dim)
-            if len(vectors):
-                data.sentence_vectors.add_with_ids(vectors, row_ids)
-        if data.passage_store:
-            data.passage_vectors = StoredPassages(data.passage_store, data.dim)
-        else:
-            data.passage_vectors = faiss.read_index(str(folder / "passages.faiss"), flags)
-        data.mapped = mapped
+        return _open_mapped(folder, manifest, tables, name) if mapped else _load_whole(folder, manifest, tables, name)
     except AssistantError:
         raise
     except (OSError, KeyError, ValueError, RuntimeError, sqlite3.Error) as error:
         raise IndexStateError(
             f"The index at {index_dir} is unreadable ({error}). Rebuild it with 'assistant index --rebuild'."
         ) from error
+
+
+def _common(manifest: dict[str, Any], name: str) -> dict[str, Any]:
+    """The manifest's fields every IndexData has."""
+    return {
+        "model": manifest["model"],
+        "dim": int(manifest["dim"]),
+        "segmentation": manifest["segmentation"],
+        "removed": manifest.get("removed", {}),
+        "next_sentence_id": int(manifest["next_sentence_id"]),
+        "next_passage_id": int(manifest["next_passage_id"]),
+        "generation": name,
+        "passage_store": manifest.get("passage_store"),
+    }
+
+
+def _passage_vectors(folder: Path, manifest: dict[str, Any], dim: int, mapped: bool) -> Any:
+    if manifest.get("passage_store"):
+        return StoredPassages(manifest["passage_store"], dim)
+    faiss = faiss_module()
+    flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mapped else 0
+    return faiss.read_index(str(folder / "passages.faiss"), flags)
+
+
+def _open_mapped(folder: Path, manifest: dict[str, Any], tables: Tables, name: str) -> MappedIndex:
+    """A reader's view: vectors read-only and memory-mapped, tables read per document."""
+    common = _common(manifest, name)
+    texts = tables.mapping("texts", str, cache=256)
+    return MappedIndex(
+        **common,
+        documents=tables.mapping("documents", _document),
+        texts=texts,
+        sentences=tables.mapping("sentences", lambda rows, doc_id: _sentences(rows, doc_id, texts[doc_id]), cache=256),
+        passages=tables.mapping("passages", _passages, cache=256),
+        doc_terms=tables.mapping("doc_terms", lambda raw, _: frozenset(json.loads(raw)), cache=4096),
+        columns=columns_.open_mapped(folder / columns_.FOLDER),
+        row_vectors=columns_.RowVectors(folder / VECTORS),
+        lexical=LexicalIndex.open(folder / "sentences.bm25"),
+        passage_lexical=LexicalIndex.open(folder / "passages.bm25"),
+        passage_vectors=_passage_vectors(folder, manifest, common["dim"], mapped=True),
+    )
+
+
+def _load_whole(folder: Path, manifest: dict[str, Any], tables: Tables, name: str) -> WriterIndex:
+    """A writer's copy: everything in memory, to be changed."""
+    common = _common(manifest, name)
+    try:
+        texts = dict(tables.rows("texts"))
+        data = WriterIndex(
+            **common,
+            documents={d: _document(v, d) for d, v in tables.rows("documents")},
+            texts=texts,
+            sentences={d: _sentences(v, d, texts[d]) for d, v in tables.rows("sentences")},
+            passages={d: _passages(v, d) for d, v in tables.rows("passages")},
+            terms={d: json.loads(v) for d, v in tables.rows("terms")},
+            sentence_vectors=new_vector_index(common["dim"]),
+            passage_vectors=_passage_vectors(folder, manifest, common["dim"], mapped=False),
+        )
+    finally:
+        tables.close()
+    row_ids = np.array([s.id for s in columns_.searchable_rows(data)], dtype=np.int64)
+    vectors = np.asarray(np.load(folder / VECTORS, allow_pickle=False), dtype=np.float32)
+    if len(vectors):
+        data.sentence_vectors.add_with_ids(vectors, row_ids)
     return data
 
 
-def save(index_dir: Path, data: IndexData) -> str:
+def save(index_dir: Path, data: WriterIndex) -> str:
     """Write ``data`` as a new generation and make it live atomically; returns its name."""
     faiss = faiss_module()
 
@@ -180,7 +229,7 @@ def save(index_dir: Path, data: IndexData) -> str:
         shape = columns_.build(data)
         columns_.save(tmp / columns_.FOLDER, shape)
         columns_.save_vectors(tmp / VECTORS, shape, *stored_vectors(data.sentence_vectors))
-        if data.passage_store:
+        if isinstance(data.passage_vectors, StoredPassages):
             # the store first: the generation that lists these passages commits after them
             data.passage_vectors.apply(data)
         else:
@@ -293,7 +342,7 @@ class TableMapping(Mapping[str, Any]):
         return len(self._all_keys())
 
 
-def _write_tables(path: Path, data: IndexData, doc_ids: list[str]) -> None:
+def _write_tables(path: Path, data: WriterIndex, doc_ids: list[str]) -> None:
     db = sqlite3.connect(path)
     try:
         db.execute("PRAGMA journal_mode=OFF")
@@ -355,6 +404,8 @@ def lexical_indexes(data: IndexData, shape: columns_.Columns | None = None) -> t
     when it has them (a writer's), else the saved ones it was opened with."""
     if data.lexical is not None and data.passage_lexical is not None:
         return data.lexical, data.passage_lexical
+    if not isinstance(data, WriterIndex):
+        raise TypeError("a reader's index opens the BM25 indexes saved with it")
     shape = shape or columns_.build(data)
     row_tokens = [t for doc in sorted(data.sentences) for t in data.terms[doc]]
     bounds = shape.passage_rows.tolist()

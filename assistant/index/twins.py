@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.index.model import IndexData, vectors_of
+from assistant.index.model import WriterIndex, vectors_of
 from assistant.ingest.published import with_mentions
 from assistant.types import Dating
 
@@ -66,7 +66,7 @@ def borrow_from_twins(
     return out
 
 
-def date_twins(data: IndexData, new: Sequence[str]) -> None:
+def date_twins(data: WriterIndex, new: Sequence[str]) -> None:
     """Give the undated ones of the ``new`` documents the date of a dated article that
     carries the same story. Only new documents are looked at: the vectors are read
     back from the index once, and only when one of them is undated."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import numpy as np
 
 from assistant.index import columns
-from assistant.index.model import IndexData
+from assistant.index.model import IndexData, MappedIndex, WriterIndex
 from assistant.index.store import lexical_indexes
 from assistant.language.features import TextFeatures
 from assistant.language.terms import row_terms
@@ -29,7 +29,7 @@ class IndexView:
         self.data = data
         # Per-row and per-passage columns: memory-mapped from the generation when it was
         # opened for reading (nothing here grows with the index at opening), else built.
-        shape = data.columns if data.columns is not None else columns.build(data)
+        shape = data.columns if isinstance(data, MappedIndex) else columns.build(data)
         self.columns = shape
         self.rows = columns.Rows(shape, data.texts)
         self.row_of_id = columns.IdLookup(shape.row_id, shape.row_id_order)
@@ -79,17 +79,18 @@ class IndexView:
     def _row_terms(self, r: int) -> frozenset[str]:
         """A row's terms (``row_terms`` of its text): a writer holds them, a reader works
         them out (cheaper than reading its whole document's)."""
-        d = int(self.doc_of_row[r])
-        saved = self.data.terms.get(self.columns.doc_ids[d])
-        if saved is not None:
-            return frozenset(saved[r - int(self.columns.doc_rows[d])])
+        if isinstance(self.data, WriterIndex):
+            d = int(self.doc_of_row[r])
+            saved = self.data.terms.get(self.columns.doc_ids[d])
+            if saved is not None:
+                return frozenset(saved[r - int(self.columns.doc_rows[d])])
         return frozenset(row_terms(self.rows[r].text))
 
     def _doc_terms(self, doc_id: str) -> frozenset[str]:
         """Every term of a document's rows: saved with a generation, held by a writer."""
-        if self.data.doc_terms is not None:
+        if isinstance(self.data, MappedIndex):
             return self.data.doc_terms[doc_id]
-        saved = self.data.terms.get(doc_id)
+        saved = self.data.terms.get(doc_id) if isinstance(self.data, WriterIndex) else None
         if saved is not None:
             return frozenset(t for row in saved for t in row)
         return frozenset().union(*(self.row_terms[r] for r in self.rows_of_doc[self.doc_index[doc_id]]))
@@ -114,9 +115,11 @@ class IndexView:
         """The stored vectors of these rows, read back from the index by id."""
         if len(rows) == 0:
             return np.zeros((0, self.data.dim), dtype=np.float32)
-        if self.data.row_vectors is not None:
+        if isinstance(self.data, MappedIndex):
             return self.data.row_vectors.rows(np.asarray(rows, dtype=np.int64))
-        return self.data.sentence_vectors.reconstruct_batch(self.row_ids[np.asarray(rows, dtype=np.int64)])
+        if isinstance(self.data, WriterIndex):
+            return self.data.sentence_vectors.reconstruct_batch(self.row_ids[np.asarray(rows, dtype=np.int64)])
+        raise TypeError(f"no sentence vectors in {type(self.data).__name__}")
 
     def passage_rank(self, scored: list[Scored], k: int) -> list[tuple[PassageRow, float]]:
         """Passages holding the best sentences, best first, each once."""
