@@ -386,7 +386,7 @@ def _select(
         )
         group = [(cited, cand.score)]
         used.update(m.id for m in members)
-        for twin, similarity in _twins(view, cand.sentence, policy, question.sources):
+        for twin, similarity in _twins(view, cand.sentence, ranked, policy, question.sources):
             if twin.id not in used:
                 group.append((twin, cand.score * similarity))
                 used.add(twin.id)
@@ -396,7 +396,7 @@ def _select(
             score = scores.get(follow.id, cand.score * 0.99)
             continued = [(follow, score)]
             used.add(follow.id)
-            for twin, similarity in _twins(view, follow, policy, question.sources):
+            for twin, similarity in _twins(view, follow, ranked, policy, question.sources):
                 if twin.id not in used:
                     continued.append((twin, score * similarity))
                     used.add(twin.id)
@@ -444,14 +444,18 @@ _SAID = re.compile(r"\b(?:" + speech.verbs(speech.ATTRIBUTION) + r")\b")
 
 
 def _twins(
-    view: IndexView, sentence: Sentence, policy: Policy, sources: tuple[str, ...] = ()
+    view: IndexView, sentence: Sentence, ranked: list[Scored], policy: Policy, sources: tuple[str, ...] = ()
 ) -> list[tuple[Sentence, float]]:
-    """Sentences of other documents (of ``sources`` only, if given) that say the same as ``sentence``."""
+    """Sentences of other documents (of ``sources`` only, if given) that say the same as
+    ``sentence``, found among the candidates ``ranked`` and the sentences that follow them."""
     row = view.row_of_id[sentence.id]
-    # the passages nearest to the sentence hold its twins: their sentences are compared, not all rows
     vector = view.sentence_vectors(np.array([row]))
     doc_of = view.rows.doc_id
-    others = [r for r in view.near_rows(vector, _TWIN_PASSAGES) if doc_of(r) != sentence.doc_id]
+    # its twins are among the candidates, or carry on from one (the next sentence of a
+    # quotation): no search of their own
+    near = {view.row_of_id[c.sentence.id] for c in ranked if c.sentence.doc_id != sentence.doc_id}
+    others = sorted(near | {r + 1 for r in near if r + 1 < len(view.rows)})
+    others = [r for r in others if doc_of(r) != sentence.doc_id]
     if sources:
         others = [r for r in others if doc_of(r) in sources]
     if not others:
@@ -471,7 +475,6 @@ def _twins(
 
 
 _TWIN_CANDIDATES = 8  # the sentences most similar to the cited one that may be its twins
-_TWIN_PASSAGES = 8  # the passages searched for them
 
 
 def _same(view: IndexView, a: Sentence, b: Sentence, policy: Policy) -> bool:
