@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.language.dates import DATE_LINE
 from assistant.types import Kind
 
 # Units longer than this are article prose: furniture lines are short, and
@@ -107,9 +108,7 @@ FURNITURE_LINE = _rx(
     r".*all rights reserved\.?",
     r"(?:page )?\d+(?: of \d+)?",  # page numbers of extracted PDFs
     r"(?:published|updated|posted)(?: on| at)?:? .{0,60}\d[^.!?]{0,30}",  # timestamps, not sentences
-    # a bare date line, possibly with weekday and time: "Tue, 13 Jan 2026, 10:30 am SGT"
-    r"(?:\w+,? )?(?:\d{1,2} \w+\.?,? \d{4}|\w+\.? \d{1,2},? \d{4})"
-    r"(?:,? (?:at )?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?: [A-Z]{2,4})?)?",
+    DATE_LINE,  # a bare date line, possibly with weekday and time
     r"\d+ min(?:ute)?s? read",  # reading-time widget
 )
 # Headers of link lists after the article: the rest of the page is links. ("Read more: X"

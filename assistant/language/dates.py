@@ -34,6 +34,23 @@ MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Tues", "Wed", "Thu", "Thur", "Thurs", "Fri", "Sat", "Sun")
 
+# Whether a sentence tells a time at all, read loosely (a ranking feature: nothing is dated
+# by it): 'Jan 13', '13 January', 'March 2025', '1990s', 'Tuesday', 'last week', '19th century'.
+_LOOSE_MONTH = r"(?:" + "|".join(MONTH_ABBREVIATIONS) + r")[a-z]*\.?"
+# a month named in full; 'May' is left to the abbreviations' patterns (it is also a verb)
+_MONTH_IN_FULL = "|".join(m for m in MONTH_NAMES if m != "May")
+TELLS_TIME = re.compile(
+    rf"\b(?:{_LOOSE_MONTH}\s+\d{{1,2}}\b|\d{{1,2}}\s+{_LOOSE_MONTH}|{_LOOSE_MONTH}\s+\d{{4}}|(?:1[5-9]|20)\d\d(?:s)?\b|"
+    r"(?:" + "|".join(WEEKDAY_NAMES) + r"|yesterday|today|tomorrow|last (?:week|month|year)|"
+    r"(?:" + _MONTH_IN_FULL + r"))\b|\b\d+(?:st|nd|rd|th) century)"
+)
+# A line that is a date and nothing else, possibly with weekday and time: 'Tue, 13 Jan 2026,
+# 10:30 am SGT' (page furniture to the boilerplate filter; case-insensitive there).
+DATE_LINE = (
+    r"(?:\w+,? )?(?:\d{1,2} \w+\.?,? \d{4}|\w+\.? \d{1,2},? \d{4})"
+    r"(?:,? (?:at )?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?: [A-Z]{2,4})?)?"
+)
+
 _MONTH_NUMBER = {calendar.month_abbr[n].lower(): n for n in range(1, 13)} | {"sep": 9}
 _WEEKDAY_NUMBER = {calendar.day_abbr[n].lower()[:2]: n for n in range(7)}
 

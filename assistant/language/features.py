@@ -9,18 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.language import speech
-from assistant.language.dates import MONTH_ABBREVIATIONS, MONTH_NAMES, WEEKDAY_NAMES
+from assistant.language.dates import MONTH_NAMES, TELLS_TIME
 from assistant.language.terms import terms
 from assistant.types import Sentence
 
-_MONTHS = r"(?:" + "|".join(MONTH_ABBREVIATIONS) + r")[a-z]*\.?"
-# a month named in full; 'May' is left to the abbreviations' patterns (it is also a verb)
-_MONTHS_IN_FULL = "|".join(m for m in MONTH_NAMES if m != "May")
-_DATE = re.compile(
-    rf"\b(?:{_MONTHS}\s+\d{{1,2}}\b|\d{{1,2}}\s+{_MONTHS}|{_MONTHS}\s+\d{{4}}|(?:1[5-9]|20)\d\d(?:s)?\b|"
-    r"(?:" + "|".join(WEEKDAY_NAMES) + r"|yesterday|today|tomorrow|last (?:week|month|year)|"
-    r"(?:" + _MONTHS_IN_FULL + r"))\b|\b\d+(?:st|nd|rd|th) century)"
-)
 _NUMBER = re.compile(
     r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundred|thousand|million|billion|dozens?|several|percent)\b",
@@ -159,7 +151,7 @@ def _text_features(text: str) -> dict[str, object]:
     attributed = _according_to(text) | _nominal_speakers(text)
     speech = bool(_SPEECH.search(text)) or bool(attributed) or bool(_GROUP_SPEAKER.search(text))
     return {
-        "date": bool(_DATE.search(text)),
+        "date": bool(TELLS_TIME.search(text)),
         "number": bool(_NUMBER.search(text)),
         "names": {t for m in _NAME.finditer(text) for t in terms(m.group())},
         "place": bool(_PLACE.search(text)),
