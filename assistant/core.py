@@ -158,19 +158,18 @@ class Assistant:
         # analysed once: its terms, speaker and follow-up, the sources it names, its time window
         given = isinstance(as_of, date) or bool((as_of or "").strip())
         q = timeframe.timed(state.searcher.scoped(analyze(text, turns)), day, given, state.newest_published)
-        inside = None
-        ranked = state.searcher.rank(q, limit=max(20, self.reader.spec.candidates))
-        if q.window is not None:  # the articles of the asked time reach the reader too
-            ranked, inside = timeframe.prefer(q, ranked, state.searcher)
-        ranked = self.reader.rerank(q.read, ranked, state.searcher.view, each_source=q.across)
+        # searched once (the articles of the asked time included), then read
+        ranked, inside = state.searcher.search(q, limit=max(20, self.reader.spec.candidates))
+        view = state.searcher.view
+        ranked = self.reader.rerank(q.read, ranked, view, each_source=q.across)
         if q.window is not None:  # … and, read, what is from then leads
-            ranked, inside = timeframe.prefer(q, ranked, state.searcher, widen=False)
-        answer = compose(q, ranked, state.searcher.view, k=k or self.config.k, policy=self.policy)
+            ranked, inside = timeframe.prefer(q, ranked, view)
+        answer = compose(q, ranked, view, k=k or self.config.k, policy=self.policy)
         claim = None if q.across else yes_no_claim(q.resolved)
         if claim is not None:  # 'Did Lee say …?': a claim in question form, for the verifier
             check, sentences = self._check(claim, [])  # the sources with close sentences only
-            answer = yes_no_answer(answer, check, sentences, state.searcher.view)
-        answer = timeframe.annotate(answer, state.searcher.view, q, inside)
+            answer = yes_no_answer(answer, check, sentences, view)
+        answer = timeframe.annotate(answer, view, q, inside)
         return replace(answer, as_of_note=q.as_of_note) if q.as_of_note else answer
 
     @functools.cached_property

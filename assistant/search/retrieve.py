@@ -14,6 +14,7 @@ from assistant.index.embed import Embedder, embed_query
 from assistant.index.model import IndexData
 from assistant.language.question import Question, names_in
 from assistant.language.terms import terms, with_countries
+from assistant.search import timeframe
 from assistant.search.ranker_weights import BASE, FEATURES, Weights, learned_window_cost
 from assistant.search.view import IndexView
 from assistant.types import PassageRow, Sentence
@@ -73,6 +74,16 @@ class Searcher:
         vector = embed_query(self.embedder, text)
         self._last_query = (text, vector)
         return vector
+
+    def search(self, question: Question, limit: int = 20) -> tuple[list[Scored], np.ndarray | None]:
+        """The question's candidates, best evidence first, and the rows inside its time
+        window (None without one): the one search a question gets. With a window, the best
+        sentences of the articles inside it join the candidates and lead where they fit
+        (``timeframe.prefer``)."""
+        ranked = self.rank(question, limit=limit)
+        if question.window is None:
+            return ranked, None
+        return timeframe.prefer(question, ranked, self.view, self.rank)
 
     def rank(self, question: Question, vector: np.ndarray | None = None, limit: int = 20) -> list[Scored]:
         """Candidate sentences, best evidence first."""

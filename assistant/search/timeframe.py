@@ -26,7 +26,7 @@ from assistant.types import Answer, Citation, DateSpan, Document, Statement, Tex
 
 if TYPE_CHECKING:
     from assistant.language.question import Question
-    from assistant.search.retrieve import Scored, Searcher
+    from assistant.search.retrieve import Scored
     from assistant.search.view import IndexView
 
 # How much an in-window sentence gains, in the ranker's score units (an answer's further
@@ -195,32 +195,33 @@ def row_dates(view: IndexView) -> _RowDates:
 def prefer(
     question: Question,
     ranked: list[Scored],
-    searcher: Searcher,
-    *,
-    widen: bool = True,
+    view: IndexView,
+    rank_sources: Callable[[Question], list[Scored]] | None = None,
 ) -> tuple[list[Scored], np.ndarray]:
     """``ranked`` with the sentences dated inside the question's window (``timed``) first
-    when they fit the question, and the rows inside it. With ``widen``, the best sentences
-    of the articles inside the window join the candidates even where the question's words
-    alone did not reach them, and ``prob`` is the softmax of the new scores; without it (on
-    the reader's scores) the candidates and the reader's probabilities stay as they are. An
-    article published after the question's as-of day did not exist then: it is never
-    inside, and ranks below the rest."""
+    when they fit the question, and the rows inside it.
+
+    Searching (``Searcher.search``), ``rank_sources`` ranks the question over the articles
+    inside the window, whose best sentences join the candidates even where the question's
+    words alone did not reach them, and ``prob`` is the softmax of the new scores. After the
+    reader (no ``rank_sources``) the candidates and the reader's probabilities stay as they
+    are. An article published after the question's as-of day did not exist then: it is
+    never inside, and ranks below the rest."""
     window, as_of = question.window, question.as_of
     if window is None or as_of is None:
         raise ValueError("prefer() needs a question with its time read (timeframe.timed)")
-    dates = row_dates(searcher.view)
+    dates = row_dates(view)
     first, last = (date.fromisoformat(window.start).toordinal(), date.fromisoformat(window.end).toordinal())
     later = dates.published > as_of.toordinal()
     inside = dates.inside(first, last) & ~later
     if not ranked:
         return ranked, inside
-    row_of = searcher.view.row_of_id
+    row_of = view.row_of_id
     pool = {s.sentence.id: s for s in ranked}
-    if widen and inside.any():
-        doc_ids = searcher.view.columns.doc_ids
-        docs = tuple(sorted(doc_ids[d] for d in np.unique(searcher.view.doc_of_row[inside])))
-        for s in searcher.rank(replace(question, sources=docs)):
+    if rank_sources is not None and inside.any():
+        doc_ids = view.columns.doc_ids
+        docs = tuple(sorted(doc_ids[d] for d in np.unique(view.doc_of_row[inside])))
+        for s in rank_sources(replace(question, sources=docs)):
             if s.sentence.id not in pool or pool[s.sentence.id].score < s.score:
                 pool[s.sentence.id] = s
     candidates = list(pool.values())
@@ -230,7 +231,7 @@ def prefer(
     probs = np.exp(scores - scores.max())
     probs /= probs.sum()
     order = np.argsort(-scores, kind="stable")
-    if not widen:
+    if rank_sources is None:
         return [replace(candidates[i], score=float(scores[i])) for i in order], inside
     return [replace(candidates[i], score=float(scores[i]), prob=float(probs[i])) for i in order], inside
 
