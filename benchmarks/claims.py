@@ -1,7 +1,10 @@
 """The claim verifier on claims written against the seeds' sibling articles in tests/data
 (never used to train or to choose a threshold): verdicts through the whole product.
 
-    .venv/bin/python benchmarks/claims.py
+    .venv/bin/python benchmarks/claims.py [tests/data/claims_fresh.jsonl]
+
+The default set is ``claims_siblings.jsonl``; ``claims_fresh.jsonl`` was written later,
+before any rule it measures was tried.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ DATA = ROOT / "tests" / "data"
 def main() -> None:
     from assistant import Assistant, Config
 
-    items = [json.loads(line) for line in (DATA / "claims_siblings.jsonl").read_text(encoding="utf-8").splitlines()]
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA / "claims_siblings.jsonl"
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     right: Counter[str] = Counter()
     total: Counter[str] = Counter()
     print("| claim | expected | verdict |")

@@ -142,6 +142,12 @@ _META_KEYS = {
 }
 
 
+def front_matter_end(text: str) -> int:
+    """Where a Markdown article's ``---`` front matter block ends (0 without one)."""
+    m = _FRONT_MATTER.match(text)
+    return m.end() if m else 0
+
+
 def front_matter(text: str) -> DocumentMeta:
     """Title, author, date and the like from a ``---`` block of ``key: value`` lines."""
     match = _FRONT_MATTER.match(text)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from assistant.config import SegmentationConfig
 from assistant.ingest.boilerplate import Unit, classify
+from assistant.ingest.plaintext import front_matter_end
 from assistant.language import speech
 from assistant.language.dates import MONTH_ABBREVIATIONS, WEEKDAY_ABBREVIATIONS
 from assistant.types import Format, Kind
@@ -103,7 +104,12 @@ def segment(text: str, fmt: Format = "txt", config: SegmentationConfig = DEFAULT
         Spans in document order, non-overlapping, each stripped of outer whitespace.
     """
     units = _units(text, fmt)
-    kinds = classify(text, units)
+    # Markdown front matter ('title: …', 'date: …') is metadata, read by the loader: shown
+    # with the article, never searched, and no headline
+    head = front_matter_end(text) if fmt == "md" else 0
+    meta = [u for u in units if u.start < head]
+    kinds: list[list[Kind]] = [["furniture"] * len(u.sentences) for u in meta]
+    kinds += classify(text, units[len(meta) :])
     return _passages(text, units, kinds, config)
 
 

@@ -62,7 +62,7 @@ _WEEKDAY_FULL = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
 _WEEKDAY = rf"(?P<weekday>{_WEEKDAY_FULL}|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
-_NUMBER_WORDS = {
+NUMBER_WORDS = {
     "a": 1,
     "an": 1,
     "one": 1,
@@ -386,7 +386,7 @@ def _ago(m: re.Match[str], context: _Context) -> str | None:
     if context.anchor is None:
         return None
     count = m.group("count").lower()
-    n = int(count) if count.isdigit() else _NUMBER_WORDS.get(count, 0)
+    n = int(count) if count.isdigit() else NUMBER_WORDS.get(count, 0)
     unit = m.group("unit").lower().rstrip("s")
     anchor = context.anchor
     if unit == "day":

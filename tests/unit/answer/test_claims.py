@@ -218,3 +218,55 @@ def test_a_sentence_that_negates_what_the_claim_says_contradicts_it(docs) -> Non
 def test_a_negation_the_claim_shares_or_does_not_speak_of_leaves_the_support(docs, claim: str) -> None:  # type: ignore[no-untyped-def]
     result = check_claim(claim, [_cand("a.txt", 7, NO_DAMAGE)], docs[:1], judge_of({NO_DAMAGE: (0.87, 0.1, 0.03)}))
     assert result.verdict == "supported"
+
+
+BUSES = "The city of Quito bought 40 electric buses on Monday, the mayor's office said."
+
+
+@pytest.mark.parametrize(
+    ("claim", "claimed", "told"),
+    [
+        ("Quito bought 60 electric buses.", "60", "40"),
+        ("The city of Quito bought forty electric buses on Monday.", "forty", "40"),
+        ("The city of Quito bought 40 electric buses on Friday.", "Friday", "Monday"),
+    ],
+)
+def test_a_sentence_telling_the_same_but_one_fact_contradicts_even_when_the_verifier_is_unsure(  # type: ignore[no-untyped-def]
+    docs, claim: str, claimed: str, told: str
+) -> None:
+    judge = judge_of({BUSES: (0.01, 0.03, 0.96)})  # 'neither', as the verifier reads a sentence with its attribution
+    result = check_claim(claim, [_cand("a.txt", 0, BUSES)], docs, judge)
+    assert result.verdict == "contradicted"
+    conflict = result.sources[0].conflict
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == (claimed, told)
+    assert BUSES[conflict.source.start : conflict.source.end] == told
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Quito bought 60 electric trams.",  # a second word the sentence lacks: not the same story
+        "Quito bought 40 electric buses.",  # nothing changed
+        "The city of Lima bought 60 electric buses.",  # two facts changed
+    ],
+)
+def test_one_changed_fact_is_needed_and_everything_else_must_be_told(docs, claim: str) -> None:  # type: ignore[no-untyped-def]
+    judge = judge_of({BUSES: (0.01, 0.03, 0.96)})
+    assert check_claim(claim, [_cand("a.txt", 0, BUSES)], docs, judge).verdict == "not_found"
+
+
+def test_counted_words_are_numbers_of_their_own_kind() -> None:
+    text = "The port signed a deal to build two new berths."
+    conflict = conflict_of(
+        "The port signed a deal to build five new berths.", CheckedPassage("a.txt", 0, len(text), text, 0, 1)
+    )
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("five", "two")
+
+
+def test_a_fact_told_in_another_order_is_paired_only_when_asked() -> None:
+    text = "Energy Minister Clara Osei pressed the button on Tuesday to start the largest solar plant."
+    passage = CheckedPassage("a.txt", 0, len(text), text, 0, 1)
+    claim = "Energy Minister Clara Osei started the solar plant on Friday."
+    assert conflict_of(claim, passage) is None  # aligned in order, 'on Friday' meets 'in the country'
+    found = conflict_of(claim, passage, any_order=True)
+    assert found is not None and (found.claim.text, found.source.text) == ("Friday", "Tuesday")

@@ -289,3 +289,15 @@ def test_list_items_share_a_passage() -> None:
 def test_pdf_two_line_paragraph_is_joined() -> None:
     text = "A paragraph of a PDF that was wrapped by the layout engine\nright here, and then it ends with a period.\n"
     assert texts(text, fmt="pdf") == [text.strip()]
+
+
+def test_markdown_front_matter_is_shown_but_never_searched_and_the_heading_is_the_headline() -> None:
+    text = (
+        "---\ntitle: Floods sweep the valley\ndate: 2026-01-05\nauthor: Ines Marlow\n---\n\n"
+        "# Floods sweep the valley\n\nFloodwaters swept through the town on Sunday. Four people died.\n"
+    )
+    spans = segment(text, "md")
+    kinds = [(s.kind, text[s.start : s.end]) for s in spans]
+    assert kinds[0] == ("furniture", "title: Floods sweep the valley\ndate: 2026-01-05\nauthor: Ines Marlow")
+    assert kinds[1] == ("headline", "Floods sweep the valley")
+    assert [k for k, _ in kinds[2:]] == ["body", "body"]
