@@ -1,4 +1,4 @@
-"""Choose the claim check's swapped-fact coverage (``answer/claims.py: SWAP_COVERAGE``) on
+"""Choose the claim check's swapped-fact coverage (``swap_coverage`` in verifier.json) on
 the verifier's validation pairs, and report it on the test pairs.
 
 One pair is one (claim, evidence sentence) judged as the claim check judges a source with
@@ -11,6 +11,9 @@ SQuAD 1.1 sentences and counterfactual SNLI; pages and articles are split as the
 was trained (``training/verifier_data.py``).
 
     .venv/bin/python training/fit_claim_rules.py            # validation: choose; test: report
+    .venv/bin/python training/fit_claim_rules.py --write    # … and write the choice into verifier.json
+
+Run it after ``train_verifier.py --fit``, which writes a new verifier.json.
 """
 
 from __future__ import annotations
@@ -70,8 +73,7 @@ def decide(rows: list[dict], probs: np.ndarray, coverage: float | None, support:
             out[n] = 1 if changed or claims._negated(r["claim"], passage) is not None else 0
             continue
         if coverage is not None:
-            claims.SWAP_COVERAGE = coverage
-            if claims.swapped_fact(r["claim"], passage, evidence) is not None:
+            if claims.swapped_fact(r["claim"], passage, evidence, coverage) is not None:
                 out[n] = 1
                 continue
         if p[1] >= spec.contradicts:
@@ -93,6 +95,7 @@ def scores(pred: np.ndarray, labels: np.ndarray) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=CACHE)
+    parser.add_argument("--write", action="store_true", help="record the chosen coverage in verifier.json")
     args = parser.parse_args()
     results: dict[str, dict[tuple[float | None, float], dict[str, float]]] = {}
     grid = [(c, t) for c in CHOICES for t in SUPPORT_CHOICES]

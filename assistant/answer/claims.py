@@ -130,10 +130,13 @@ Judge = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The verifier's probability from which a sentence supports / contradicts (verifier.json)."""
+    """The verifier's probability from which a sentence supports / contradicts, and the
+    share of a claim's other words a sentence with one changed fact must hold to contradict
+    it (``swapped_fact``); all read from verifier.json."""
 
     supports: float = 0.5
     contradicts: float = 0.5
+    swap_coverage: float = 1.0
 
 
 def validate_claim(claim: object, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -244,7 +247,7 @@ def _source(
     # the verifier unsure, a sentence that tells the same but for one fact contradicts it
     for passage in about:
         around = (context or {}).get((passage.doc_id, passage.start), passage.text)
-        swap = swapped_fact(claim, passage, around)
+        swap = swapped_fact(claim, passage, around, t.swap_coverage)
         if swap is not None:
             span = Span(passage.start, passage.end, passage.text)
             return SourceCheck(doc_id, title, "contradicted", SOURCE_LABELS["contradicted"], span, swap, tuple(passages))
@@ -347,24 +350,18 @@ def covered(claim: str, text: str, skip: str = "") -> float:
     return len(words & held) / len(words) if words else 0.0
 
 
-def swapped_fact(claim: str, passage: CheckedPassage, around: str) -> Conflict | None:
+def swapped_fact(claim: str, passage: CheckedPassage, around: str, coverage: float = 1.0) -> Conflict | None:
     """A sentence that says everything the claim says but with another name, place, day or
     number in one place ('bought 40 electric buses' against 'bought 60 electric buses'):
     the two words as a conflict; None otherwise. The claim's word must be nowhere in the
-    sentence and its context ``around``, and ``SWAP_COVERAGE`` of its other words of
-    substance in the sentence."""
+    sentence and its context ``around``, and at least ``coverage`` of its other words of
+    substance in the sentence (``Thresholds.swap_coverage``)."""
     conflict = conflict_of(claim, passage, any_order=True)
     if conflict is None or not _key(conflict.claim.text) or _norm(conflict.claim.text) in _NEGATION:
         return None
     if _mentions(around, conflict.claim.text):
         return None
-    return conflict if covered(claim, passage.text, conflict.claim.text) >= SWAP_COVERAGE else None
-
-
-# Chosen on the verifier's validation pairs (VitaminC, swaps, counterfactual SNLI: 4,307
-# pairs, training/fit_claim_rules.py): the share of a claim's other words a sentence must
-# hold for one changed fact to make it a contradiction.
-SWAP_COVERAGE = 1.0
+    return conflict if covered(claim, passage.text, conflict.claim.text) >= coverage else None
 
 
 def conflict_of(claim: str, passage: CheckedPassage, any_order: bool = False) -> Conflict | None:

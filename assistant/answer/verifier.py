@@ -41,6 +41,9 @@ class VerifierSpec:
     sha256: str
     supports: float = 0.5  # probability of 'supports' from which a sentence supports the claim
     contradicts: float = 0.5  # probability of 'contradicts' from which a sentence contradicts it
+    # the share of a claim's other words a sentence with one changed fact must hold to
+    # contradict it while the model is unsure (``answer/claims.py: swapped_fact``)
+    swap_coverage: float = 1.0
 
     @classmethod
     def load(cls, manifest: Path = MANIFEST) -> VerifierSpec:
@@ -53,6 +56,7 @@ class VerifierSpec:
             meta["sha256"],
             float(meta.get("supports", 0.5)),
             float(meta.get("contradicts", 0.5)),
+            float(meta.get("swap_coverage", 1.0)),
         )
 
 
