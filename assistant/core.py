@@ -219,7 +219,9 @@ class Assistant:
             return []
         query = searcher.embed(text)  # one query vector, via the fast path
         # the sentences of the nearest passages (of every passage, in a small index)
-        rows = np.array(searcher.view.near_rows(query.reshape(1, -1), _CLOSEST_PASSAGES), dtype=np.int64)
+        rows = np.array(
+            searcher.view.near_rows(query.reshape(1, -1), searcher.candidates.claim_passages), dtype=np.int64
+        )
         dense = searcher.view.sentence_vectors(rows) @ query
         wanted = set(terms(text))
         per: dict[str, int] = {}
@@ -445,7 +447,6 @@ def _named(error: DocumentError, names: Mapping[Path, str]) -> DocumentError:
     return error if name is None else type(error)(name, error.reason)
 
 
-_CLOSEST_PASSAGES = 200  # passages whose sentences a claim is compared with
 LISTED_DOCUMENTS = 200  # up to this many, a claim check lists every document
 
 

@@ -250,7 +250,9 @@ def _source(
         swap = swapped_fact(claim, passage, around, t.swap_coverage)
         if swap is not None:
             span = Span(passage.start, passage.end, passage.text)
-            return SourceCheck(doc_id, title, "contradicted", SOURCE_LABELS["contradicted"], span, swap, tuple(passages))
+            return SourceCheck(
+                doc_id, title, "contradicted", SOURCE_LABELS["contradicted"], span, swap, tuple(passages)
+            )
     if contradicting is not None and contradicting.contradicts >= t.contradicts:
         span = Span(contradicting.start, contradicting.end, contradicting.text)
         conflict = conflict_of(claim, contradicting)

@@ -15,6 +15,7 @@ from assistant.language.question import Question, names_in, without_opening
 from assistant.language.terms import metonym_terms, terms
 from assistant.search.ranker_weights import learned_window_cost
 from assistant.search.retrieve import Scored
+from assistant.search.tuning import CANDIDATES
 from assistant.search.view import IndexView
 from assistant.types import Answer, AnswerSpan, Citation, PassageHit, Sentence, Statement, answer_text
 
@@ -463,7 +464,7 @@ def _twins(
     sims = (view.sentence_vectors(np.array(others)) @ vector[0]).tolist()
     out = []
     seen_docs = {sentence.doc_id}
-    for sim, r in sorted(zip(sims, others, strict=True), key=lambda pair: -pair[0])[:_TWIN_CANDIDATES]:
+    for sim, r in sorted(zip(sims, others, strict=True), key=lambda pair: -pair[0])[: CANDIDATES.twins]:
         other = view.rows[r]
         if other.doc_id in seen_docs:
             continue
@@ -472,9 +473,6 @@ def _twins(
             out.append((other, float(max(sim, 0.0))))
             seen_docs.add(other.doc_id)
     return out
-
-
-_TWIN_CANDIDATES = 8  # the sentences most similar to the cited one that may be its twins
 
 
 def _same(view: IndexView, a: Sentence, b: Sentence, policy: Policy) -> bool:

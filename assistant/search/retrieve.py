@@ -16,6 +16,7 @@ from assistant.language.question import Question, names_in
 from assistant.language.terms import terms, with_countries
 from assistant.search import timeframe
 from assistant.search.ranker_weights import BASE, FEATURES, Weights, learned_window_cost
+from assistant.search.tuning import CANDIDATES
 from assistant.search.view import IndexView
 from assistant.types import PassageRow, Sentence
 
@@ -24,12 +25,7 @@ __all__ = ["FEATURES", "Scored", "Searcher", "Weights"]
 K = TypeVar("K")
 V = TypeVar("V")
 
-_K_DENSE = 40  # rows per lexical list, and per similarity list inside named sources
-_K_PASSAGES = 8  # passages by BM25
-_K_DENSE_PASSAGES = 16  # passages by similarity: their sentences are candidates
 _HEADLINE = columns.KINDS.index("headline")
-_SCOPED_EXACT = 10_000  # rows of the articles a question names, up to which all are compared
-_K_SCOPED_PASSAGES = 256  # passages by similarity whose rows in a wider scope are compared
 
 
 @dataclass(frozen=True)
@@ -64,6 +60,7 @@ class Searcher:
         self._weight_vector = self.weights.vector()  # per question: features @ weights
         self._last_query: tuple[str, np.ndarray] | None = None
         self.view = IndexView(data)
+        self.candidates = CANDIDATES
 
     def embed(self, text: str) -> np.ndarray:
         # The last query's vector is kept: a time question ranks twice (all articles, then
@@ -128,19 +125,23 @@ class Searcher:
         if question.sources:
             # only those articles: their best rows by similarity and BM25 are the candidates
             doc_numbers = sorted({self.view.doc_index[d] for d in question.sources if d in self.view.doc_index})
-            if sum(len(self.view.rows_of_doc[d]) for d in doc_numbers) <= _SCOPED_EXACT:
+            if sum(len(self.view.rows_of_doc[d]) for d in doc_numbers) <= self.candidates.scoped_exact_rows:
                 allowed_rows = np.array([r for d in doc_numbers for r in self.view.rows_of_doc[d]], dtype=np.int64)
                 dense_s = self._dense_rows(qmatrix, allowed_rows)
-                by_bm25 = allowed_rows[np.argsort(-matched_rows.at(allowed_rows), kind="stable")[:_K_DENSE]]
+                by_bm25 = allowed_rows[
+                    np.argsort(-matched_rows.at(allowed_rows), kind="stable")[: self.candidates.lexical_rows]
+                ]
             else:
                 # a wide scope (thousands of articles, as a time window can be): its rows
                 # among those of the passages nearest to the question, and its BM25 matches
                 allowed_docs = np.array(doc_numbers, dtype=np.int64)
-                near = np.array(self.view.near_rows(qmatrix, _K_SCOPED_PASSAGES), dtype=np.int64)
+                near = np.array(self.view.near_rows(qmatrix, self.candidates.scoped_passages), dtype=np.int64)
                 dense_s = self._dense_rows(qmatrix, near[np.isin(self.view.doc_of_row[near], allowed_docs)])
                 inside = np.isin(self.view.doc_of_row[matched_rows.rows], allowed_docs)
-                by_bm25 = Matches(matched_rows.rows[inside], matched_rows.scores[inside]).top(_K_DENSE)
-            by_dense = sorted(dense_s, key=lambda r: -dense_s[r])[:_K_DENSE]
+                by_bm25 = Matches(matched_rows.rows[inside], matched_rows.scores[inside]).top(
+                    self.candidates.lexical_rows
+                )
+            by_dense = sorted(dense_s, key=lambda r: -dense_s[r])[: self.candidates.lexical_rows]
             candidates = set(by_dense) | {int(r) for r in by_bm25}
             best_passage = max(
                 (
@@ -153,9 +154,9 @@ class Searcher:
             )
         else:
             if matched_rows:
-                candidates.update(matched_rows.top(_K_DENSE).tolist())
+                candidates.update(matched_rows.top(self.candidates.lexical_rows).tolist())
             if matched_passages:
-                for p in matched_passages.top(_K_PASSAGES):
+                for p in matched_passages.top(self.candidates.lexical_passages):
                     candidates.update(self.view.rows_of_passage[p])
         idf = {t: self.view.lexical.idf(t) for t in set(question.terms)}
         total_idf = sum(idf.values()) or 1.0
@@ -245,7 +246,7 @@ class Searcher:
 
     def _candidates(self, queries: np.ndarray) -> tuple[set[int], float]:
         """The sentences of the passages nearest to any of ``queries``, and the best similarity."""
-        k = min(_K_DENSE_PASSAGES, self.view.data.passage_vectors.ntotal)
+        k = min(self.candidates.dense_passages, self.view.data.passage_vectors.ntotal)
         if k == 0:
             return set(), 0.0
         sims, pids = self.view.data.passage_vectors.search(queries, k)

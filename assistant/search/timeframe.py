@@ -22,6 +22,7 @@ import numpy as np
 
 from assistant.errors import InvalidQuestion
 from assistant.language.dates import bounds, day_label, find_dates, label, plus
+from assistant.search.tuning import TIME
 from assistant.types import Answer, Citation, DateSpan, Document, Statement, TextSpan, TimeWindow, answer_text
 
 if TYPE_CHECKING:
@@ -29,14 +30,6 @@ if TYPE_CHECKING:
     from assistant.search.retrieve import Scored
     from assistant.search.view import IndexView
 
-# How much an in-window sentence gains, in the ranker's score units (an answer's further
-# statements must be within 2.0 of the best): enough to lead a sentence of another time
-# that matches the question a little better, not one about something else.
-INSIDE_BONUS = 3.0
-NEWEST_BONUS = 0.5  # inside the window, the newest article's sentences a little more
-CLOSEST_BONUS = 1.0  # nothing inside: the articles dated nearest the window
-RECENT_DAYS = 30  # 'recently', 'latest', 'so far'
-FUTURE_DAYS = 730  # 'When will …': from the as-of day on
 
 _RECENT = re.compile(r"\b(?:recent(?:ly)?|lately|latest|newest|most recent|these days|currently|so far)\b", re.I)
 _FUTURE = re.compile(r"\bwhen\s+(?:will|is\s+the\s+next|are\s+the\s+next)\b|\bupcoming\b", re.I)
@@ -79,7 +72,7 @@ def timed(question: Question, day: date, given: bool, newest: Callable[[], date 
 def asked_window(question: str, as_of: date) -> TimeWindow | None:
     """The days the question's time words ask about, counted from ``as_of``; None without time words."""
     if _FUTURE.search(question):
-        return _window(as_of, plus(as_of, FUTURE_DAYS), f"{day_label(as_of)} or later", question)
+        return _window(as_of, plus(as_of, TIME.future_days), f"{day_label(as_of)} or later", question)
     future = bool(_FUTURE_TENSE.search(question))
     spans = []
     for m in find_dates(question, as_of):
@@ -97,8 +90,8 @@ def asked_window(question: str, as_of: date) -> TimeWindow | None:
         return _window(first, last, text, " ".join(s[0] for s in spans))
     recent = _RECENT.search(question)
     if recent:
-        first = plus(as_of, -RECENT_DAYS)
-        return _window(first, as_of, f"the {RECENT_DAYS} days to {day_label(as_of)}", recent.group(0))
+        first = plus(as_of, -TIME.recent_days)
+        return _window(first, as_of, f"the {TIME.recent_days} days to {day_label(as_of)}", recent.group(0))
     return None
 
 
@@ -226,7 +219,7 @@ def prefer(
                 pool[s.sentence.id] = s
     candidates = list(pool.values())
     bonus = _bonus(candidates, inside, dates, first, last, row_of)
-    bonus = [b - INSIDE_BONUS * later[row_of[s.sentence.id]] for s, b in zip(candidates, bonus, strict=True)]
+    bonus = [b - TIME.inside_bonus * later[row_of[s.sentence.id]] for s, b in zip(candidates, bonus, strict=True)]
     scores = np.array([s.score + b for s, b in zip(candidates, bonus, strict=True)])
     probs = np.exp(scores - scores.max())
     probs /= probs.sum()
@@ -244,13 +237,13 @@ def _bonus(
     if inside.any():
         span = max(last - first, 1)
         return [
-            INSIDE_BONUS + NEWEST_BONUS * max(0, min(1, (p - first) / span)) if inside[r] else 0.0
+            TIME.inside_bonus + TIME.newest_bonus * max(0, min(1, (p - first) / span)) if inside[r] else 0.0
             for r, p in zip(rows, published, strict=True)
         ]
     # nothing from then: the articles dated nearest it (never one published after it)
     gaps = [max(first - p, 0) if 0 <= p <= last else np.inf for p in published]
     nearest = min(gaps, default=np.inf)
-    return [CLOSEST_BONUS if np.isfinite(nearest) and gap == nearest else 0.0 for gap in gaps]
+    return [TIME.closest_bonus if np.isfinite(nearest) and gap == nearest else 0.0 for gap in gaps]
 
 
 # --- the answer ---------------------------------------------------------------------------

@@ -339,7 +339,7 @@ def test_without_update_the_docs_folder_is_not_read(seeds_copy: Path, tmp_path: 
 def test_a_wide_source_scope_ranks_its_own_articles_alone(
     seeds_copy: Path, tmp_path: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Beyond ``_SCOPED_EXACT`` rows (thousands of articles in a time window), a scoped
+    """Beyond ``Candidates.scoped_exact_rows`` rows (thousands of articles in a time window), a scoped
     question compares the scope's rows among the nearest passages' and its BM25 matches,
     not every row of the scope; on a small index that is the same ranking."""
     from dataclasses import replace
@@ -352,7 +352,7 @@ def test_a_wide_source_scope_ranks_its_own_articles_alone(
     searcher = retrieve.Searcher(store.load(index, mapped=True), fake_embedder)
     question = replace(analyze("What did Lee say about the summit?"), sources=("003_64419fa70da9995d.txt",))
     exact = searcher.rank(question)
-    monkeypatch.setattr(retrieve, "_SCOPED_EXACT", 0)
+    searcher.candidates = replace(searcher.candidates, scoped_exact_rows=0)
     wide = searcher.rank(question)
     assert exact and wide and {s.sentence.doc_id for s in exact + wide} == {"003_64419fa70da9995d.txt"}
     assert wide[0].sentence.id == exact[0].sentence.id
