@@ -64,13 +64,7 @@ def decide(rows: list[dict], probs: np.ndarray, coverage: float | None, support:
         evidence = r["evidence"]
         passage = claims.CheckedPassage("d", 0, len(evidence), evidence, float(p[0]), float(p[1]))
         if p[0] >= spec.supports and p[0] >= p[1] and claims.covered(r["claim"], evidence) >= support:
-            swapped = claims.conflict_of(r["claim"], passage)
-            changed = (
-                swapped is not None
-                and claims._key(swapped.claim.text)
-                and not claims._mentions(evidence, swapped.claim.text)
-            )
-            out[n] = 1 if changed or claims._negated(r["claim"], passage) is not None else 0
+            out[n] = 1 if claims.changed_fact(r["claim"], passage, evidence) is not None else 0
             continue
         if coverage is not None:
             if claims.swapped_fact(r["claim"], passage, evidence, coverage) is not None:

@@ -233,16 +233,10 @@ def _source(
         # a close sentence that puts another name, place or number where the claim has one
         # the sentence and its context never mention disagrees, however alike the wording
         around = (context or {}).get((supporting.doc_id, supporting.start), supporting.text)
-        swapped = conflict_of(claim, supporting)
-        if swapped is not None and _key(swapped.claim.text) and not _mentions(around, swapped.claim.text):
+        changed = changed_fact(claim, supporting, around)
+        if changed is not None:
             label = SOURCE_LABELS["contradicted"]
-            return SourceCheck(doc_id, title, "contradicted", label, span, swapped, tuple(passages))
-        # '… an inspection found no structural damage' says the opposite of 'Engineers found
-        # structural damage', however much of the wording it shares
-        negated = _negated(claim, supporting)
-        if negated is not None:
-            label = SOURCE_LABELS["contradicted"]
-            return SourceCheck(doc_id, title, "contradicted", label, span, negated, tuple(passages))
+            return SourceCheck(doc_id, title, "contradicted", label, span, changed, tuple(passages))
         return SourceCheck(doc_id, title, "supported", SOURCE_LABELS["supported"], span, None, tuple(passages))
     # the verifier unsure, a sentence that tells the same but for one fact contradicts it
     for passage in about:
@@ -352,6 +346,20 @@ def covered(claim: str, text: str, skip: str = "") -> float:
     return len(words & held) / len(words) if words else 0.0
 
 
+def changed_fact(claim: str, passage: CheckedPassage, around: str) -> Conflict | None:
+    """What makes a sentence the verifier reads as support disagree with the claim: a name,
+    place, number or order of events of the claim, never mentioned in the sentence or its
+    context ``around``, that the sentence replaces with another of its kind ("The summit
+    took place in Tokyo" against "… Hold Summit in Nara …"); or a negation the claim lacks
+    ('… an inspection found no structural damage' against 'Engineers found structural
+    damage', however much of the wording it shares). None when there is neither."""
+    swapped = conflict_of(claim, passage)
+    if swapped is not None and (_key(swapped.claim.text) or _norm(swapped.claim.text) in _ORDER):
+        if not _mentions(around, swapped.claim.text):
+            return swapped
+    return _negated(claim, passage)
+
+
 def swapped_fact(claim: str, passage: CheckedPassage, around: str, coverage: float = 1.0) -> Conflict | None:
     """A sentence that says everything the claim says but with another name, place, day or
     number in one place ('bought 40 electric buses' against 'bought 60 electric buses'):
@@ -359,9 +367,9 @@ def swapped_fact(claim: str, passage: CheckedPassage, around: str, coverage: flo
     sentence and its context ``around``, and at least ``coverage`` of its other words of
     substance in the sentence (``Thresholds.swap_coverage``)."""
     conflict = conflict_of(claim, passage, any_order=True)
-    if conflict is None or not _key(conflict.claim.text) or _norm(conflict.claim.text) in _NEGATION:
+    if conflict is None or not (_key(conflict.claim.text) or _norm(conflict.claim.text) in _ORDER):
         return None
-    if _mentions(around, conflict.claim.text):
+    if _norm(conflict.claim.text) in _NEGATION or _mentions(around, conflict.claim.text):
         return None
     return conflict if covered(claim, passage.text, conflict.claim.text) >= coverage else None
 
@@ -387,6 +395,12 @@ def conflict_of(claim: str, passage: CheckedPassage, any_order: bool = False) ->
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
+        # 'after the summit' against 'before the summit': the order of events turned round
+        for i in range(i1, i2):
+            opposite = _ORDER.get(_norm(a[i][0]))
+            turned = [j for j in range(j1, j2) if _norm(b[j][0]) == opposite]
+            if turned:
+                return Conflict(span(a, i), span(b, turned[0], passage.start))
         claim_neg = [i for i in range(i1, i2) if _norm(a[i][0]) in _NEGATION]
         source_neg = [j for j in range(j1, j2) if _norm(b[j][0]) in _NEGATION]
         if claim_neg or source_neg:
@@ -407,6 +421,11 @@ def conflict_of(claim: str, passage: CheckedPassage, any_order: bool = False) ->
     if not any_order:
         return None
     in_source = {_norm(w) for w, _, _ in b}
+    for i, (w, _, _) in enumerate(a):
+        opposite = _ORDER.get(_norm(w))
+        if opposite is not None and _norm(w) not in in_source and opposite in in_source:
+            j = next(j for j, (v, _, _) in enumerate(b) if _norm(v) == opposite)
+            return Conflict(span(a, i), span(b, j, passage.start))
     missing = [i for i, (w, _, _) in enumerate(a) if _key(w) and _norm(w) not in in_source]
     if len(missing) == 1:
         kind = _kind(a[missing[0]][0])
@@ -416,6 +435,8 @@ def conflict_of(claim: str, passage: CheckedPassage, any_order: bool = False) ->
     return None
 
 
+# words that order events, each against its opposite
+_ORDER = {"before": "after", "after": "before", "earlier": "later", "later": "earlier"}
 _WEEKDAYS = frozenset(w.lower() for w in WEEKDAY_NAMES)
 _MONTHS = frozenset(m.lower() for m in MONTH_NAMES)
 

@@ -270,3 +270,14 @@ def test_a_fact_told_in_another_order_is_paired_only_when_asked() -> None:
     assert conflict_of(claim, passage) is None  # aligned in order, 'on Friday' meets 'in the country'
     found = conflict_of(claim, passage, any_order=True)
     assert found is not None and (found.claim.text, found.source.text) == ("Friday", "Tuesday")
+
+
+def test_events_told_in_the_other_order_contradict(docs) -> None:  # type: ignore[no-untyped-def]
+    text = "Lee visited Beijing before his trip to Japan, officials said."
+    judge = judge_of({text: (0.8, 0.1, 0.1)})  # the verifier reads the order as support
+    result = check_claim("Lee visited Beijing after his trip to Japan.", [_cand("a.txt", 0, text)], docs, judge)
+    assert result.verdict == "contradicted"
+    conflict = result.sources[0].conflict
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("after", "before")
+    same = check_claim("Lee visited Beijing before his trip to Japan.", [_cand("a.txt", 0, text)], docs, judge)
+    assert same.verdict == "supported"
