@@ -88,6 +88,9 @@ class Document:
     added_at: str  # ISO 8601, UTC
     pages: tuple[tuple[int, int], ...] = ()
     dating: Dating = field(default_factory=lambda: Dating())
+    # the original file's (size, mtime_ns) when it was hashed, and when that was (time_ns):
+    # an update trusts an unchanged size and time instead of hashing the file again
+    stat: tuple[int, int, int] | None = None
 
     @property
     def title(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ class _Pending:
     doc_id: str
     path: Path
     sha256: str
+    stat: tuple[int, int, int] | None = None  # (size, mtime_ns, when seen), taken before hashing
 
 
 def check_compatible(data: IndexData, embedder: Embedder, config: Config) -> None:
@@ -97,18 +99,40 @@ def plan(
             continue
         doc_id = config.doc_id_of(path)
         present.add(doc_id)
+        doc = known.get(doc_id)
         try:
-            digest = sha256_file(path)
+            seen = _stat(path)
+            digest = doc.sha256 if doc is not None and unchanged(doc.stat, seen) else sha256_file(path)
         except OSError as error:
             errors.append(DocumentError(str(path), f"cannot be read ({error.strerror})"))
             continue
         if removed.get(doc_id) == digest and doc_id not in restore:
             continue
-        doc = known.get(doc_id)
         if doc is None or doc.sha256 != digest:
-            pending.append(_Pending(doc_id, path, digest))
+            pending.append(_Pending(doc_id, path, digest, seen))
     gone = [d for d in known if d not in present]
     return pending, gone, errors
+
+
+# A file whose time is this close to when it was seen may change again within the same
+# tick of a coarse file-system clock without its time changing: it is hashed every time.
+RACY_NS = 2_000_000_000
+
+
+def _stat(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, time.time_ns())
+
+
+def unchanged(recorded: tuple[int, int, int] | None, seen: tuple[int, int, int]) -> bool:
+    """Whether a file is the one hashed when ``recorded`` was taken: the same size and
+    modification time, that time well before the moment it was recorded (as git and rsync
+    judge a file unchanged; a file rewritten with its old size and time set back by hand
+    goes unnoticed until ``--rebuild``)."""
+    if recorded is None:
+        return False
+    size, mtime_ns, seen_ns = recorded
+    return seen[:2] == (size, mtime_ns) and seen_ns - mtime_ns > RACY_NS
 
 
 def sync(
@@ -150,7 +174,7 @@ def sync(
         try:
             text = (preloaded or {}).get(item.sha256) or loaders.load(item.path, max_bytes=config.max_file_bytes)
             if text.sha256 and text.sha256 != item.sha256:  # rewritten since it was hashed: keep what was read
-                item = replace(item, sha256=text.sha256)
+                item = replace(item, sha256=text.sha256, stat=None)
             loaded.append((item, text))
         except DocumentError as error:
             report.errors.append(error)
@@ -234,6 +258,7 @@ def ingest(
             added_at=now,
             pages=loaded.pages,
             dating=published.date_document(loaded.meta, loaded.format, text, sentences, sidecar.get(item.doc_id)),
+            stat=item.stat,
         )
         data.texts[item.doc_id] = text
         data.sentences[item.doc_id] = sentences

@@ -457,6 +457,7 @@ def _document(raw: str, doc_id: str = "") -> Document:
         added_at=d["added_at"],
         pages=tuple(tuple(p) for p in d.get("pages", [])),
         dating=_dating(d.get("dating") or {}),
+        stat=tuple(int(v) for v in d["stat"]) if d.get("stat") else None,  # type: ignore[arg-type]
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -389,3 +391,58 @@ def test_a_generation_missing_a_table_is_unreadable_not_a_crash(
     db.close()
     with pytest.raises(IndexStateError, match="lacks the tables doc_terms.*--rebuild"):
         store.load(index, mapped=True)
+
+
+def _age(path: Path, seconds: float) -> None:
+    """Set the file's modification time ``seconds`` into the past."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_an_unchanged_file_is_not_hashed_again_and_a_changed_one_is(
+    seeds_copy: Path, tmp_path: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = sorted(p for p in seeds_copy.iterdir() if p.suffix == ".txt")
+    for path in files:
+        _age(path, 3600)  # written an hour ago
+    index = tmp_path / "index"
+    _open(seeds_copy, index, fake_embedder)
+    hashed: list[str] = []
+    real = indexer.sha256_file
+
+    def counting(path: Path) -> str:
+        hashed.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(indexer, "sha256_file", counting)
+    config = Config(docs_dir=seeds_copy, index_dir=index)
+    pending, gone, _ = indexer.plan(store.load(index, mapped=True), config)
+    assert (pending, gone, hashed) == ([], [], [])  # size and time as recorded: trusted
+    # rewritten: a new time (and here a new size) makes it hashed and indexed again
+    files[0].write_text(files[0].read_text(encoding="utf-8") + "\nA late line.\n", encoding="utf-8")
+    pending, _, _ = indexer.plan(store.load(index, mapped=True), config)
+    assert [p.doc_id for p in pending] == [files[0].name] and hashed == [files[0].name]
+
+
+def test_a_file_changed_moments_before_it_was_seen_is_hashed_every_time(
+    seeds_copy: Path, tmp_path: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for path in seeds_copy.iterdir():
+        os.utime(path)  # written just now: a coarse clock could give the next change the same time
+    index = tmp_path / "index"
+    _open(seeds_copy, index, fake_embedder)
+    hashed: list[str] = []
+    real = indexer.sha256_file
+    monkeypatch.setattr(indexer, "sha256_file", lambda path: hashed.append(Path(path).name) or real(path))
+    indexer.plan(store.load(index, mapped=True), Config(docs_dir=seeds_copy, index_dir=index))
+    assert sorted(hashed) == sorted(p.name for p in seeds_copy.iterdir() if p.suffix == ".txt")
+
+
+def test_the_recorded_file_state_decides_alone_on_size_time_and_age() -> None:
+    mtime = 1_700_000_000_000_000_000
+    recorded = (100, mtime, mtime + 10 * indexer.RACY_NS)
+    assert indexer.unchanged(recorded, (100, mtime, 0))
+    assert not indexer.unchanged(recorded, (101, mtime, 0))  # another size
+    assert not indexer.unchanged(recorded, (100, mtime + 1, 0))  # another time
+    assert not indexer.unchanged((100, mtime, mtime + 1), (100, mtime, 0))  # seen as it was written
+    assert not indexer.unchanged(None, (100, mtime, 0))  # an index from before: hashed
