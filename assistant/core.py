@@ -537,6 +537,9 @@ def _update(
         verb = "Building" if data is None else "Updating"
         notify(f"{verb} the index at {config.index_dir} from {config.docs_dir} …")
     with store.WriterLock(config.index_dir):
+        appended = None if fresh else _append(config, embedder, progress, restore, preloaded)
+        if appended is not None:
+            return appended
         writer = None if fresh else _load_or_none(config)  # another writer may have moved on meanwhile
         if writer is not None:
             indexer.check_compatible(writer, embedder, config)
@@ -555,6 +558,46 @@ def _update(
             "'assistant index --rebuild --store embedded'."
         )
     return writer, report
+
+
+def _append(
+    config: Config,
+    embedder: Embedder,
+    progress: Progress | None,
+    restore: frozenset[str],
+    preloaded: Mapping[str, LoadedText] | None,
+) -> tuple[IndexData, SyncReport] | None:
+    """New articles added as a segment of their own beside the live generation's, which
+    stay as they are: an add costs what the added articles cost. None when the update is
+    more than additions (a file changed or gone, a folder moved, metadata edited, another
+    cut or format): the caller then writes the whole index again. Runs under the writer lock."""
+    if store.live_format(config.index_dir) != store.FORMAT_VERSION:
+        return None
+    live = _open_or_none(config)
+    if live is None or live.segmentation != config.segmentation.as_dict():
+        return None
+    indexer.check_compatible(live, embedder, config)
+    pending, gone, _ = indexer.plan(live, config, restore)
+    if gone or not pending or any(item.doc_id in live.documents for item in pending):
+        return None
+    if indexer.needs_refresh(live, config):
+        return None
+    keep = store.live_segments(config.index_dir)
+
+    def checkpoint(batch: WriterIndex) -> None:  # each batch of a large add: a segment of its own
+        store.save(config.index_dir, batch, keep=keep)
+        keep[:] = store.live_segments(config.index_dir)
+        store.emptied(batch)
+
+    segment = store.new_segment(live)
+    segment, report = indexer.sync(
+        segment, config, embedder, progress, restore, preloaded, checkpoint=checkpoint, known=live
+    )
+    if segment.documents:
+        store.save(config.index_dir, segment, keep=keep)
+    while names := store.segments_to_merge(config.index_dir):
+        store.merge(config.index_dir, names)
+    return store.load(config.index_dir, mapped=True), report
 
 
 # Passages above which exact search costs more than the embedded store's HNSW (5.7 ms a

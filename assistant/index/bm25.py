@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -44,6 +45,57 @@ class Matches:
         return self.rows[np.argsort(-scores, kind="stable")[:k]]
 
 
+class Lexical(Protocol):
+    """BM25 as search asks for it: one index (``LexicalIndex``) or several as one
+    (``SegmentedLexical``)."""
+
+    def __len__(self) -> int: ...
+
+    def doc_freq(self, term: str) -> int: ...
+
+    def idf(self, term: str) -> float: ...
+
+    def matches(self, query_terms: Sequence[str]) -> Matches: ...
+
+
+K1, B = 1.5, 0.75  # bm25s's defaults (its 'lucene' scoring), which LexicalIndex builds with
+
+
+class Postings:
+    """Each term's rows and counts (by bm25s's term ids, in the CSC layout) and each row's
+    length in terms: what BM25 needs to score rows against statistics of a larger
+    collection (``SegmentedLexical``). bm25s keeps only finished scores, whose IDF and
+    average length are its own index's."""
+
+    FILES = {"indptr": "tf_indptr", "rows": "tf_rows", "counts": "tf_counts", "lengths": "lengths"}
+
+    def __init__(self, indptr: np.ndarray, rows: np.ndarray, counts: np.ndarray, lengths: np.ndarray) -> None:
+        self.indptr, self.rows, self.counts, self.lengths = indptr, rows, counts, lengths
+
+    @classmethod
+    def build(cls, tokens: Sequence[Sequence[str]], vocab: dict[str, int]) -> Postings:
+        lengths = np.array([len(t) for t in tokens], dtype=np.int32)
+        ids = np.array([vocab[t] for row in tokens for t in row], dtype=np.int64)
+        rows = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
+        keys, counts = np.unique(ids * max(len(tokens), 1) + rows, return_counts=True)
+        terms, where = np.divmod(keys, max(len(tokens), 1))
+        indptr = np.searchsorted(terms, np.arange(len(vocab) + 1)).astype(np.int64)
+        return cls(indptr, where.astype(np.int32), counts.astype(np.int32), lengths)
+
+    def save(self, folder: Path) -> None:
+        for field, name in self.FILES.items():
+            np.save(folder / f"{name}.npy", getattr(self, field), allow_pickle=False)
+
+    @classmethod
+    def open(cls, folder: Path) -> Postings | None:
+        if not (folder / "lengths.npy").is_file():
+            return None
+        return cls(*(np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in cls.FILES.values()))
+
+    def doc_freq(self, term_id: int) -> int:
+        return int(self.indptr[term_id + 1] - self.indptr[term_id])
+
+
 class LexicalIndex:
     """BM25 over rows of terms (``terms`` of each text), addressed by row.
 
@@ -55,10 +107,11 @@ class LexicalIndex:
         import bm25s
 
         self._rows = len(tokens)
-        self._bm25 = bm25s.BM25()
+        self._bm25 = bm25s.BM25(k1=K1, b=B)
         if self._rows:
             self._bm25.index([list(t) for t in tokens], show_progress=False)
         self._ready()
+        self.postings: Postings | None = Postings.build(tokens, self._vocab) if self._rows else None
 
     def _ready(self) -> None:
         self._vocab: dict[str, int] = dict(getattr(self._bm25, "vocab_dict", {}) or {})
@@ -105,6 +158,8 @@ class LexicalIndex:
         (folder / "rows.json").write_text(json.dumps({"rows": self._rows}), encoding="utf-8")
         if self._rows:
             self._bm25.save(str(folder), show_progress=False)
+        if self.postings is not None:
+            self.postings.save(folder)
 
     @classmethod
     def open(cls, folder: Path) -> LexicalIndex:
@@ -115,4 +170,63 @@ class LexicalIndex:
         index._rows = int(json.loads((folder / "rows.json").read_text(encoding="utf-8"))["rows"])
         index._bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if index._rows else bm25s.BM25()
         index._ready()
+        index.postings = Postings.open(folder) if index._rows else None
         return index
+
+    def term_id(self, term: str) -> int | None:
+        return self._vocab.get(term)
+
+
+class SegmentedLexical:
+    """BM25 over the rows of several segments as one collection: the rows numbered one
+    segment after the other (segment ``n``'s from ``offsets[n]``), each term's document
+    frequency and the average row length summed over all of them, so that it scores as one
+    index built in one go (bm25s's 'lucene' formula: IDF ln(1 + (N - df + 0.5) / (df +
+    0.5)), term weight tf / (tf + k1 (1 - b + b len / avg len)))."""
+
+    def __init__(self, parts: Sequence[LexicalIndex], offsets: Sequence[int]) -> None:
+        self._parts = list(parts)
+        self._offsets = list(offsets)
+        self._rows = sum(len(p) for p in parts)
+        total = sum(int(np.asarray(p.postings.lengths).sum()) for p in parts if p.postings is not None)
+        self._avg = total / self._rows if self._rows else 0.0
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def doc_freq(self, term: str) -> int:
+        n = 0
+        for part in self._parts:
+            at = part.term_id(term)
+            if at is not None and part.postings is not None:
+                n += part.postings.doc_freq(at)
+        return n
+
+    def idf(self, term: str) -> float:
+        n = self.doc_freq(term)
+        return float(np.log(1.0 + (self._rows - n + 0.5) / (n + 0.5)))
+
+    def matches(self, query_terms: Sequence[str]) -> Matches:
+        found_rows: list[np.ndarray] = []
+        found_scores: list[np.ndarray] = []
+        idf = {t: self.idf(t) for t in set(query_terms)}
+        for part, offset in zip(self._parts, self._offsets, strict=True):
+            postings = part.postings
+            if postings is None:
+                continue
+            for term in query_terms:  # a term given twice counts twice, as in LexicalIndex
+                at = part.term_id(term)
+                if at is None:
+                    continue
+                lo, hi = int(postings.indptr[at]), int(postings.indptr[at + 1])
+                rows = np.asarray(postings.rows[lo:hi], dtype=np.int64)
+                tf = np.asarray(postings.counts[lo:hi], dtype=np.float64)
+                length = np.asarray(postings.lengths[rows], dtype=np.float64)
+                weight = tf / (K1 * ((1 - B) + B * length / self._avg) + tf)
+                found_rows.append(rows + offset)
+                found_scores.append((idf[term] * weight).astype(np.float32).astype(np.float64))
+        if not found_rows:
+            return Matches(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        rows = np.concatenate(found_rows)
+        unique, where = np.unique(rows, return_inverse=True)
+        return Matches(unique, np.bincount(where.reshape(-1), weights=np.concatenate(found_scores)).astype(np.float32))

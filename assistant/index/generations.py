@@ -122,17 +122,17 @@ def _remove_temporaries(index_dir: Path) -> None:
                 tmp.unlink(missing_ok=True)
 
 
-def collect_garbage(index_dir: Path, live: str, previous: str | None, kept_files: Iterable[str]) -> None:
-    """Drop old generations, interrupted temporary files and the stored texts not in
-    ``kept_files`` (the caller's: the files the live and the previous generation cite).
+def collect_garbage(index_dir: Path, kept: Iterable[str], kept_files: Iterable[str]) -> None:
+    """Drop the generations not in ``kept`` (the caller's: the live generation and its
+    segments, and those of the generation live before it, for readers still loading it),
+    interrupted temporary files, and the stored texts not in ``kept_files``.
 
-    The generation that was live before this one is kept for readers still loading it;
-    a generation renamed into place by a writer killed before switching CURRENT was never
+    A generation renamed into place by a writer killed before switching CURRENT was never
     live, so it goes (keeping "the newest old one" would keep it instead of the predecessor).
     """
-    kept = {live, previous}
+    keep = set(kept)
     for gen in _generations(index_dir):
-        if gen.name not in kept:
+        if gen.name not in keep:
             shutil.rmtree(gen, ignore_errors=True)
     _remove_temporaries(index_dir)
     texts = index_dir / "texts"

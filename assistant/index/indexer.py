@@ -143,6 +143,7 @@ def sync(
     restore: frozenset[str] = frozenset(),
     preloaded: Mapping[str, LoadedText] | None = None,
     checkpoint: Callable[[WriterIndex], object] | None = None,
+    known: IndexData | None = None,
 ) -> tuple[WriterIndex, SyncReport]:
     """Mirror the docs folder into ``data`` (a new IndexData when None); caller saves it.
 
@@ -152,12 +153,15 @@ def sync(
     far durable, so that a build killed midway resumes where it was. A batch is at least
     ``CHECKPOINT_FILES`` files and a quarter of the documents already indexed: saving
     whole generations, the saves of a build then cost a constant share of it.
+
+    ``known``: the index the docs folder is compared with, when ``data`` holds only what
+    is to be added beside it (a new segment); by default ``data`` itself.
     """
     seg = config.segmentation.as_dict()
     passage_store = config.store_spec or (data.passage_store if data is not None else None)
     if data is not None and data.segmentation != seg:
         data = None  # cut differently: every sentence id would change, start afresh
-    pending, gone, errors = plan(data, config, restore)
+    pending, gone, errors = plan(known if known is not None else data, config, restore)
     if data is None:
         data = store.empty_index(embedder.name, embedder.dim, seg, passage_store)
     report = SyncReport(errors=errors)
@@ -384,6 +388,19 @@ def _merge_meta(found: DocumentMeta, known: dict[str, object] | None) -> Documen
         return found
     updates = {k: str(v) for k, v in known.items() if k in _META_FIELDS and v not in (None, "")}
     return replace(found, **updates)
+
+
+def needs_refresh(data: IndexData, config: Config) -> bool:
+    """Whether a document's path or sidecar metadata changed since it was indexed (what
+    ``_refresh_locations`` would rewrite)."""
+    sidecar = _read_sidecar(config.docs_dir)
+    for doc_id, doc in data.documents.items():
+        if _merge_meta(doc.meta, sidecar.get(doc_id)) != doc.meta:
+            return True
+        path = config.path_of(doc_id)
+        if doc.source != str(path.resolve()) and path.is_file():
+            return True
+    return False
 
 
 def _refresh_locations(data: WriterIndex, config: Config, sidecar: dict[str, dict[str, object]]) -> None:

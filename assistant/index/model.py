@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from assistant.index import columns as columns_
-from assistant.index.bm25 import LexicalIndex
+from assistant.index.bm25 import Lexical
 from assistant.types import Document, PassageRow, Sentence
 
 if TYPE_CHECKING:
@@ -38,6 +38,18 @@ class IdVectors(VectorSearch, Protocol):
     def remove_ids(self, ids: np.ndarray) -> Any: ...
 
 
+class RowVectorSource(Protocol):
+    """The searchable sentences' vectors by row number (``columns.RowVectors`` for one
+    segment, ``segments.SegmentedRows`` for several)."""
+
+    d: int
+
+    @property
+    def ntotal(self) -> int: ...
+
+    def rows(self, rows: np.ndarray) -> np.ndarray: ...
+
+
 @dataclass(kw_only=True)
 class IndexData:
     """What a generation holds, as a writer (``WriterIndex``) or a reader (``MappedIndex``)
@@ -58,8 +70,8 @@ class IndexData:
     next_sentence_id: int = 0
     next_passage_id: int = 0
     generation: str = ""
-    lexical: LexicalIndex | None = None  # over the searchable sentences, as saved
-    passage_lexical: LexicalIndex | None = None  # over the passages, as saved
+    lexical: Lexical | None = None  # over the searchable sentences, as saved
+    passage_lexical: Lexical | None = None  # over the passages, as saved
     passage_store: str | None = None
 
     @property
@@ -88,10 +100,10 @@ class MappedIndex(IndexData):
     vectors and BM25 indexes memory-mapped (nothing here grows with the index at opening)."""
 
     columns: columns_.Columns
-    row_vectors: columns_.RowVectors  # the searchable sentences' vectors, by row
+    row_vectors: RowVectorSource  # the searchable sentences' vectors, by row
     doc_terms: Mapping[str, frozenset[str]]  # doc_id -> every term of its rows
-    lexical: LexicalIndex
-    passage_lexical: LexicalIndex
+    lexical: Lexical
+    passage_lexical: Lexical
 
     @property
     def mapped(self) -> bool:

@@ -32,7 +32,7 @@ import sqlite3
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal, cast, overload
@@ -42,7 +42,8 @@ import numpy as np
 from assistant.errors import AssistantError, IndexFormatChanged, IndexStateError
 from assistant.files import atomic_write_bytes, atomic_write_text, fsync
 from assistant.index import columns as columns_
-from assistant.index.bm25 import LexicalIndex
+from assistant.index import segments
+from assistant.index.bm25 import Lexical, LexicalIndex
 from assistant.index.generations import (  # noqa: F401  (WriterLock and collect_leftovers: re-exported for writers)
     WriterLock,
     collect_garbage,
@@ -65,7 +66,10 @@ from assistant.types import Dating, Document, DocumentMeta, PassageRow, Sentence
 # 2: documents carry their dating (publication date, its source, the dates in their text)
 # 3: the searchable sentences' terms and the BM25 indexes over sentences and passages are stored
 # 4: per-document tables in SQLite, per-row columns and row-ordered float16 vectors: opened lazily
-FORMAT_VERSION = 4
+# 5: a generation is made of segments (its own files and those of earlier generations it
+#    keeps), and BM25 keeps the term counts that score across segments; 4 is read as one segment
+FORMAT_VERSION = 5
+READS = (4, 5)
 _LOAD_ATTEMPTS = 3
 
 
@@ -85,6 +89,70 @@ def empty_index(model: str, dim: int, segmentation: dict[str, int], passage_stor
         sentence_vectors=new_vector_index(dim),
         passage_vectors=passages,
     )
+
+
+def new_segment(live: IndexData) -> WriterIndex:
+    """An empty writer's index that continues ``live`` (its ids, its removed documents, its
+    passage store): what a write adds beside the live generation's segments."""
+    data = empty_index(live.model, live.dim, live.segmentation, live.passage_store)
+    if isinstance(data.passage_vectors, StoredPassages):
+        data.passage_vectors.clear_first = False  # the store holds the kept segments' passages
+    data.next_sentence_id, data.next_passage_id = live.next_sentence_id, live.next_passage_id
+    data.removed = dict(live.removed)
+    return data
+
+
+def emptied(data: WriterIndex) -> None:
+    """Forget what ``data`` holds after it was saved as a segment; its ids go on."""
+    for table in (data.documents, data.texts, data.sentences, data.passages, data.terms):
+        table.clear()
+    data.sentence_vectors = new_vector_index(data.dim)
+    if not isinstance(data.passage_vectors, StoredPassages):
+        data.passage_vectors = new_vector_index(data.dim)
+    data.lexical = data.passage_lexical = None
+
+
+MAX_SEGMENTS = 8  # more, and the smallest are merged
+MERGE_FACTOR = 4  # … this many into one
+
+
+def segments_to_merge(index_dir: Path) -> list[str]:
+    """Size-tiered: when the live generation has more than ``MAX_SEGMENTS`` segments, its
+    ``MERGE_FACTOR`` smallest (by searchable sentences); none otherwise."""
+    names = live_segments(index_dir)
+    if len(names) <= MAX_SEGMENTS:
+        return []
+    return sorted(names, key=lambda n: (segment_rows(index_dir / n), n))[:MERGE_FACTOR]
+
+
+def merge(index_dir: Path, names: Sequence[str] | None = None) -> str | None:
+    """Write the named segments of the live generation (all, when None) as one, in a new
+    generation beside the others; returns its name, None when there is nothing to merge.
+    Readers go on with the old generation until they look again; a kill at any moment
+    leaves the old state or the new one."""
+    live = current_generation(index_dir)
+    if live is None:
+        return None
+    manifest = _read_json(index_dir / live / "manifest.json")
+    every = segments_of(manifest, live)
+    chosen = list(every if names is None else names)
+    if len(chosen) < 2 or any(n not in every for n in chosen):
+        return None
+    common = _common(manifest, live)
+    shared = StoredPassages(manifest["passage_store"], common["dim"]) if manifest.get("passage_store") else None
+    merged = segments.merge_whole([_load_whole(index_dir / n, common, shared) for n in chosen], common, shared)
+    return save(index_dir, merged, keep=[n for n in every if n not in chosen])
+
+
+def live_format(index_dir: Path) -> int | None:
+    """The live generation's format version (None without one)."""
+    name = current_generation(index_dir)
+    if name is None:
+        return None
+    try:
+        return int(_read_json(index_dir / name / "manifest.json").get("format_version", 0))
+    except (OSError, ValueError):
+        return None
 
 
 @overload
@@ -124,13 +192,19 @@ def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexD
     folder = index_dir / name
     try:
         manifest = _read_json(folder / "manifest.json")
-        if manifest.get("format_version") != FORMAT_VERSION:
+        if manifest.get("format_version") not in READS:
             raise IndexFormatChanged(
                 f"The index at {index_dir} has format {manifest.get('format_version')}, "
-                f"this version reads {FORMAT_VERSION}. Rebuild it with 'assistant index --rebuild'."
+                f"this version reads {' and '.join(map(str, READS))}. Rebuild it with 'assistant index --rebuild'."
             )
-        tables = Tables(folder / TABLES)
-        return _open_mapped(folder, manifest, tables, name) if mapped else _load_whole(folder, manifest, tables, name)
+        common = _common(manifest, name)
+        shared = StoredPassages(manifest["passage_store"], common["dim"]) if manifest.get("passage_store") else None
+        names = segments_of(manifest, name)
+        if mapped:
+            opened = [_open_mapped(index_dir / seg, common, shared) for seg in names]
+            return opened[0] if len(opened) == 1 else segments.combine(opened, common, shared)
+        loaded = [_load_whole(index_dir / seg, common, shared) for seg in names]
+        return loaded[0] if len(loaded) == 1 else segments.merge_whole(loaded, common, shared)
     except AssistantError:
         raise
     except (OSError, KeyError, ValueError, RuntimeError, sqlite3.Error) as error:
@@ -153,17 +227,22 @@ def _common(manifest: dict[str, Any], name: str) -> dict[str, Any]:
     }
 
 
-def _passage_vectors(folder: Path, manifest: dict[str, Any], dim: int, mapped: bool) -> Any:
-    if manifest.get("passage_store"):
-        return StoredPassages(manifest["passage_store"], dim)
+def segments_of(manifest: dict[str, Any], name: str) -> list[str]:
+    """The segments (generation folders holding their files) a generation is made of."""
+    return [str(seg) for seg in manifest.get("segments", [name])]
+
+
+def _passage_vectors(folder: Path, shared: StoredPassages | None, mapped: bool) -> Any:
+    if shared is not None:
+        return shared
     faiss = faiss_module()
     flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mapped else 0
     return faiss.read_index(str(folder / "passages.faiss"), flags)
 
 
-def _open_mapped(folder: Path, manifest: dict[str, Any], tables: Tables, name: str) -> MappedIndex:
-    """A reader's view: vectors read-only and memory-mapped, tables read per document."""
-    common = _common(manifest, name)
+def _open_mapped(folder: Path, common: dict[str, Any], shared: StoredPassages | None) -> MappedIndex:
+    """One segment as a reader sees it: vectors read-only and memory-mapped, tables read per document."""
+    tables = Tables(folder / TABLES)
     texts = tables.mapping("texts", str, cache=256)
     return MappedIndex(
         **common,
@@ -176,13 +255,13 @@ def _open_mapped(folder: Path, manifest: dict[str, Any], tables: Tables, name: s
         row_vectors=columns_.RowVectors(folder / VECTORS),
         lexical=LexicalIndex.open(folder / "sentences.bm25"),
         passage_lexical=LexicalIndex.open(folder / "passages.bm25"),
-        passage_vectors=_passage_vectors(folder, manifest, common["dim"], mapped=True),
+        passage_vectors=_passage_vectors(folder, shared, mapped=True),
     )
 
 
-def _load_whole(folder: Path, manifest: dict[str, Any], tables: Tables, name: str) -> WriterIndex:
-    """A writer's copy: everything in memory, to be changed."""
-    common = _common(manifest, name)
+def _load_whole(folder: Path, common: dict[str, Any], shared: StoredPassages | None) -> WriterIndex:
+    """One segment as a writer holds it: everything in memory, to be changed."""
+    tables = Tables(folder / TABLES)
     try:
         texts = dict(tables.rows("texts"))
         data = WriterIndex(
@@ -193,7 +272,7 @@ def _load_whole(folder: Path, manifest: dict[str, Any], tables: Tables, name: st
             passages={d: _passages(v, d) for d, v in tables.rows("passages")},
             terms={d: json.loads(v) for d, v in tables.rows("terms")},
             sentence_vectors=new_vector_index(common["dim"]),
-            passage_vectors=_passage_vectors(folder, manifest, common["dim"], mapped=False),
+            passage_vectors=_passage_vectors(folder, shared, mapped=False),
         )
     finally:
         tables.close()
@@ -204,8 +283,13 @@ def _load_whole(folder: Path, manifest: dict[str, Any], tables: Tables, name: st
     return data
 
 
-def save(index_dir: Path, data: WriterIndex) -> str:
-    """Write ``data`` as a new generation and make it live atomically; returns its name."""
+def save(index_dir: Path, data: WriterIndex, keep: Sequence[str] = ()) -> str:
+    """Write ``data`` as a new generation and make it live atomically; returns its name.
+
+    Without ``keep``, ``data`` is the whole index. With it, the new generation is made of
+    the segments named in ``keep`` (of the live generation: their files stay where they are)
+    and ``data``, which holds only documents none of them holds (an added article costs
+    what the article costs)."""
     faiss = faiss_module()
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -214,6 +298,7 @@ def save(index_dir: Path, data: WriterIndex) -> str:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
     try:
         doc_ids = sorted(data.documents)
+        kept_documents = sum(_segment_documents(index_dir / seg) for seg in keep)
         manifest = {
             "format_version": FORMAT_VERSION,
             "model": data.model,
@@ -223,7 +308,9 @@ def save(index_dir: Path, data: WriterIndex) -> str:
             "next_passage_id": data.next_passage_id,
             "removed": data.removed,
             "passage_store": data.passage_store,
-            "documents": len(doc_ids),
+            "documents": kept_documents + len(doc_ids),
+            "own_documents": len(doc_ids),  # in this folder's files
+            "segments": [*keep, name] if doc_ids or not keep else list(keep),
         }
         _write_tables(tmp / TABLES, data, doc_ids)
         shape = columns_.build(data)
@@ -234,7 +321,7 @@ def save(index_dir: Path, data: WriterIndex) -> str:
             data.passage_vectors.apply(data)
         else:
             faiss.write_index(data.passage_vectors, str(tmp / "passages.faiss"))
-        lexical, passage_lexical = lexical_indexes(data, shape)
+        lexical, passage_lexical = _built_lexical(data, shape)
         lexical.save(tmp / "sentences.bm25")
         passage_lexical.save(tmp / "passages.bm25")
         _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a whole folder
@@ -249,9 +336,36 @@ def save(index_dir: Path, data: WriterIndex) -> str:
         raise
     data.generation = name
     data.lexical, data.passage_lexical = lexical, passage_lexical  # what the saved files hold
-    live_files = [d.file for d in data.documents.values()]
-    collect_garbage(index_dir, name, previous, live_files + (_cited_by(index_dir / previous) if previous else []))
+    kept = {name, *keep}
+    cited = [f for seg in keep for f in _cited_by(index_dir / seg)] + [d.file for d in data.documents.values()]
+    if previous:
+        kept.update(_segments_or_none(index_dir, previous))
+        cited += [f for seg in _segments_or_none(index_dir, previous) for f in _cited_by(index_dir / seg)]
+    collect_garbage(index_dir, kept, cited)
     return name
+
+
+def live_segments(index_dir: Path) -> list[str]:
+    """The segments the live generation is made of ([] without one)."""
+    name = current_generation(index_dir)
+    return [] if name is None else _segments_or_none(index_dir, name)
+
+
+def _segments_or_none(index_dir: Path, name: str) -> list[str]:
+    try:
+        return segments_of(_read_json(index_dir / name / "manifest.json"), name)
+    except (OSError, ValueError):
+        return [name]  # unreadable: keep at least its own folder
+
+
+def _segment_documents(folder: Path) -> int:
+    manifest = _read_json(folder / "manifest.json")
+    return int(manifest.get("own_documents", manifest.get("documents", 0)))
+
+
+def segment_rows(folder: Path) -> int:
+    """How many searchable sentences a segment holds (its size, for merging)."""
+    return int(np.load(folder / columns_.FOLDER / "row_id.npy", mmap_mode="r").shape[0])
 
 
 TABLES = "tables.sqlite"
@@ -399,13 +513,20 @@ def _cited_by(folder: Path) -> list[str]:
         return []
 
 
-def lexical_indexes(data: IndexData, shape: columns_.Columns | None = None) -> tuple[LexicalIndex, LexicalIndex]:
-    """The BM25 indexes over the rows and the passages of ``data``, from its stored terms
-    when it has them (a writer's), else the saved ones it was opened with."""
+def lexical_indexes(data: IndexData, shape: columns_.Columns | None = None) -> tuple[Lexical, Lexical]:
+    """The BM25 indexes over the rows and the passages of ``data``: the saved ones it was
+    opened with, else built from its stored terms (a writer's)."""
     if data.lexical is not None and data.passage_lexical is not None:
         return data.lexical, data.passage_lexical
     if not isinstance(data, WriterIndex):
         raise TypeError("a reader's index opens the BM25 indexes saved with it")
+    return _built_lexical(data, shape)
+
+
+def _built_lexical(data: WriterIndex, shape: columns_.Columns | None = None) -> tuple[LexicalIndex, LexicalIndex]:
+    """BM25 over the rows and the passages of a writer's index, as it is saved."""
+    if isinstance(data.lexical, LexicalIndex) and isinstance(data.passage_lexical, LexicalIndex):
+        return data.lexical, data.passage_lexical
     shape = shape or columns_.build(data)
     row_tokens = [t for doc in sorted(data.sentences) for t in data.terms[doc]]
     bounds = shape.passage_rows.tolist()

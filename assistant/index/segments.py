@@ -1,0 +1,234 @@
+"""A generation made of several segments, read as one index.
+
+A segment is the documents one write added: their tables, columns, vectors and BM25
+postings, in the folder of the generation that wrote them. A later generation lists the
+segments it keeps beside its own (``store.save(..., keep=…)``), so adding an article writes
+only that article. Segments are merged by ``store.merge`` when there are too many.
+
+A reader opens each segment memory-mapped and sees them as one ``MappedIndex``: rows
+numbered one segment after the other, the documents' tables chained, BM25 scored with
+statistics of the whole collection (``bm25.SegmentedLexical``, so a segmented index ranks
+as one written in one go) and every segment's passages searched. The columns of a
+generation of several segments are concatenated into memory (about 90 bytes a sentence);
+a generation of one segment is read as it lies on disk.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+
+from assistant.index import columns as columns_
+from assistant.index.bm25 import LexicalIndex, SegmentedLexical
+from assistant.index.model import IndexData, MappedIndex, RowVectorSource, WriterIndex, new_vector_index, vectors_of
+
+
+class Chained(Mapping[str, Any]):
+    """One table of several segments by document id: each document is in one segment."""
+
+    def __init__(self, parts: Sequence[Mapping[str, Any]], owner: Mapping[str, int]) -> None:
+        self._parts = parts
+        self._owner = owner
+
+    def __getitem__(self, doc_id: str) -> Any:
+        part = self._owner.get(doc_id)
+        if part is None:
+            raise KeyError(doc_id)
+        return self._parts[part][doc_id]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, str) and doc_id in self._owner
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._owner)
+
+    def __len__(self) -> int:
+        return len(self._owner)
+
+
+class SegmentedRows:
+    """The rows' vectors of several segments, by the combined row number."""
+
+    def __init__(self, parts: Sequence[RowVectorSource], offsets: Sequence[int]) -> None:
+        self._parts = list(parts)
+        self._offsets = np.asarray(offsets, dtype=np.int64)
+        self.d = parts[0].d if parts else 0
+
+    @property
+    def ntotal(self) -> int:
+        return sum(p.ntotal for p in self._parts)
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros((len(rows), self.d), dtype=np.float32)
+        part = np.searchsorted(self._offsets, rows, side="right") - 1
+        for n in np.unique(part):
+            where = part == n
+            out[where] = self._parts[int(n)].rows(rows[where] - self._offsets[n])
+        return out
+
+
+class SegmentedVectors:
+    """Passage vectors of several segments: each searched, the best hits of all kept."""
+
+    def __init__(self, parts: Sequence[Any], passage_ids: Sequence[np.ndarray]) -> None:
+        self._parts = list(parts)
+        # which segment holds a passage id: each segment's ids, sorted
+        self._sorted = [np.sort(np.asarray(ids, dtype=np.int64)) for ids in passage_ids]
+
+    @property
+    def ntotal(self) -> int:
+        return sum(int(p.ntotal) for p in self._parts)
+
+    def search(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        x = np.atleast_2d(np.asarray(x, dtype=np.float32))
+        sims = [np.full((len(x), 0), -np.inf, dtype=np.float32)]
+        ids = [np.zeros((len(x), 0), dtype=np.int64)]
+        for part in self._parts:
+            n = min(k, int(part.ntotal))
+            if n:
+                s, i = part.search(x, n)
+                sims.append(np.where(i >= 0, s, -np.inf).astype(np.float32))
+                ids.append(i.astype(np.int64))
+        all_sims, all_ids = np.concatenate(sims, axis=1), np.concatenate(ids, axis=1)
+        order = np.argsort(-all_sims, axis=1, kind="stable")[:, :k]
+        best_sims = np.take_along_axis(all_sims, order, axis=1)
+        best_ids = np.take_along_axis(all_ids, order, axis=1)
+        best_ids[~np.isfinite(best_sims)] = -1
+        if best_ids.shape[1] < k:  # fewer passages than asked for: padded as FAISS pads
+            pad = k - best_ids.shape[1]
+            best_ids = np.pad(best_ids, ((0, 0), (0, pad)), constant_values=-1)
+            best_sims = np.pad(best_sims, ((0, 0), (0, pad)), constant_values=-np.inf)
+        return np.where(np.isfinite(best_sims), best_sims, -1.0).astype(np.float32), best_ids
+
+    def reconstruct_batch(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64).ravel()
+        out: np.ndarray | None = None
+        for part, known in zip(self._parts, self._sorted, strict=True):
+            at = np.minimum(np.searchsorted(known, ids), max(len(known) - 1, 0))
+            mine = (known[at] == ids) if len(known) else np.zeros(len(ids), dtype=bool)
+            if mine.any():
+                vectors = np.asarray(part.reconstruct_batch(ids[mine]), dtype=np.float32)
+                if out is None:
+                    out = np.zeros((len(ids), vectors.shape[1]), dtype=np.float32)
+                out[mine] = vectors
+        return out if out is not None else np.zeros((len(ids), 0), dtype=np.float32)
+
+
+def combine(parts: Sequence[MappedIndex], common: dict[str, Any], shared_passages: Any = None) -> MappedIndex:
+    """Several segments opened for searching, as one ``MappedIndex``. ``shared_passages``:
+    the passage store all of them keep their passage vectors in, if any."""
+    shapes = [p.columns for p in parts]
+    owner = {doc_id: n for n, shape in enumerate(shapes) for doc_id in shape.doc_ids}
+    row_offsets = _offsets([s.n_rows for s in shapes])
+    passage_offsets = _offsets([s.n_passages for s in shapes])
+    passages = shared_passages or SegmentedVectors([p.passage_vectors for p in parts], [s.passage_id for s in shapes])
+    return MappedIndex(
+        **common,
+        documents=Chained([p.documents for p in parts], owner),
+        texts=Chained([p.texts for p in parts], owner),
+        sentences=Chained([p.sentences for p in parts], owner),
+        passages=Chained([p.passages for p in parts], owner),
+        doc_terms=Chained([p.doc_terms for p in parts], owner),
+        columns=concatenate(shapes),
+        row_vectors=SegmentedRows([p.row_vectors for p in parts], row_offsets[:-1]),
+        lexical=SegmentedLexical([_single(p.lexical) for p in parts], row_offsets[:-1]),
+        passage_lexical=SegmentedLexical([_single(p.passage_lexical) for p in parts], passage_offsets[:-1]),
+        passage_vectors=passages,
+    )
+
+
+def _single(lexical: Any) -> LexicalIndex:
+    if not isinstance(lexical, LexicalIndex):
+        raise TypeError("a segment's BM25 is one LexicalIndex")
+    return lexical
+
+
+def _offsets(sizes: Sequence[int]) -> list[int]:
+    return [0, *itertools.accumulate(sizes)]
+
+
+# columns whose values are row, passage, document or run numbers: shifted by the
+# segments before; the bounds arrays (one more than their items) are joined separately
+_ROW_VALUED = ("mention_row",)
+_PASSAGE_VALUED = ("row_passage",)
+_DOC_VALUED = ("row_doc", "passage_doc")
+_BOUNDS = {"passage_rows": "rows", "doc_rows": "rows"}
+_ORDERS = {"row_id_order": "row_id", "passage_id_order": "passage_id"}
+
+
+def concatenate(shapes: Sequence[columns_.Columns]) -> columns_.Columns:
+    """The columns of segments one after the other, as one generation's."""
+    rows = _offsets([s.n_rows for s in shapes])
+    passages = _offsets([s.n_passages for s in shapes])
+    docs = _offsets([len(s.doc_ids) for s in shapes])
+    runs = _offsets([int(s.row_run.max()) if s.n_rows else 0 for s in shapes])
+    arrays: dict[str, Any] = {}
+    for f in fields(columns_.Columns):
+        name = f.name
+        if name in ("doc_ids", "sources") or name in _ORDERS:
+            continue
+        if name in _BOUNDS:
+            parts = [np.asarray(getattr(s, name))[:-1] + rows[n] for n, s in enumerate(shapes)]
+            arrays[name] = np.concatenate([*parts, np.array([rows[-1]], dtype=np.int64)]).astype(np.int64)
+            continue
+        shift = (
+            rows
+            if name in _ROW_VALUED
+            else passages
+            if name in _PASSAGE_VALUED
+            else docs
+            if name in _DOC_VALUED
+            else runs
+            if name == "row_run"
+            else None
+        )
+        values = [np.asarray(getattr(s, name)) for s in shapes]
+        if shift is not None:
+            values = [(v + shift[n]).astype(v.dtype) for n, v in enumerate(values)]
+        arrays[name] = np.concatenate(values) if values else np.zeros(0)
+    for order, ids in _ORDERS.items():
+        arrays[order] = np.argsort(arrays[ids], kind="stable").astype(np.int64)
+    sources: dict[tuple[str, ...], set[str]] = {}
+    for s in shapes:
+        for alias, named in s.sources.items():
+            sources.setdefault(alias, set()).update(named)
+    return columns_.Columns(
+        **arrays,
+        doc_ids=[d for s in shapes for d in s.doc_ids],
+        sources={alias: tuple(sorted(named)) for alias, named in sources.items()},
+    )
+
+
+def merge_whole(parts: Sequence[WriterIndex], common: dict[str, Any], shared_passages: Any = None) -> WriterIndex:
+    """Several segments loaded whole, as one writer's index (their ids never overlap)."""
+    merged = WriterIndex(
+        **common,
+        sentence_vectors=new_vector_index(int(common["dim"])),
+        passage_vectors=shared_passages if shared_passages is not None else new_vector_index(int(common["dim"])),
+    )
+    for part in parts:
+        merged.documents.update(part.documents)
+        merged.texts.update(part.texts)
+        merged.sentences.update(part.sentences)
+        merged.passages.update(part.passages)
+        merged.terms.update(part.terms)
+        ids, vectors = vectors_of(part.sentence_vectors)
+        if len(ids):
+            merged.sentence_vectors.add_with_ids(vectors, ids)
+        if shared_passages is None:
+            ids, vectors = vectors_of(part.passage_vectors)
+            if len(ids):
+                merged.passage_vectors.add_with_ids(vectors, ids)
+    return merged
+
+
+def total_rows(data: IndexData) -> int:
+    """How many searchable sentences an index holds (a segment's size, for merging)."""
+    if isinstance(data, MappedIndex):
+        return data.columns.n_rows
+    return sum(1 for doc in data.sentences.values() for s in doc if s.searchable)

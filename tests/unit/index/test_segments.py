@@ -1,0 +1,177 @@
+"""Generations made of segments: an add writes only the added articles, the index ranks as
+one written in one go, small segments are merged (fake embedder, real FAISS and BM25)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.config import Config
+from assistant.core import Assistant
+from assistant.index import store
+from assistant.index.bm25 import LexicalIndex, SegmentedLexical
+from assistant.language.question import analyze
+from assistant.search.retrieve import Searcher
+
+ARTICLES = {
+    "bridge.md": "# Osaka bridge opens\n\nThe new bridge in Osaka opened on Monday. It cost 40 million dollars.\n",
+    "dam.txt": "Dam finished\n\nThe Ruvuma dam was completed in March after six years of work. Lee visited it.\n",
+    "port.txt": "Port deal\n\nThe port of Accra signed a deal to build two new berths. Lee and Takaichi praised it.\n",
+    "summit.txt": "Summit dinner\n\nThe leaders ate dinner in Nara after the summit. Takaichi hosted Lee.\n",
+}
+QUESTIONS = [
+    "Where did the leaders meet?",
+    "What did Lee say about China?",
+    "How much did the bridge cost?",
+    "When was the dam completed?",
+    "Who hosted the dinner in Nara?",
+    "What deal did the port sign?",
+    "What did Takaichi say about Taiwan?",
+    "Why did Lee visit Japan?",
+]
+
+
+def _open(docs: Path, index: Path, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+    return Assistant.open(Config(docs_dir=docs, index_dir=index), embedder=embedder)
+
+
+def _added_one_by_one(seeds_copy: Path, index: Path, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+    a = _open(seeds_copy, index, embedder)
+    for name, text in ARTICLES.items():
+        (seeds_copy / name).write_text(text, encoding="utf-8")
+        a = _open(seeds_copy, index, embedder)
+    return a
+
+
+def _built_in_one_go(seeds_copy: Path, tmp_path: Path, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+    docs = tmp_path / "one-go"
+    shutil.copytree(seeds_copy, docs)
+    for name, text in ARTICLES.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    return _open(docs, tmp_path / "one-go-index", embedder)
+
+
+def test_an_added_article_is_a_segment_of_its_own_and_nothing_written_is_rewritten(
+    seeds_copy: Path, tmp_path: Path, fake_embedder
+) -> None:
+    index = tmp_path / "index"
+    first = _open(seeds_copy, index, fake_embedder).generation
+    written = {p: p.stat().st_mtime_ns for p in (index / first).rglob("*") if p.is_file()}
+    (seeds_copy / "bridge.md").write_text(ARTICLES["bridge.md"], encoding="utf-8")
+    a = _open(seeds_copy, index, fake_embedder)
+    assert store.live_segments(index) == [first, a.generation]
+    assert {p: p.stat().st_mtime_ns for p in (index / first).rglob("*") if p.is_file()} == written
+    own = store._read_json(index / a.generation / "manifest.json")
+    assert (own["own_documents"], own["documents"]) == (1, 3)
+    assert sorted(d.doc_id for d in a.documents()) == sorted(["bridge.md", *(p.name for p in seeds_copy.glob("0*"))])
+    answer = a.ask("How much did the bridge cost?")
+    assert answer.found and "40 million" in " ".join(c.text for c in answer.citations)
+    for c in a.ask("Where did the leaders meet?").citations + answer.citations:
+        assert a.text(c.doc_id)[c.start : c.end] == c.text
+
+
+def test_a_segmented_index_ranks_as_one_built_in_one_go(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    _added_one_by_one(seeds_copy, tmp_path / "index", fake_embedder)
+    assert len(store.live_segments(tmp_path / "index")) == 1 + len(ARTICLES)
+    whole = _built_in_one_go(seeds_copy, tmp_path, fake_embedder)
+    # both as a reader opens them (a writer searches its float32 vectors, a reader the saved float16)
+    a = Searcher(store.load(tmp_path / "index", mapped=True), fake_embedder)
+    b = Searcher(store.load(whole.config.index_dir, mapped=True), fake_embedder)
+    assert isinstance(a.view.lexical, SegmentedLexical) and isinstance(b.view.lexical, LexicalIndex)
+    assert a.view.n_documents == b.view.n_documents
+    for text in QUESTIONS:
+        q = analyze(text)
+        # BM25 over the segments uses the whole collection's statistics: the same scores
+        left, right = a.view.lexical.matches(q.terms), b.view.lexical.matches(q.terms)
+        ids = lambda view, rows: [int(view.row_ids[r]) for r in rows]  # noqa: E731
+        assert sorted(ids(a.view, left.rows)) == sorted(ids(b.view, right.rows)), text
+        by_id = dict(zip(ids(b.view, right.rows), right.scores.tolist(), strict=True))
+        for sid, score in zip(ids(a.view, left.rows), left.scores.tolist(), strict=True):
+            assert score == pytest.approx(by_id[sid], rel=1e-5), text
+        for t in set(q.terms):
+            assert a.view.lexical.idf(t) == pytest.approx(b.view.lexical.idf(t))
+        ranked_a, ranked_b = a.rank(q, limit=10), b.rank(q, limit=10)
+        assert [s.sentence.id for s in ranked_a] == [s.sentence.id for s in ranked_b], text
+        assert [s.score for s in ranked_a] == pytest.approx([s.score for s in ranked_b], abs=1e-4)
+
+
+def _reader(assistant: Assistant, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+    return Assistant.open(assistant.config, embedder=embedder, update=False)
+
+
+def test_answers_and_citations_are_the_same_either_way(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    segmented = _reader(_added_one_by_one(seeds_copy, tmp_path / "index", fake_embedder), fake_embedder)
+    whole = _reader(_built_in_one_go(seeds_copy, tmp_path, fake_embedder), fake_embedder)
+    for text in QUESTIONS:
+        left, right = segmented.ask(text), whole.ask(text)
+        assert left.answer == right.answer, text
+        assert [(c.doc_id, c.start, c.end) for c in left.citations] == [
+            (c.doc_id, c.start, c.end) for c in right.citations
+        ]
+        for c in left.citations:
+            assert segmented.text(c.doc_id)[c.start : c.end] == c.text
+
+
+def test_small_segments_are_merged_and_nothing_is_lost_or_doubled(
+    seeds_copy: Path, tmp_path: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "MAX_SEGMENTS", 3)
+    monkeypatch.setattr(store, "MERGE_FACTOR", 2)
+    index = tmp_path / "index"
+    segmented = _added_one_by_one(seeds_copy, index, fake_embedder)
+    live = store.live_segments(index)
+    assert len(live) <= 3
+    on_disk = {p.name for p in index.glob("gen-*")}
+    assert set(live) <= on_disk and len(on_disk) <= 2 * 3  # the live segments, and the predecessor's
+    ids = [d.doc_id for d in segmented.documents()]
+    assert len(ids) == len(set(ids)) == 2 + len(ARTICLES)
+    view = segmented._state.searcher.view
+    assert len(set(view.row_ids.tolist())) == len(view.row_ids)  # every sentence once
+    whole = _reader(_built_in_one_go(seeds_copy, tmp_path, fake_embedder), fake_embedder)
+    segmented = _reader(segmented, fake_embedder)
+    for text in QUESTIONS:
+        assert segmented.ask(text).answer == whole.ask(text).answer, text
+
+
+def test_compacting_writes_one_segment(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    index = tmp_path / "index"
+    _added_one_by_one(seeds_copy, index, fake_embedder)
+    assert store.merge(index) is not None
+    assert len(store.live_segments(index)) == 1
+    reopened = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
+    assert len(reopened.documents()) == 2 + len(ARTICLES)
+    assert store.merge(index) is None  # one segment: nothing to merge
+
+
+def test_a_changed_or_removed_file_writes_the_index_whole_again(
+    seeds_copy: Path, tmp_path: Path, fake_embedder
+) -> None:
+    index = tmp_path / "index"
+    _added_one_by_one(seeds_copy, index, fake_embedder)
+    (seeds_copy / "dam.txt").write_text("Dam finished\n\nThe Ruvuma dam opened in May.\n", encoding="utf-8")
+    (seeds_copy / "port.txt").unlink()
+    a = _open(seeds_copy, index, fake_embedder)
+    assert store.live_segments(index) == [a.generation]
+    assert "port.txt" not in {d.doc_id for d in a.documents()}
+    assert "May" in a.text("dam.txt")
+    (seeds_copy / "bridge-2.md").write_text("# Kyoto bridge\n\nA bridge opened in Kyoto.\n", encoding="utf-8")
+    b = _open(seeds_copy, index, fake_embedder)
+    assert store.live_segments(index) == [a.generation, b.generation]  # additions again: appended
+
+
+def test_a_reader_sees_an_appended_article_at_its_next_question(
+    seeds_copy: Path, tmp_path: Path, fake_embedder
+) -> None:
+    index = tmp_path / "index"
+    _open(seeds_copy, index, fake_embedder)
+    reader = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
+    (seeds_copy / "bridge.md").write_text(ARTICLES["bridge.md"], encoding="utf-8")
+    _open(seeds_copy, index, fake_embedder)
+    assert reader.refresh()
+    answer = reader.ask("How much did the bridge cost?")
+    assert "40 million" in " ".join(c.text for c in answer.citations)
+    rows = reader._state.searcher.view.sentence_vectors(np.arange(3))
+    assert rows.shape == (3, fake_embedder.dim)
