@@ -162,7 +162,12 @@ def cli() -> None:
 @_MODEL
 @_STORE
 @click.option("--rebuild", is_flag=True, help="Discard the index and build it again.")
-def index(docs: Path, index: Path, model: str | None, rebuild: bool) -> None:
+@click.option(
+    "--compact",
+    is_flag=True,
+    help="Merge the segments that added articles made into one (they are merged a few at a time anyway).",
+)
+def index(docs: Path, index: Path, model: str | None, rebuild: bool, compact: bool) -> None:
     """Build the index, or bring it up to date with the docs folder."""
     _offline()
     with _errors():
@@ -177,6 +182,9 @@ def index(docs: Path, index: Path, model: str | None, rebuild: bool) -> None:
             bars.close()
         report = assistant.last_report
         _report_skipped(report)
+        if compact:
+            merged = assistant.compact()
+            click.echo(f"{merged} segments merged into one." if merged else "One segment: nothing to merge.", err=True)
         docs_n = len(assistant.documents())
         click.echo(
             f"Index at {index}: {docs_n} documents "

@@ -273,6 +273,16 @@ class Assistant:
             self._state = _State(data, Searcher(data, self.embedder))
         return True
 
+    def compact(self) -> int:
+        """Merge the live generation's segments into one; returns how many were merged (0:
+        there was one). Readers go on with what they have until their next question."""
+        with store.WriterLock(self.config.index_dir):
+            merged = len(store.live_segments(self.config.index_dir))
+            if store.merge(self.config.index_dir) is None:
+                return 0
+        self.refresh()
+        return merged
+
     def update(
         self, progress: Progress | None = None, notify: Notify | None = None, restore: frozenset[str] = frozenset()
     ) -> SyncReport:

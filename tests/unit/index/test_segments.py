@@ -175,3 +175,16 @@ def test_a_reader_sees_an_appended_article_at_its_next_question(
     assert "40 million" in " ".join(c.text for c in answer.citations)
     rows = reader._state.searcher.view.sentence_vectors(np.arange(3))
     assert rows.shape == (3, fake_embedder.dim)
+
+
+def test_the_cli_compacts_the_segments(run, seeds_copy: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    index = tmp_path / "index"
+    for name, text in ARTICLES.items():
+        (seeds_copy / name).write_text(text, encoding="utf-8")
+        assert run("index").exit_code == 0
+    assert len(store.live_segments(index)) == 1 + len(ARTICLES)
+    result = run("index", "--compact")
+    assert result.exit_code == 0, result.output
+    assert f"{1 + len(ARTICLES)} segments merged into one." in result.output
+    assert len(store.live_segments(index)) == 1
+    assert "One segment: nothing to merge." in run("index", "--compact").output
