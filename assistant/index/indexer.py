@@ -16,7 +16,7 @@ from assistant.errors import DocumentError, IndexMismatch, IndexStateError
 from assistant.files import sha256_file
 from assistant.index import store, twins
 from assistant.index.embed import Embedder
-from assistant.index.model import IndexData, WriterIndex
+from assistant.index.model import IndexData, MappedIndex, WriterIndex
 from assistant.index.passage_vectors import StoredPassages
 from assistant.ingest import loaders, published
 from assistant.ingest.segment import Span, segment
@@ -172,7 +172,7 @@ def sync(
     loaded: list[tuple[_Pending, LoadedText]] = []
     for n, item in enumerate(pending, 1):
         if checkpoint is not None and len(loaded) >= max(CHECKPOINT_FILES, len(data.documents) // 4):
-            _ingest_batch(data, loaded, config, embedder, sidecar, progress, report)
+            _ingest_batch(data, loaded, config, embedder, sidecar, progress, report, known)
             checkpoint(data)
             loaded = []
         try:
@@ -188,7 +188,7 @@ def sync(
                 report.removed.append(item.doc_id)
         if progress:
             progress("files", n, len(pending))
-    _ingest_batch(data, loaded, config, embedder, sidecar, progress, report)
+    _ingest_batch(data, loaded, config, embedder, sidecar, progress, report, known)
     _refresh_locations(data, config, sidecar)
     return data, report
 
@@ -204,9 +204,10 @@ def _ingest_batch(
     sidecar: dict[str, dict[str, object]],
     progress: Progress | None,
     report: SyncReport,
+    beside: IndexData | None = None,
 ) -> None:
     existing = set(data.documents)
-    report.sentences_embedded += ingest(data, loaded, config, embedder, sidecar, progress)
+    report.sentences_embedded += ingest(data, loaded, config, embedder, sidecar, progress, beside)
     for item, _ in loaded:
         (report.updated if item.doc_id in existing else report.added).append(item.doc_id)
 
@@ -218,8 +219,10 @@ def ingest(
     embedder: Embedder,
     sidecar: dict[str, dict[str, object]],
     progress: Progress | None = None,
+    beside: IndexData | None = None,
 ) -> int:
-    """Segment, embed and add documents (replacing any with the same id); returns sentences embedded."""
+    """Segment, embed and add documents (replacing any with the same id); returns sentences
+    embedded. ``beside``: the generation ``data`` is a new segment of, if it is one."""
     _writable(data)
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     data.lexical = data.passage_lexical = None  # built again from the terms when saved
@@ -274,6 +277,8 @@ def ingest(
     passage_vectors = _mean_vectors(sentence_vectors, passage_rows, embedder.dim)
     _add(data.passage_vectors, passage_vectors, passage_ids)
     twins.date_twins(data, [item.doc_id for item, _ in items])
+    if isinstance(beside, MappedIndex):  # a new segment: its twins may be in the others
+        twins.date_twins_beside(data, [item.doc_id for item, _ in items], beside)
     return len(sentence_texts)
 
 

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.index.model import WriterIndex, vectors_of
+from assistant.index import columns as columns_
+from assistant.index.model import MappedIndex, WriterIndex, vectors_of
 from assistant.ingest.published import with_mentions
 from assistant.types import Dating
 
@@ -81,6 +82,46 @@ def date_twins(data: WriterIndex, new: Sequence[str]) -> None:
         rows.setdefault(doc_id, []).append(r)
     spans = [(where[int(i)].start, where[int(i)].end) for i in ids]
     datings = {d: doc.dating for d, doc in data.documents.items()}
+    found = borrow_from_twins(datings, undated, {d: np.array(r) for d, r in rows.items()}, vectors, doc_of_row, spans)
+    for doc_id, dating in found.items():
+        doc = data.documents[doc_id]
+        data.documents[doc_id] = replace(doc, dating=with_mentions(dating, data.sentences[doc_id]))
+
+
+_NEAR_PASSAGES = 8  # per sentence of an undated article: the passages of other segments searched for its twins
+
+
+def date_twins_beside(data: WriterIndex, new: Sequence[str], beside: MappedIndex) -> None:
+    """``date_twins`` for new documents written as a segment beside the generation ``beside``:
+    their twins among its articles are found in the passages nearest to their sentences
+    (its vectors are not all read)."""
+    undated = [d for d in new if d in data.documents and data.documents[d].dating.published is None]
+    if not undated or not beside.columns.n_rows:
+        return
+    shape = beside.columns
+    passage_row = columns_.IdLookup(shape.passage_id, shape.passage_id_order)
+    rows_of_passage = columns_.RowRanges(shape.passage_rows)
+    where = {s.id: s for d in undated for s in data.sentences[d] if s.searchable}
+    own_ids = np.array(sorted(where), dtype=np.int64)
+    if not len(own_ids):
+        return
+    own = np.asarray(data.sentence_vectors.reconstruct_batch(own_ids), dtype=np.float32)
+    _, pids = beside.passage_vectors.search(own, min(_NEAR_PASSAGES, int(beside.passage_vectors.ntotal)))
+    near = sorted(
+        {r for pid in np.unique(pids) if (p := passage_row.get(int(pid), -1)) >= 0 for r in rows_of_passage[p]}
+    )
+    theirs = beside.row_vectors.rows(np.array(near, dtype=np.int64)) if near else np.zeros((0, data.dim))
+    vectors = np.concatenate([own, np.asarray(theirs, dtype=np.float32)])
+    doc_of_row = [where[int(i)].doc_id for i in own_ids] + [shape.doc_ids[int(shape.row_doc[r])] for r in near]
+    spans = [(where[int(i)].start, where[int(i)].end) for i in own_ids] + [
+        (int(shape.row_start[r]), int(shape.row_end[r])) for r in near
+    ]
+    rows: dict[str, list[int]] = {}
+    for r, doc_id in enumerate(doc_of_row):
+        rows.setdefault(doc_id, []).append(r)
+    datings = {d: data.documents[d].dating for d in undated} | {
+        d: beside.documents[d].dating for d in set(doc_of_row) if d not in data.documents
+    }
     found = borrow_from_twins(datings, undated, {d: np.array(r) for d, r in rows.items()}, vectors, doc_of_row, spans)
     for doc_id, dating in found.items():
         doc = data.documents[doc_id]

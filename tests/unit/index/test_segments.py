@@ -188,3 +188,21 @@ def test_the_cli_compacts_the_segments(run, seeds_copy: Path, tmp_path: Path) ->
     assert f"{1 + len(ARTICLES)} segments merged into one." in result.output
     assert len(store.live_segments(index)) == 1
     assert "One segment: nothing to merge." in run("index", "--compact").output
+
+
+def test_an_appended_undated_copy_of_a_story_borrows_its_date_as_in_one_go(
+    seeds_copy: Path, tmp_path: Path, fake_embedder
+) -> None:
+    index = tmp_path / "index"
+    a = _open(seeds_copy, index, fake_embedder)
+    dated = next(d for d in a.documents() if d.dating.published)
+    body = [s.text for s in a.sentences(dated.doc_id) if s.kind == "body"][2:8]
+    copy = "Wire copy\n\n" + " ".join(body) + "\n"
+    (seeds_copy / "wire-copy.txt").write_text(copy, encoding="utf-8")
+    b = _open(seeds_copy, index, fake_embedder)
+    assert len(store.live_segments(index)) == 2
+    borrowed = b.document("wire-copy.txt")
+    assert borrowed is not None and borrowed.dating.inferred
+    assert borrowed.dating.published == dated.dating.published
+    whole = _built_in_one_go(seeds_copy, tmp_path, fake_embedder)
+    assert whole.document("wire-copy.txt").dating.published == borrowed.dating.published
