@@ -537,8 +537,9 @@ def _update(
 
     ``fresh`` builds from nothing; the live generation is replaced only at the end.
     """
+    planned = None
     if not fresh and data is not None and data.segmentation == config.segmentation.as_dict():
-        pending, gone, errors = indexer.plan(data, config, restore)
+        planned = pending, gone, errors = indexer.plan(data, config, restore)
         if not pending and not gone:
             store.collect_leftovers(config.index_dir)
             indexer_report = SyncReport(errors=errors)
@@ -547,7 +548,14 @@ def _update(
         verb = "Building" if data is None else "Updating"
         notify(f"{verb} the index at {config.index_dir} from {config.docs_dir} …")
     with store.WriterLock(config.index_dir):
-        appended = None if fresh else _append(config, embedder, progress, restore, preloaded)
+        # what was planned still holds if no other writer moved on meanwhile
+        same = data is not None and data.generation == store.current_generation(config.index_dir)
+        reader = data if same and isinstance(data, MappedIndex) else None
+        appended = (
+            None
+            if fresh
+            else _append(config, embedder, progress, restore, preloaded, reader, planned if same else None)
+        )
         if appended is not None:
             return appended
         writer = None if fresh else _load_or_none(config)  # another writer may have moved on meanwhile
@@ -576,18 +584,24 @@ def _append(
     progress: Progress | None,
     restore: frozenset[str],
     preloaded: Mapping[str, LoadedText] | None,
+    live: MappedIndex | None = None,
+    planned: indexer.Plan | None = None,
 ) -> tuple[IndexData, SyncReport] | None:
     """New articles added as a segment of their own beside the live generation's, which
     stay as they are: an add costs what the added articles cost. None when the update is
     more than additions (a file changed or gone, a folder moved, metadata edited, another
-    cut or format): the caller then writes the whole index again. Runs under the writer lock."""
+    cut or format): the caller then writes the whole index again. Runs under the writer lock.
+    ``live`` and ``planned``: the live generation as the caller has it open, and its
+    comparison with the docs folder, when it has them."""
     if store.live_format(config.index_dir) != store.FORMAT_VERSION:
         return None
-    live = _open_or_none(config)
+    if live is None:
+        live, planned = _open_or_none(config), None
     if live is None or live.segmentation != config.segmentation.as_dict():
         return None
     indexer.check_compatible(live, embedder, config)
-    pending, gone, _ = indexer.plan(live, config, restore)
+    planned = planned or indexer.plan(live, config, restore)
+    pending, gone, _ = planned
     if gone or not pending or any(item.doc_id in live.documents for item in pending):
         return None
     if indexer.needs_refresh(live, config):
@@ -601,7 +615,7 @@ def _append(
 
     segment = store.new_segment(live)
     segment, report = indexer.sync(
-        segment, config, embedder, progress, restore, preloaded, checkpoint=checkpoint, known=live
+        segment, config, embedder, progress, restore, preloaded, checkpoint=checkpoint, known=live, planned=planned
     )
     if segment.documents:
         store.save(config.index_dir, segment, keep=keep)

@@ -71,9 +71,10 @@ def check_compatible(data: IndexData, embedder: Embedder, config: Config) -> Non
         )
 
 
-def plan(
-    data: IndexData | None, config: Config, restore: frozenset[str] = frozenset()
-) -> tuple[list[_Pending], list[str], list[DocumentError]]:
+Plan = tuple[list["_Pending"], list[str], list[DocumentError]]
+
+
+def plan(data: IndexData | None, config: Config, restore: frozenset[str] = frozenset()) -> Plan:
     """Files to (re)index and doc ids to drop so that the index mirrors the docs folder.
 
     Documents removed by hand stay out while their file is unchanged, unless named in ``restore``.
@@ -144,6 +145,7 @@ def sync(
     preloaded: Mapping[str, LoadedText] | None = None,
     checkpoint: Callable[[WriterIndex], object] | None = None,
     known: IndexData | None = None,
+    planned: Plan | None = None,
 ) -> tuple[WriterIndex, SyncReport]:
     """Mirror the docs folder into ``data`` (a new IndexData when None); caller saves it.
 
@@ -155,13 +157,14 @@ def sync(
     whole generations, the saves of a build then cost a constant share of it.
 
     ``known``: the index the docs folder is compared with, when ``data`` holds only what
-    is to be added beside it (a new segment); by default ``data`` itself.
+    is to be added beside it (a new segment); by default ``data`` itself. ``planned``:
+    that comparison (``plan``), when the caller has just made it.
     """
     seg = config.segmentation.as_dict()
     passage_store = config.store_spec or (data.passage_store if data is not None else None)
     if data is not None and data.segmentation != seg:
         data = None  # cut differently: every sentence id would change, start afresh
-    pending, gone, errors = plan(known if known is not None else data, config, restore)
+    pending, gone, errors = planned or plan(known if known is not None else data, config, restore)
     if data is None:
         data = store.empty_index(embedder.name, embedder.dim, seg, passage_store)
     report = SyncReport(errors=errors)
@@ -399,12 +402,19 @@ def needs_refresh(data: IndexData, config: Config) -> bool:
     """Whether a document's path or sidecar metadata changed since it was indexed (what
     ``_refresh_locations`` would rewrite)."""
     sidecar = _read_sidecar(config.docs_dir)
+    for doc_id in sidecar:
+        doc = data.documents.get(doc_id)
+        if doc is not None and _merge_meta(doc.meta, sidecar.get(doc_id)) != doc.meta:
+            return True
+    # where each file is, from the folders resolved once (a path resolved per document
+    # costs a system call per directory level); only a mismatch is resolved in full
+    library = config.library_dir.resolve() if config.library_dir is not None else None
+    roots = replace(config, docs_dir=config.docs_dir.resolve(), library_dir=library)
     for doc_id, doc in data.documents.items():
-        if _merge_meta(doc.meta, sidecar.get(doc_id)) != doc.meta:
-            return True
-        path = config.path_of(doc_id)
-        if doc.source != str(path.resolve()) and path.is_file():
-            return True
+        if doc.source != str(roots.path_of(doc_id)):
+            path = config.path_of(doc_id)
+            if doc.source != str(path.resolve()) and path.is_file():
+                return True
     return False
 
 
