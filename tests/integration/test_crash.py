@@ -110,6 +110,10 @@ def consistent_state(index: Path, deleted: set[str] = frozenset()) -> State:  # 
     pids, _ = model.vectors_of(data.passage_vectors)
     assert set(pids.tolist()) == passage_ids
     assert max(sentence_ids, default=-1) < data.next_sentence_id
+    # a reader sees the same, over however many segments
+    reader = store.load(index, mapped=True)
+    assert set(reader.documents) == set(data.documents)
+    assert sorted(reader.columns.row_id.tolist()) == sorted(sentence_ids)
     return {d: doc.sha256 for d, doc in data.documents.items()}
 
 
@@ -364,6 +368,46 @@ def test_a_rebuild_killed_midway_leaves_the_old_index(tmp_path: Path) -> None:
     assert w.wait_for("updating", 60), w.stderr
     w.kill_after(0)
     assert consistent_state(index) == before
+
+
+@pytest.mark.slow
+def test_a_merge_killed_at_any_moment_leaves_the_segments_or_the_merged_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core, "load_embedder", lambda model=None, **_: FakeEmbedder())
+    seed = _seed()
+    rng = random.Random(seed)
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    shutil.copytree(SEEDS, docs)
+    where = ["--docs", str(docs), "--index", str(index)]
+    _invoke(["index", *where])
+    for n in range(6):  # each update only adds: a segment of its own
+        write_articles(docs, 30, f"s{n}", rng)
+        _invoke(["index", *where])
+    segmented = store.live_segments(index)
+    assert len(segmented) == 7
+    before = consistent_state(index)
+    pristine = tmp_path / "pristine"
+    shutil.copytree(index, pristine)
+    argv = [sys.executable, "-c", FAKE_CLI, "index", "--compact", *where]
+    timing = Watched(argv, tmp_path, index).finish()
+    assert len(store.live_segments(index)) == 1 and consistent_state(index) == before
+    log, outcomes = [f"seed {seed}; a whole compaction: {timing.total:.2f} s"], {"segments": 0, "merged": 0}
+    for i in range(8):
+        shutil.rmtree(index)
+        shutil.copytree(pristine, index)
+        w = Watched(argv, tmp_path, index)
+        mode = ("anytime", "saving")[i % 2]
+        killed, at = kill_at_random(w, timing, mode, rng)
+        assert consistent_state(index) == before, f"kill {i} ({mode}, {at:.2f} s): documents lost or changed"
+        live = store.live_segments(index)
+        assert live in (segmented, live[-1:]), f"kill {i}: neither the segments nor the merged one: {live}"
+        outcomes["segments" if len(live) > 1 else "merged"] += killed
+        log.append(f"kill {i}: {mode:8} at {at:5.2f} s -> {len(live)} segments" + ("" if killed else " (completed)"))
+        _invoke(["index", *where])  # the next writer sweeps what the killed one left
+        assert not leftovers(index) and consistent_state(index) == before
+    print("\n".join(log))
+    assert outcomes["segments"] + outcomes["merged"] >= 4, "at least half the runs must really be killed"
 
 
 # --- garbage collection after crashes (fast) ------------------------------------------------
