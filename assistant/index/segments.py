@@ -126,7 +126,11 @@ def combine(parts: Sequence[MappedIndex], common: dict[str, Any], shared_passage
     owner = {doc_id: n for n, shape in enumerate(shapes) for doc_id in shape.doc_ids}
     row_offsets = _offsets([s.n_rows for s in shapes])
     passage_offsets = _offsets([s.n_passages for s in shapes])
-    passages = shared_passages or SegmentedVectors([p.passage_vectors for p in parts], [s.passage_id for s in shapes])
+    passages = (
+        shared_passages
+        if shared_passages is not None
+        else SegmentedVectors([p.passage_vectors for p in parts], [s.passage_id for s in shapes])
+    )
     return MappedIndex(
         **common,
         documents=Chained([p.documents for p in parts], owner),

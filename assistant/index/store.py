@@ -339,7 +339,7 @@ def save(index_dir: Path, data: WriterIndex, keep: Sequence[str] = ()) -> str:
     kept = {name, *keep}
     cited = [f for seg in keep for f in _cited_by(index_dir / seg)] + [d.file for d in data.documents.values()]
     if previous:
-        kept.update(_segments_or_none(index_dir, previous))
+        kept.update([previous, *_segments_or_none(index_dir, previous)])
         cited += [f for seg in _segments_or_none(index_dir, previous) for f in _cited_by(index_dir / seg)]
     collect_garbage(index_dir, kept, cited)
     return name
