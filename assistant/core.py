@@ -28,6 +28,7 @@ from assistant.index import indexer, model, store
 from assistant.index.embed import Embedder, load_embedder
 from assistant.index.indexer import SyncReport
 from assistant.index.model import IndexData, MappedIndex, WriterIndex
+from assistant.index.passage_vectors import StoredPassages
 from assistant.ingest import docs_folder, loaders
 from assistant.language.question import analyze, yes_no_claim
 from assistant.language.terms import terms
@@ -589,8 +590,8 @@ def _append(
 ) -> tuple[IndexData, SyncReport] | None:
     """New articles added as a segment of their own beside the live generation's, which
     stay as they are: an add costs what the added articles cost. None when the update is
-    more than additions (a file changed or gone, a folder moved, metadata edited, another
-    cut or format): the caller then writes the whole index again. Runs under the writer lock.
+    more than that (a folder moved, metadata edited, another cut or format): the caller then writes the whole index again. A removed or changed
+    file is deleted from its segment by a line of the new manifest. Runs under the writer lock.
     ``live`` and ``planned``: the live generation as the caller has it open, and its
     comparison with the docs folder, when it has them."""
     if store.live_format(config.index_dir) != store.FORMAT_VERSION:
@@ -602,23 +603,32 @@ def _append(
     indexer.check_compatible(live, embedder, config)
     planned = planned or indexer.plan(live, config, restore)
     pending, gone, _ = planned
-    if gone or not pending or any(item.doc_id in live.documents for item in pending):
+    if not pending and not gone:
         return None
     if indexer.needs_refresh(live, config):
         return None
     keep = store.live_segments(config.index_dir)
+    # a removed or changed file: deleted from the segment that holds it (a changed one's
+    # new version goes into the new segment)
+    leaving = [*gone, *(item.doc_id for item in pending if item.doc_id in live.documents)]
+    deleted = {seg: set(docs) for seg, docs in store.deleted_now(config.index_dir).items()}
+    for doc_id, seg in store.holders(config.index_dir, keep, leaving).items():
+        deleted.setdefault(seg, set()).add(doc_id)
 
     def checkpoint(batch: WriterIndex) -> None:  # each batch of a large add: a segment of its own
-        store.save(config.index_dir, batch, keep=keep)
+        store.save(config.index_dir, batch, keep=keep, deleted=deleted)
         keep[:] = store.live_segments(config.index_dir)
         store.emptied(batch)
 
     segment = store.new_segment(live)
+    if isinstance(segment.passage_vectors, StoredPassages):
+        for doc_id in leaving:  # the store holds every segment's passages: theirs go at the save
+            segment.passage_vectors.remove_document(doc_id)
     segment, report = indexer.sync(
         segment, config, embedder, progress, restore, preloaded, checkpoint=checkpoint, known=live, planned=planned
     )
-    if segment.documents:
-        store.save(config.index_dir, segment, keep=keep)
+    if segment.documents or leaving:
+        store.save(config.index_dir, segment, keep=keep, deleted=deleted)
     while names := store.segments_to_merge(config.index_dir):
         store.merge(config.index_dir, names)
     return store.load(config.index_dir, mapped=True), report

@@ -184,22 +184,46 @@ class SegmentedLexical:
     index built in one go (bm25s's 'lucene' formula: IDF ln(1 + (N - df + 0.5) / (df +
     0.5)), term weight tf / (tf + k1 (1 - b + b len / avg len)))."""
 
-    def __init__(self, parts: Sequence[LexicalIndex], offsets: Sequence[int]) -> None:
+    def __init__(
+        self, parts: Sequence[LexicalIndex], offsets: Sequence[int], kept: Sequence[np.ndarray | None] = ()
+    ) -> None:
+        """``kept``: per segment, its rows still live (None: all), numbered from ``offsets``
+        in that order; the others' documents were deleted and count nowhere."""
         self._parts = list(parts)
         self._offsets = list(offsets)
-        self._rows = sum(len(p) for p in parts)
-        total = sum(int(np.asarray(p.postings.lengths).sum()) for p in parts if p.postings is not None)
-        self._avg = total / self._rows if self._rows else 0.0
+        kept = list(kept) or [None] * len(parts)
+        # per segment: the combined number of each of its rows minus its offset (-1: deleted)
+        self._renumber: list[np.ndarray | None] = []
+        total = rows = 0
+        for part, live in zip(parts, kept, strict=True):
+            lengths = np.asarray(part.postings.lengths) if part.postings is not None else np.zeros(0)
+            if live is None:
+                self._renumber.append(None)
+                rows += len(part)
+                total += int(lengths.sum())
+                continue
+            renumber = np.full(len(part), -1, dtype=np.int64)
+            renumber[live] = np.arange(len(live))
+            self._renumber.append(renumber)
+            rows += len(live)
+            total += int(lengths[live].sum()) if len(lengths) else 0
+        self._rows = rows
+        self._avg = total / rows if rows else 0.0
 
     def __len__(self) -> int:
         return self._rows
 
     def doc_freq(self, term: str) -> int:
         n = 0
-        for part in self._parts:
+        for part, renumber in zip(self._parts, self._renumber, strict=True):
             at = part.term_id(term)
-            if at is not None and part.postings is not None:
+            if at is None or part.postings is None:
+                continue
+            if renumber is None:
                 n += part.postings.doc_freq(at)
+            else:
+                lo, hi = int(part.postings.indptr[at]), int(part.postings.indptr[at + 1])
+                n += int(np.count_nonzero(renumber[np.asarray(part.postings.rows[lo:hi])] >= 0))
         return n
 
     def idf(self, term: str) -> float:
@@ -210,7 +234,7 @@ class SegmentedLexical:
         found_rows: list[np.ndarray] = []
         found_scores: list[np.ndarray] = []
         idf = {t: self.idf(t) for t in set(query_terms)}
-        for part, offset in zip(self._parts, self._offsets, strict=True):
+        for part, offset, renumber in zip(self._parts, self._offsets, self._renumber, strict=True):
             postings = part.postings
             if postings is None:
                 continue
@@ -221,9 +245,12 @@ class SegmentedLexical:
                 lo, hi = int(postings.indptr[at]), int(postings.indptr[at + 1])
                 rows = np.asarray(postings.rows[lo:hi], dtype=np.int64)
                 tf = np.asarray(postings.counts[lo:hi], dtype=np.float64)
+                if renumber is not None:  # deleted rows count nowhere
+                    live = renumber[rows] >= 0
+                    rows, tf = rows[live], tf[live]
                 length = np.asarray(postings.lengths[rows], dtype=np.float64)
                 weight = tf / (K1 * ((1 - B) + B * length / self._avg) + tf)
-                found_rows.append(rows + offset)
+                found_rows.append((rows if renumber is None else renumber[rows]) + offset)
                 found_scores.append((idf[term] * weight).astype(np.float32).astype(np.float64))
         if not found_rows:
             return Matches(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))

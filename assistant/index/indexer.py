@@ -187,7 +187,8 @@ def sync(
             report.errors.append(error)
             # The file changed into something unreadable: its old offsets no longer
             # slice it, so the old version must not stay citable.
-            if drop(data, item.doc_id):
+            # (a new segment's caller deletes the old version from its segment)
+            if drop(data, item.doc_id) or (known is not None and item.doc_id in known.documents):
                 report.removed.append(item.doc_id)
         if progress:
             progress("files", n, len(pending))
@@ -210,6 +211,8 @@ def _ingest_batch(
     beside: IndexData | None = None,
 ) -> None:
     existing = set(data.documents)
+    if beside is not None:  # a new segment: a document of another segment is updated, not added
+        existing |= {item.doc_id for item, _ in loaded if item.doc_id in beside.documents}
     report.sentences_embedded += ingest(data, loaded, config, embedder, sidecar, progress, beside)
     for item, _ in loaded:
         (report.updated if item.doc_id in existing else report.added).append(item.doc_id)

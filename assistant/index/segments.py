@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -53,14 +53,17 @@ class Chained(Mapping[str, Any]):
 class SegmentedRows:
     """The rows' vectors of several segments, by the combined row number."""
 
-    def __init__(self, parts: Sequence[RowVectorSource], offsets: Sequence[int]) -> None:
+    def __init__(
+        self, parts: Sequence[RowVectorSource], offsets: Sequence[int], kept: Sequence[np.ndarray | None] = ()
+    ) -> None:
         self._parts = list(parts)
         self._offsets = np.asarray(offsets, dtype=np.int64)
+        self._kept = list(kept) or [None] * len(parts)  # per segment: its rows still live, when some are deleted
         self.d = parts[0].d if parts else 0
 
     @property
     def ntotal(self) -> int:
-        return sum(p.ntotal for p in self._parts)
+        return sum(p.ntotal if k is None else len(k) for p, k in zip(self._parts, self._kept, strict=True))
 
     def rows(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
@@ -68,31 +71,40 @@ class SegmentedRows:
         part = np.searchsorted(self._offsets, rows, side="right") - 1
         for n in np.unique(part):
             where = part == n
-            out[where] = self._parts[int(n)].rows(rows[where] - self._offsets[n])
+            local = rows[where] - self._offsets[n]
+            kept = self._kept[int(n)]
+            out[where] = self._parts[int(n)].rows(local if kept is None else kept[local])
         return out
 
 
 class SegmentedVectors:
     """Passage vectors of several segments: each searched, the best hits of all kept."""
 
-    def __init__(self, parts: Sequence[Any], passage_ids: Sequence[np.ndarray]) -> None:
+    def __init__(
+        self, parts: Sequence[Any], passage_ids: Sequence[np.ndarray], deleted: Sequence[np.ndarray] = ()
+    ) -> None:
         self._parts = list(parts)
-        # which segment holds a passage id: each segment's ids, sorted
+        # which segment holds a passage id: each segment's live ids, sorted
         self._sorted = [np.sort(np.asarray(ids, dtype=np.int64)) for ids in passage_ids]
+        # per segment, the ids its FAISS index still holds of deleted documents' passages
+        self._deleted = [np.sort(np.asarray(d, dtype=np.int64)) for d in deleted] or [
+            np.zeros(0, dtype=np.int64) for _ in parts
+        ]
 
     @property
     def ntotal(self) -> int:
-        return sum(int(p.ntotal) for p in self._parts)
+        return sum(len(ids) for ids in self._sorted)
 
     def search(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         x = np.atleast_2d(np.asarray(x, dtype=np.float32))
         sims = [np.full((len(x), 0), -np.inf, dtype=np.float32)]
         ids = [np.zeros((len(x), 0), dtype=np.int64)]
-        for part in self._parts:
-            n = min(k, int(part.ntotal))
+        for part, deleted in zip(self._parts, self._deleted, strict=True):
+            n = min(k + len(deleted), int(part.ntotal))  # deleted passages are found, then dropped
             if n:
                 s, i = part.search(x, n)
-                sims.append(np.where(i >= 0, s, -np.inf).astype(np.float32))
+                dead = np.isin(i, deleted) | (i < 0)
+                sims.append(np.where(dead, -np.inf, s).astype(np.float32))
                 ids.append(i.astype(np.int64))
         all_sims, all_ids = np.concatenate(sims, axis=1), np.concatenate(ids, axis=1)
         order = np.argsort(-all_sims, axis=1, kind="stable")[:, :k]
@@ -119,17 +131,27 @@ class SegmentedVectors:
         return out if out is not None else np.zeros((len(ids), 0), dtype=np.float32)
 
 
-def combine(parts: Sequence[MappedIndex], common: dict[str, Any], shared_passages: Any = None) -> MappedIndex:
-    """Several segments opened for searching, as one ``MappedIndex``. ``shared_passages``:
-    the passage store all of them keep their passage vectors in, if any."""
-    shapes = [p.columns for p in parts]
+def combine(
+    parts: Sequence[MappedIndex],
+    common: dict[str, Any],
+    shared_passages: Any = None,
+    deleted: Sequence[frozenset[str]] = (),
+) -> MappedIndex:
+    """Segments opened for searching, as one ``MappedIndex``. ``shared_passages``: the
+    passage store all of them keep their passage vectors in, if any. ``deleted``: per
+    segment, the documents deleted from it (a removed or changed file), left out."""
+    deleted = list(deleted) or [frozenset() for _ in parts]
+    cuts = [_without(p.columns, gone) for p, gone in zip(parts, deleted, strict=True)]
+    shapes = [c.columns for c in cuts]
     owner = {doc_id: n for n, shape in enumerate(shapes) for doc_id in shape.doc_ids}
     row_offsets = _offsets([s.n_rows for s in shapes])
     passage_offsets = _offsets([s.n_passages for s in shapes])
     passages = (
         shared_passages
         if shared_passages is not None
-        else SegmentedVectors([p.passage_vectors for p in parts], [s.passage_id for s in shapes])
+        else SegmentedVectors(
+            [p.passage_vectors for p in parts], [s.passage_id for s in shapes], [c.dead_passages for c in cuts]
+        )
     )
     return MappedIndex(
         **common,
@@ -139,11 +161,61 @@ def combine(parts: Sequence[MappedIndex], common: dict[str, Any], shared_passage
         passages=Chained([p.passages for p in parts], owner),
         doc_terms=Chained([p.doc_terms for p in parts], owner),
         columns=concatenate(shapes),
-        row_vectors=SegmentedRows([p.row_vectors for p in parts], row_offsets[:-1]),
-        lexical=SegmentedLexical([_single(p.lexical) for p in parts], row_offsets[:-1]),
-        passage_lexical=SegmentedLexical([_single(p.passage_lexical) for p in parts], passage_offsets[:-1]),
+        row_vectors=SegmentedRows([p.row_vectors for p in parts], row_offsets[:-1], [c.rows for c in cuts]),
+        lexical=SegmentedLexical([_single(p.lexical) for p in parts], row_offsets[:-1], [c.rows for c in cuts]),
+        passage_lexical=SegmentedLexical(
+            [_single(p.passage_lexical) for p in parts], passage_offsets[:-1], [c.passages for c in cuts]
+        ),
         passage_vectors=passages,
     )
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """A segment's columns without its deleted documents, and what was kept of it."""
+
+    columns: columns_.Columns
+    rows: np.ndarray | None  # the segment's rows kept, in order (None: all)
+    passages: np.ndarray | None  # its passages kept (None: all)
+    dead_passages: np.ndarray  # the ids of the passages left out
+
+
+def _without(shape: columns_.Columns, gone: frozenset[str]) -> _Cut:
+    """``shape`` without the rows, passages and documents of the ``gone`` documents."""
+    doc_keep = np.array([d not in gone for d in shape.doc_ids], dtype=bool)
+    if doc_keep.all():
+        return _Cut(shape, None, None, np.zeros(0, dtype=np.int64))
+    row_keep = doc_keep[np.asarray(shape.row_doc)] if shape.n_rows else np.zeros(0, dtype=bool)
+    passage_keep = doc_keep[np.asarray(shape.passage_doc)] if shape.n_passages else np.zeros(0, dtype=bool)
+    rows, passages = np.flatnonzero(row_keep), np.flatnonzero(passage_keep)
+    new_doc = np.cumsum(doc_keep) - 1
+    new_passage = np.cumsum(passage_keep) - 1
+    new_row = np.cumsum(row_keep) - 1
+    arrays: dict[str, Any] = {}
+    for f in fields(columns_.Columns):
+        name = f.name
+        if name in ("doc_ids", "sources") or name in _ORDERS or name in _BOUNDS or name.startswith("mention_"):
+            continue
+        values = np.asarray(getattr(shape, name))
+        values = values[passages] if name.startswith("passage_") else values[rows]
+        if name in ("row_doc", "passage_doc"):
+            values = new_doc[values].astype(values.dtype)
+        elif name == "row_passage":
+            values = new_passage[values].astype(values.dtype)
+        arrays[name] = values
+    arrays["passage_rows"] = np.searchsorted(arrays["row_passage"], np.arange(len(passages) + 1)).astype(np.int64)
+    arrays["doc_rows"] = np.searchsorted(arrays["row_doc"], np.arange(int(doc_keep.sum()) + 1)).astype(np.int64)
+    told = row_keep[np.asarray(shape.mention_row)] if len(shape.mention_row) else np.zeros(0, dtype=bool)
+    arrays["mention_row"] = new_row[np.asarray(shape.mention_row)[told]].astype(np.int64)
+    arrays["mention_first"] = np.asarray(shape.mention_first)[told]
+    arrays["mention_last"] = np.asarray(shape.mention_last)[told]
+    for order, ids in _ORDERS.items():
+        arrays[order] = np.argsort(arrays[ids], kind="stable").astype(np.int64)
+    kept_docs = [d for d, keep in zip(shape.doc_ids, doc_keep, strict=True) if keep]
+    sources = {alias: tuple(d for d in named if d not in gone) for alias, named in shape.sources.items()}
+    cut = columns_.Columns(**arrays, doc_ids=kept_docs, sources={k: v for k, v in sources.items() if v})
+    dead = np.asarray(shape.passage_id)[~passage_keep].astype(np.int64)
+    return _Cut(cut, rows, passages, dead)
 
 
 def _single(lexical: Any) -> LexicalIndex:
@@ -206,6 +278,21 @@ def concatenate(shapes: Sequence[columns_.Columns]) -> columns_.Columns:
         doc_ids=[d for s in shapes for d in s.doc_ids],
         sources={alias: tuple(sorted(named)) for alias, named in sources.items()},
     )
+
+
+def without_documents(data: WriterIndex, gone: frozenset[str]) -> WriterIndex:
+    """A segment loaded whole, less the documents deleted from it (their passages already
+    left a passage store when they were deleted)."""
+    for doc_id in gone & set(data.documents):
+        sids = np.array([s.id for s in data.sentences[doc_id] if s.searchable], dtype=np.int64)
+        if sids.size:
+            data.sentence_vectors.remove_ids(sids)
+        pids = np.array([p.id for p in data.passages.get(doc_id, [])], dtype=np.int64)
+        if pids.size and not hasattr(data.passage_vectors, "remove_document"):
+            data.passage_vectors.remove_ids(pids)  # type: ignore[union-attr]
+        for table in (data.documents, data.texts, data.sentences, data.passages, data.terms):
+            table.pop(doc_id, None)
+    return data
 
 
 def merge_whole(parts: Sequence[WriterIndex], common: dict[str, Any], shared_passages: Any = None) -> WriterIndex:

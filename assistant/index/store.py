@@ -32,7 +32,7 @@ import sqlite3
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal, cast, overload
@@ -140,8 +140,33 @@ def merge(index_dir: Path, names: Sequence[str] | None = None) -> str | None:
         return None
     common = _common(manifest, live)
     shared = StoredPassages(manifest["passage_store"], common["dim"]) if manifest.get("passage_store") else None
-    merged = segments.merge_whole([_load_whole(index_dir / n, common, shared) for n in chosen], common, shared)
-    return save(index_dir, merged, keep=[n for n in every if n not in chosen])
+    gone = deleted_of(manifest)
+    loaded = [
+        segments.without_documents(_load_whole(index_dir / n, common, shared), gone.get(n, frozenset())) for n in chosen
+    ]
+    merged = segments.merge_whole(loaded, common, shared)
+    others = [n for n in every if n not in chosen]
+    return save(index_dir, merged, keep=others, deleted={n: gone[n] for n in others if n in gone})
+
+
+def holders(index_dir: Path, names: Sequence[str], doc_ids: Iterable[str]) -> dict[str, str]:
+    """Which of the segments ``names`` holds each of ``doc_ids`` live (deleted copies aside)."""
+    wanted = set(doc_ids)
+    live = current_generation(index_dir)
+    gone = deleted_of(_read_json(index_dir / live / "manifest.json")) if live else {}
+    found: dict[str, str] = {}
+    for name in names:
+        with open(index_dir / name / columns_.FOLDER / "docs.json", encoding="utf-8") as f:
+            held = set(json.load(f)["doc_ids"]) & wanted
+        for doc_id in held - gone.get(name, frozenset()):
+            found[doc_id] = name
+    return found
+
+
+def deleted_now(index_dir: Path) -> dict[str, frozenset[str]]:
+    """The live generation's deletions, per segment."""
+    live = current_generation(index_dir)
+    return deleted_of(_read_json(index_dir / live / "manifest.json")) if live else {}
 
 
 def live_format(index_dir: Path) -> int | None:
@@ -200,10 +225,17 @@ def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexD
         common = _common(manifest, name)
         shared = StoredPassages(manifest["passage_store"], common["dim"]) if manifest.get("passage_store") else None
         names = segments_of(manifest, name)
+        deleted = deleted_of(manifest)
+        gone = [deleted.get(seg, frozenset()) for seg in names]
         if mapped:
             opened = [_open_mapped(index_dir / seg, common, shared) for seg in names]
-            return opened[0] if len(opened) == 1 else segments.combine(opened, common, shared)
-        loaded = [_load_whole(index_dir / seg, common, shared) for seg in names]
+            if len(opened) == 1 and not gone[0]:
+                return opened[0]
+            return segments.combine(opened, common, shared, gone)
+        loaded = [
+            segments.without_documents(_load_whole(index_dir / seg, common, shared), g)
+            for seg, g in zip(names, gone, strict=True)
+        ]
         return loaded[0] if len(loaded) == 1 else segments.merge_whole(loaded, common, shared)
     except AssistantError:
         raise
@@ -230,6 +262,11 @@ def _common(manifest: dict[str, Any], name: str) -> dict[str, Any]:
 def segments_of(manifest: dict[str, Any], name: str) -> list[str]:
     """The segments (generation folders holding their files) a generation is made of."""
     return [str(seg) for seg in manifest.get("segments", [name])]
+
+
+def deleted_of(manifest: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """Per segment of a generation, the documents deleted from it (removed or changed since)."""
+    return {str(seg): frozenset(docs) for seg, docs in (manifest.get("deleted") or {}).items()}
 
 
 def _passage_vectors(folder: Path, shared: StoredPassages | None, mapped: bool) -> Any:
@@ -283,13 +320,16 @@ def _load_whole(folder: Path, common: dict[str, Any], shared: StoredPassages | N
     return data
 
 
-def save(index_dir: Path, data: WriterIndex, keep: Sequence[str] = ()) -> str:
+def save(
+    index_dir: Path, data: WriterIndex, keep: Sequence[str] = (), deleted: Mapping[str, Iterable[str]] | None = None
+) -> str:
     """Write ``data`` as a new generation and make it live atomically; returns its name.
 
     Without ``keep``, ``data`` is the whole index. With it, the new generation is made of
     the segments named in ``keep`` (of the live generation: their files stay where they are)
     and ``data``, which holds only documents none of them holds (an added article costs
-    what the article costs)."""
+    what the article costs). ``deleted``: per kept segment, the documents deleted from it
+    (a removed or changed file: the changed one's new version is in ``data``)."""
     faiss = faiss_module()
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -298,7 +338,9 @@ def save(index_dir: Path, data: WriterIndex, keep: Sequence[str] = ()) -> str:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
     try:
         doc_ids = sorted(data.documents)
-        kept_documents = sum(_segment_documents(index_dir / seg) for seg in keep)
+        gone = {seg: sorted(set((deleted or {}).get(seg, ()))) for seg in keep}
+        gone = {seg: docs for seg, docs in gone.items() if docs}
+        kept_documents = sum(_segment_documents(index_dir / seg) - len(gone.get(seg, ())) for seg in keep)
         manifest = {
             "format_version": FORMAT_VERSION,
             "model": data.model,
@@ -311,6 +353,7 @@ def save(index_dir: Path, data: WriterIndex, keep: Sequence[str] = ()) -> str:
             "documents": kept_documents + len(doc_ids),
             "own_documents": len(doc_ids),  # in this folder's files
             "segments": [*keep, name] if doc_ids or not keep else list(keep),
+            "deleted": gone,
         }
         _write_tables(tmp / TABLES, data, doc_ids)
         shape = columns_.build(data)

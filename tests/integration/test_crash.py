@@ -470,9 +470,9 @@ def test_a_reader_whose_generation_was_collected_meanwhile_reads_the_live_one(
     index = tmp_path / "index"
     (seeds_copy / "extra.md").write_text("# Extra\n\nThe summit lunch was held in Nara.\n", encoding="utf-8")
     old = _open(seeds_copy, index).generation
-    # a changed file: the index is written whole, and the old generation is no segment of the new
+    # a rebuild: the index is written whole, and the old generation is no segment of the new
     (seeds_copy / "extra.md").write_text("# Extra\n\nThe summit dinner was held in Nara.\n", encoding="utf-8")
-    new = _open(seeds_copy, index).generation
+    new = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=FakeEmbedder(), rebuild=True).generation
     real = store._load_generation
     calls: list[str] = []
 

@@ -311,8 +311,8 @@ def test_a_reader_keeps_answering_from_a_generation_writers_collected(
     seeds_copy: Path, tmp_path: Path, fake_embedder
 ) -> None:
     """A reader reads its generation's tables on use: they stay readable after writers
-    moved on twice and removed its folder (a changed file rewrites the index whole; an
-    added one would keep the reader's folder as a segment)."""
+    moved on twice and removed its folder (a rebuild writes the index whole; an added or
+    changed file would keep the reader's folder as a segment)."""
     index = tmp_path / "index"
     (seeds_copy / "extra.md").write_text("# Extra\n\nThe bridge opened in Osaka.\n", encoding="utf-8")
     _open(seeds_copy, index, fake_embedder)
@@ -320,7 +320,7 @@ def test_a_reader_keeps_answering_from_a_generation_writers_collected(
     first = reader.generation
     for n in range(2):
         (seeds_copy / "extra.md").write_text(f"# Extra {n}\n\nThe bridge {n} opened in Osaka.\n", encoding="utf-8")
-        _open(seeds_copy, index, fake_embedder)
+        Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, rebuild=True)
     assert not (index / first).exists()
     answer = reader.ask("Where did the leaders meet?")
     assert answer.citations and "Nara" in " ".join(c.text for c in answer.citations)

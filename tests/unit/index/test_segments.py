@@ -146,20 +146,43 @@ def test_compacting_writes_one_segment(seeds_copy: Path, tmp_path: Path, fake_em
     assert store.merge(index) is None  # one segment: nothing to merge
 
 
-def test_a_changed_or_removed_file_writes_the_index_whole_again(
+def test_a_changed_or_removed_file_is_deleted_from_its_segment_and_nothing_is_rewritten(
     seeds_copy: Path, tmp_path: Path, fake_embedder
 ) -> None:
     index = tmp_path / "index"
     _added_one_by_one(seeds_copy, index, fake_embedder)
+    before = store.live_segments(index)
+    written = {p: p.stat().st_mtime_ns for seg in before for p in (index / seg).rglob("*") if p.is_file()}
     (seeds_copy / "dam.txt").write_text("Dam finished\n\nThe Ruvuma dam opened in May.\n", encoding="utf-8")
     (seeds_copy / "port.txt").unlink()
     a = _open(seeds_copy, index, fake_embedder)
-    assert store.live_segments(index) == [a.generation]
+    assert a.last_report.updated == ["dam.txt"] and a.last_report.removed == ["port.txt"]
+    assert store.live_segments(index) == [*before, a.generation]  # the new dam.txt in a segment of its own
+    assert {p: p.stat().st_mtime_ns for seg in before for p in (index / seg).rglob("*") if p.is_file()} == written
+    manifest = store._read_json(index / a.generation / "manifest.json")
+    assert sorted(d for docs in manifest["deleted"].values() for d in docs) == ["dam.txt", "port.txt"]
+    assert set(manifest["deleted"]) <= set(before)
     assert "port.txt" not in {d.doc_id for d in a.documents()}
-    assert "May" in a.text("dam.txt")
-    (seeds_copy / "bridge-2.md").write_text("# Kyoto bridge\n\nA bridge opened in Kyoto.\n", encoding="utf-8")
-    b = _open(seeds_copy, index, fake_embedder)
-    assert store.live_segments(index) == [a.generation, b.generation]  # additions again: appended
+    assert "May" in a.text("dam.txt") and "six years" not in a.text("dam.txt")
+    # the same index, answers and citations as one built in one go from the folder as it is now
+    (tmp_path / "one-go").mkdir()
+    whole = _open(
+        shutil.copytree(seeds_copy, tmp_path / "one-go" / "docs"), tmp_path / "one-go" / "index", fake_embedder
+    )
+    reader = Assistant.open(a.config, embedder=fake_embedder, update=False)
+    whole = Assistant.open(whole.config, embedder=fake_embedder, update=False)
+    assert sorted(d.doc_id for d in reader.documents()) == sorted(d.doc_id for d in whole.documents())
+    for text in [*QUESTIONS, "When did the dam open?", "What deal did the port sign?"]:
+        left, right = reader.ask(text), whole.ask(text)
+        assert left.answer == right.answer, text
+        for c in left.citations:
+            assert c.doc_id != "port.txt" and reader.text(c.doc_id)[c.start : c.end] == c.text
+    view = reader._state.searcher.view
+    assert view.lexical.doc_freq("ruvuma") == whole._state.searcher.view.lexical.doc_freq("ruvuma")
+    assert store.merge(index) is not None  # merging drops what was deleted
+    merged = Assistant.open(a.config, embedder=fake_embedder, update=False)
+    assert store.live_segments(index) == [merged.generation]
+    assert sorted(d.doc_id for d in merged.documents()) == sorted(d.doc_id for d in whole.documents())
 
 
 def test_a_reader_sees_an_appended_article_at_its_next_question(
