@@ -426,17 +426,32 @@ class Assistant:
             UnknownDocument: no document has this id.
         """
         with store.WriterLock(self.config.index_dir):
-            data = _load_or_none(self.config)
+            data: IndexData | None = _open_or_none(self.config)
             if data is None:
                 raise IndexStateError(f"No index at {self.config.index_dir}. Run 'assistant index' first.")
             doc = data.documents.get(doc_id)
             if doc is None:
                 raise UnknownDocument(f"No document {doc_id!r} in the index. 'assistant docs' lists them.")
-            indexer.drop(data, doc_id)
             copy = self.config.path_of(doc_id) if self.config.in_library(doc_id) else None
-            if copy is None:
-                data.removed[doc_id] = doc.sha256
-            store.save(self.config.index_dir, data)
+            if store.live_format(self.config.index_dir) == store.FORMAT_VERSION:
+                # deleted from its segment by a line of the new manifest: nothing is rewritten
+                keep = store.live_segments(self.config.index_dir)
+                deleted = {seg: set(docs) for seg, docs in store.deleted_now(self.config.index_dir).items()}
+                for gone, seg in store.holders(self.config.index_dir, keep, [doc_id]).items():
+                    deleted.setdefault(seg, set()).add(gone)
+                segment = store.new_segment(data)
+                if isinstance(segment.passage_vectors, StoredPassages):
+                    segment.passage_vectors.remove_document(doc_id)
+                if copy is None:
+                    segment.removed[doc_id] = doc.sha256
+                store.save(self.config.index_dir, segment, keep=keep, deleted=deleted)
+                data = store.load(self.config.index_dir, mapped=True)
+            else:
+                data = store.load(self.config.index_dir)
+                indexer.drop(data, doc_id)
+                if copy is None:
+                    data.removed[doc_id] = doc.sha256
+                store.save(self.config.index_dir, data)
             if copy is not None:  # after the save: a crash in between leaves the file, indexed again
                 copy.unlink(missing_ok=True)
         self._state = _State(data, Searcher(data, self.embedder))

@@ -229,3 +229,17 @@ def test_an_appended_undated_copy_of_a_story_borrows_its_date_as_in_one_go(
     assert borrowed.dating.published == dated.dating.published
     whole = _built_in_one_go(seeds_copy, tmp_path, fake_embedder)
     assert whole.document("wire-copy.txt").dating.published == borrowed.dating.published
+
+
+def test_removing_a_document_by_hand_is_a_deletion_too(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    index = tmp_path / "index"
+    a = _added_one_by_one(seeds_copy, index, fake_embedder)
+    before = store.live_segments(index)
+    a.remove("bridge.md")
+    assert store.live_segments(index) == before  # nothing written but the manifest
+    manifest = store._read_json(index / a.generation / "manifest.json")
+    assert ["bridge.md"] in manifest["deleted"].values() and manifest["removed"]["bridge.md"]
+    assert "bridge.md" not in {d.doc_id for d in a.documents()}
+    reopened = _open(seeds_copy, index, fake_embedder)  # the file is still there: ignored, as before
+    assert "bridge.md" not in {d.doc_id for d in reopened.documents()}
+    assert not any(c.doc_id == "bridge.md" for c in reopened.ask("How much did the bridge cost?").citations)
