@@ -436,9 +436,7 @@ class Assistant:
             if store.live_format(self.config.index_dir) == store.FORMAT_VERSION:
                 # deleted from its segment by a line of the new manifest: nothing is rewritten
                 keep = store.live_segments(self.config.index_dir)
-                deleted = {seg: set(docs) for seg, docs in store.deleted_now(self.config.index_dir).items()}
-                for gone, seg in store.holders(self.config.index_dir, keep, [doc_id]).items():
-                    deleted.setdefault(seg, set()).add(gone)
+                deleted = store.deletions(self.config.index_dir, keep, [doc_id])
                 segment = store.new_segment(data)
                 if isinstance(segment.passage_vectors, StoredPassages):
                     segment.passage_vectors.remove_document(doc_id)
@@ -626,9 +624,7 @@ def _append(
     # a removed or changed file: deleted from the segment that holds it (a changed one's
     # new version goes into the new segment)
     leaving = [*gone, *(item.doc_id for item in pending if item.doc_id in live.documents)]
-    deleted = {seg: set(docs) for seg, docs in store.deleted_now(config.index_dir).items()}
-    for doc_id, seg in store.holders(config.index_dir, keep, leaving).items():
-        deleted.setdefault(seg, set()).add(doc_id)
+    deleted = store.deletions(config.index_dir, keep, leaving)
 
     def checkpoint(batch: WriterIndex) -> None:  # each batch of a large add: a segment of its own
         store.save(config.index_dir, batch, keep=keep, deleted=deleted)

@@ -24,7 +24,7 @@ import numpy as np
 
 from assistant.index import columns as columns_
 from assistant.index.bm25 import LexicalIndex, SegmentedLexical
-from assistant.index.model import IndexData, MappedIndex, RowVectorSource, WriterIndex, new_vector_index, vectors_of
+from assistant.index.model import MappedIndex, RowVectorSource, WriterIndex, new_vector_index, vectors_of
 
 
 class Chained(Mapping[str, Any]):
@@ -316,10 +316,3 @@ def merge_whole(parts: Sequence[WriterIndex], common: dict[str, Any], shared_pas
             if len(ids):
                 merged.passage_vectors.add_with_ids(vectors, ids)
     return merged
-
-
-def total_rows(data: IndexData) -> int:
-    """How many searchable sentences an index holds (a segment's size, for merging)."""
-    if isinstance(data, MappedIndex):
-        return data.columns.n_rows
-    return sum(1 for doc in data.sentences.values() for s in doc if s.searchable)

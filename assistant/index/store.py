@@ -149,24 +149,22 @@ def merge(index_dir: Path, names: Sequence[str] | None = None) -> str | None:
     return save(index_dir, merged, keep=others, deleted={n: gone[n] for n in others if n in gone})
 
 
-def holders(index_dir: Path, names: Sequence[str], doc_ids: Iterable[str]) -> dict[str, str]:
-    """Which of the segments ``names`` holds each of ``doc_ids`` live (deleted copies aside)."""
-    wanted = set(doc_ids)
+def deletions(index_dir: Path, names: Sequence[str], doc_ids: Iterable[str]) -> dict[str, set[str]]:
+    """The live generation's deletions per segment, with ``doc_ids`` deleted from whichever
+    of the segments ``names`` holds each live (a removed or changed document)."""
     live = current_generation(index_dir)
     gone = deleted_of(_read_json(index_dir / live / "manifest.json")) if live else {}
-    found: dict[str, str] = {}
+    out = {seg: set(docs) for seg, docs in gone.items()}
+    wanted = set(doc_ids)
     for name in names:
+        if not wanted:
+            break
         with open(index_dir / name / columns_.FOLDER / "docs.json", encoding="utf-8") as f:
-            held = set(json.load(f)["doc_ids"]) & wanted
-        for doc_id in held - gone.get(name, frozenset()):
-            found[doc_id] = name
-    return found
-
-
-def deleted_now(index_dir: Path) -> dict[str, frozenset[str]]:
-    """The live generation's deletions, per segment."""
-    live = current_generation(index_dir)
-    return deleted_of(_read_json(index_dir / live / "manifest.json")) if live else {}
+            held = (set(json.load(f)["doc_ids"]) & wanted) - gone.get(name, frozenset())
+        if held:
+            out.setdefault(name, set()).update(held)
+            wanted -= held
+    return out
 
 
 def live_format(index_dir: Path) -> int | None:
