@@ -61,7 +61,13 @@ def squadshifts(work: Path, per_part: int, rng: random.Random) -> tuple[Path, li
 
 
 def squad_documents(
-    data: list[dict], part: str, docs: Path, rng: random.Random, limit: int = 0, skip: frozenset[str] = frozenset()
+    data: list[dict],
+    part: str,
+    docs: Path,
+    rng: random.Random,
+    limit: int = 0,
+    skip: frozenset[str] = frozenset(),
+    after: int = 0,
 ) -> list[dict]:
     """The articles of a SQuAD 1.1 or 2.0 file's ``data`` as documents in ``docs``, in the
     squad2 layout, ten paragraphs at most to a document (``{part}__{title}.txt``), in an order
@@ -70,8 +76,9 @@ def squad_documents(
     SQuAD 2.0's unanswerable questions (``is_impossible``) are kept, marked not answerable:
     they teach "no answer". An answer whose offset does not match its text is dropped, and a
     question left without one with it. ``limit`` stops after the article in which that many
-    answerable questions are reached (0: every article). Articles whose title is in ``skip``
-    are left out."""
+    answerable questions are reached (0: every article), counting only after the articles a
+    build with ``limit=after`` took (the same shuffle), which are left out: a later stage's
+    data. Articles whose title is in ``skip`` are left out."""
     articles = []
     for art in data:
         if art["title"] in skip:
@@ -80,6 +87,8 @@ def squad_documents(
         for n in range(0, len(paras), 10):
             articles.append((f"{art['title']}_{n // 10}" if len(paras) > 10 else art["title"], paras[n : n + 10]))
     rng.shuffle(articles)
+    if after:
+        articles = articles[_taken_by(articles, after) :]
     questions: list[dict] = []
     taken = 0
     for title, paras in articles:
@@ -109,6 +118,25 @@ def squad_documents(
             text += context + "\n\n"
         (docs / name).write_text(text, encoding="utf-8")
     return questions
+
+
+def _taken_by(articles: list[tuple[str, list[dict]]], limit: int) -> int:
+    """How many of the shuffled ``articles`` a build with ``limit`` answerable questions took."""
+    taken = 0
+    for n, (_title, paras) in enumerate(articles):
+        if taken >= limit:
+            return n
+        taken += sum(
+            1
+            for para in paras
+            for qa in para["qas"]
+            if not qa.get("is_impossible")
+            and any(
+                para["context"][a["answer_start"] : a["answer_start"] + len(a["text"])] == a["text"]
+                for a in qa["answers"]
+            )
+        )
+    return len(articles)
 
 
 def _question(qa: dict, doc: str, answers: list[dict]) -> dict:
@@ -283,12 +311,22 @@ def main() -> None:
         help="with --squad-json: stop after the article in which this many answerable questions are reached, "
         "articles in a seeded shuffle (0: all); a stage sized to a session's hours",
     )
+    parser.add_argument(
+        "--squad-after",
+        type=int,
+        default=0,
+        metavar="LIMIT",
+        help="with --squad-json: leave out the articles a build with --squad-limit LIMIT took (the next stage's data)",
+    )
     args = parser.parse_args()
     rng = random.Random(SEED)
     np.random.seed(SEED)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.squad_json:
-        write_groups(args.out / "train.jsonl", squad_json_groups(args.squad_json, rng, parser, args.squad_limit))
+        write_groups(
+            args.out / "train.jsonl",
+            squad_json_groups(args.squad_json, rng, parser, args.squad_limit, args.squad_after),
+        )
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -306,7 +344,7 @@ def main() -> None:
 
 
 def squad_json_groups(
-    paths: list[Path], rng: random.Random, parser: argparse.ArgumentParser, limit: int = 0
+    paths: list[Path], rng: random.Random, parser: argparse.ArgumentParser, limit: int = 0, after: int = 0
 ) -> list[dict]:
     """The groups of every question of the SQuAD-format files at ``paths`` (see ``squad_documents``)."""
     skip = kept_out_titles()
@@ -319,7 +357,7 @@ def squad_json_groups(
                 parser.error(f"{path}: not a readable SQuAD-format file ({type(e).__name__}: {e})")
             docs = Path(tmp) / f"docs-{n}"
             docs.mkdir()
-            questions = squad_documents(data, path.stem, docs, rng, limit=limit, skip=skip)
+            questions = squad_documents(data, path.stem, docs, rng, limit=limit, skip=skip, after=after)
             groups += retrieval_groups(docs, questions, Path(tmp) / f"idx-{n}", path.stem)
     return groups
 

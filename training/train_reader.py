@@ -282,6 +282,10 @@ def train(args: argparse.Namespace) -> None:
     for seed, n in args.after or ():  # what earlier stages did not read: each one's shuffle, its first N dropped
         random.Random(seed).shuffle(groups)
         groups = groups[n:]
+    if args.replay:  # a seeded draw of groups read before, so a stage of new data keeps what they taught
+        folder, n = args.replay
+        old = load_jsonl(Path(folder) / "train.jsonl")
+        groups += random.Random(args.seed + 1).sample(old, min(int(n), len(old)))
     rng.shuffle(groups)
     if args.max_questions:
         groups = groups[: args.max_questions]
@@ -456,6 +460,13 @@ def main() -> None:
         "that seed and --max-questions N did not read); repeated, in the stages' order, for several stages "
         "(the fourth stage read --after 24 7000 with --seed 25 --max-questions 10000: a fifth takes "
         "--after 24 7000 --after 25 10000)",
+    )
+    parser.add_argument(
+        "--replay",
+        nargs=2,
+        metavar=("FOLDER", "N"),
+        help="add N groups drawn (seeded) from FOLDER's train.jsonl, read by an earlier stage: a stage of SQuAD "
+        "1.1 alone keeps SQuAD 2.0's unanswerable questions and the other kinds of text in sight",
     )
     parser.add_argument("--log-every", type=int, default=25)
     parser.add_argument("--save-every", type=int, default=200)
