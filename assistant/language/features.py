@@ -19,6 +19,14 @@ _NUMBER = re.compile(
     re.I,
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
+# A speaker's name may open the sentence ('Lee said …', 'Governor Maria Ostrander said on
+# Friday that …'): a capital there is no sign of a name elsewhere, but before a speech verb it
+# is, unless it opens a phrase of time, place or circumstance ('On Friday, …', 'Asked about …').
+_SPEAKER_NAME = re.compile(r"(?<![.!?]\s)\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
+_OPENER = re.compile(
+    r"(?:On|In|At|After|Before|During|Since|Until|From|For|With|By|Asked|Speaking|Later|Earlier|Last|This|That|"
+    r"But|And|Also|Then|However|Meanwhile|When|While|As|Today|Yesterday|Tomorrow|Separately|Instead)\b"
+)
 _PLACE = re.compile(r"\b(?:in|at|from|to|near|across|of)\s+(?:the\s+)?[A-Z][a-z]+")
 _QUOTE = re.compile(r"[\"“”]")
 _SPEECH = re.compile(r"\b(?:" + speech.verbs(speech.REPORTED) + r")\b", re.I)
@@ -56,9 +64,11 @@ def _speakers(text: str) -> frozenset[str]:
             if side is None:
                 continue
             side = _QUOTED.sub(" ", side)
-            for name in _NAME.finditer(side):
+            for name in _SPEAKER_NAME.finditer(side):
                 if right and side[: name.start()].strip():
                     break
+                if name.start() == 0 and (offset > 0 or right or inverted or _OPENER.match(name.group())):
+                    continue  # a window's cut, the sentence's opening phrase, or '…, said X' (X speaks)
                 if not right and _AFTER_PREPOSITION.search(text[: offset + name.start()]):
                     continue  # '… towards North Korea, and has said': not who spoke
                 after = side[name.end() : name.end() + 2]

@@ -219,14 +219,40 @@ def prefer(
                 pool[s.sentence.id] = s
     candidates = list(pool.values())
     bonus = _bonus(candidates, inside, dates, first, last, row_of)
+    if rank_sources is None:
+        return _answers_of_then_first(candidates, bonus, later, row_of), inside
     bonus = [b - TIME.inside_bonus * later[row_of[s.sentence.id]] for s, b in zip(candidates, bonus, strict=True)]
     scores = np.array([s.score + b for s, b in zip(candidates, bonus, strict=True)])
     probs = np.exp(scores - scores.max())
     probs /= probs.sum()
     order = np.argsort(-scores, kind="stable")
-    if rank_sources is None:
-        return [replace(candidates[i], score=float(scores[i])) for i in order], inside
     return [replace(candidates[i], score=float(scores[i]), prob=float(probs[i])) for i in order], inside
+
+
+def _answers_of_then_first(
+    candidates: list[Scored], bonus: list[float], later: np.ndarray, row_of: Mapping[int, int]
+) -> list[Scored]:
+    """After the reader, the reader says what answers and the asked time says which answer
+    leads: the candidates it reads as answering (``prob`` at least ``TIME.answers``) from the
+    asked time (or, nothing being from then, the closest) first, the newest of them a
+    little before the rest; then the others in the reader's order; articles published after
+    the as-of day last. Scores stay the reader's, so its threshold and margins keep their
+    meaning whatever its logits' spread; the one that leads takes the best score, as the
+    strongest evidence."""
+
+    def tier(s: Scored, b: float) -> int:
+        if later[row_of[s.sentence.id]]:
+            return 0
+        return 2 if b > 0 and s.prob >= TIME.answers else 1
+
+    keyed = []
+    for s, b in zip(candidates, bonus, strict=True):
+        t = tier(s, b)
+        keyed.append((t, s.score + (b if t == 2 else 0.0), s))  # among the answers, the newest a little first
+    keyed.sort(key=lambda k: (-k[0], -k[1]))
+    ordered = [s for _, _, s in keyed]
+    best = max(s.score for s in ordered)
+    return [replace(ordered[0], score=best), *ordered[1:]] if ordered else ordered
 
 
 def _bonus(

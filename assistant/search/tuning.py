@@ -24,15 +24,20 @@ class Candidates:
 
 @dataclass(frozen=True)
 class Time:
-    """How an asked time ('this week', 'When will …') moves the ranking (``search/timeframe.py``),
-    in the ranker's score units (an answer's further statements must be within 2.0 of the
-    best)."""
+    """How an asked time ('this week', 'When will …') moves the ranking (``search/timeframe.py``).
+    The bonuses are in the ranker's score units (an answer's further statements must be
+    within 2.0 of the best), where they bring the asked time's sentences to the reader; after
+    the reader, whose logits spread as each trained model's do, the time orders only what the
+    reader reads as answering (``answers``), with the newest bonus as the tie-break."""
 
     # enough to lead a sentence of another time that matches the question a little better,
     # not one about something else
     inside_bonus: float = 3.0
     newest_bonus: float = 0.5  # inside the window, the newest article's sentences a little more
     closest_bonus: float = 1.0  # nothing inside: the articles dated nearest the window
+    # after the reader: its probability that a sentence answers, from which the asked time
+    # decides which answer leads (the reader's own line between answering and not)
+    answers: float = 0.5
     recent_days: int = 30  # 'recently', 'latest', 'so far'
     future_days: int = 730  # 'When will …': from the as-of day on
 

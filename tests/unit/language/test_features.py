@@ -22,6 +22,15 @@ from assistant.language.features import _speakers, _text_features
         ("They will compare notes on Washington, analysts said.", {"analyst"}),
         ("“It will hit South Korea as well,” Mr Hardy-Chartrand told AFP.", {"hardi", "chartrand"}),
         ("The speech was described in Mr Yoon’s memoir.", set()),
+        # the speaker may open the sentence; an opening phrase of time or place is no speaker
+        ("Lee said it was not his place to intervene.", {"lee"}),
+        ("Governor Maria Ostrander said on Friday that the state would ask for aid.", {"governor", "maria", "ostrand"}),
+        (
+            "On Friday, Governor Maria Ostrander said that the recovery would cost more.",
+            {"governor", "maria", "ostrand"},
+        ),
+        ("In Seoul, Lee said the talks went well.", {"lee"}),
+        ("Asked about Taiwan, Takaichi told reporters nothing.", {"takaichi"}),
     ],
 )
 def test_speakers_are_those_the_sentence_attributes_words_to(text: str, speakers: set[str]) -> None:

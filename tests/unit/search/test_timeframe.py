@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,11 @@ import pytest
 from assistant import Assistant, Config
 from assistant.answer.evaluate import evaluate_gold, for_docs, load_questions
 from assistant.errors import InvalidQuestion
-from assistant.search.timeframe import as_of_day, asked_window, has_time_words
+from assistant.language.question import analyze
+from assistant.search.retrieve import Scored
+from assistant.search.timeframe import as_of_day, asked_window, has_time_words, prefer, timed
+from assistant.search.view import IndexView
+from assistant.types import PassageRow
 from tests.conftest import GOLD, assert_verifiable
 
 DATED = Path(__file__).resolve().parents[2] / "data" / "dated"
@@ -142,3 +147,42 @@ def test_eval_scores_time_worded_questions_apart_and_can_ignore_as_of() -> None:
     asked.clear()
     evaluate_gold(questions, ask, use_as_of=False)
     assert all(as_of is None for _, as_of in asked)
+
+
+def _read_as(view: IndexView, logits: dict[str, float]) -> list[Scored]:
+    """Candidates as a reader would leave them: each sentence starting with a key of
+    ``logits`` scored with that logit, in the reader's order."""
+    out = []
+    for head, z in logits.items():
+        row = next(r for r in range(len(view.rows)) if view.rows[r].text.startswith(head))
+        s = view.rows[row]
+        passage = PassageRow(row, s.doc_id, s.start, s.end, s.position, s.position)
+        out.append(Scored(s, z, 0.5, 0.5, 1.0, 0.0, 0.0, passage, prob=1 / (1 + math.exp(-z))))
+    return sorted(out, key=lambda c: -c.score)
+
+
+@pytest.mark.parametrize("spread", [1.0, 5.0])
+def test_after_the_reader_the_asked_time_orders_the_answers_whatever_the_logits_spread(
+    dated: Assistant, spread: float
+) -> None:
+    view = dated._state.searcher.view
+    toll_nine, toll_eleven, bridge = (
+        "The death toll from the Kessel",
+        "The death toll from this month",
+        "The Harlow Bridge reo",
+    )
+    question = "How many people have died in the Kessel Valley floods this week?"
+    # asked in March: nothing is from then, the latest report before it (19 Jan) is the closest
+    q = timed(analyze(question), date(2026, 3, 10), True, lambda: None)
+    ranked = _read_as(view, {toll_nine: 3.0 * spread, toll_eleven: 1.0 * spread, bridge: -2.0 * spread})
+    preferred, _ = prefer(q, ranked, view)
+    assert preferred[0].sentence.text.startswith(toll_eleven)
+    assert preferred[0].score == max(c.score for c in ranked)  # it leads as the strongest evidence
+    # a sentence the reader reads as no answer does not lead for being from then
+    assert [c.sentence.text[:21] for c in preferred[1:]] == [toll_nine[:21], bridge[:21]]
+    # asked on 13 Jan, the report of 19 Jan did not exist yet: it goes last
+    q = timed(analyze(question), date(2026, 1, 13), True, lambda: None)
+    preferred, _ = prefer(q, ranked, view)
+    assert preferred[0].sentence.text.startswith(toll_nine)
+    assert preferred[-1].sentence.text.startswith((toll_eleven, bridge))
+    assert not preferred[0].sentence.text.startswith(bridge)
