@@ -296,9 +296,10 @@ class Assistant:
         notify: Notify | None,
         restore: frozenset[str] = frozenset(),
         preloaded: Mapping[str, LoadedText] | None = None,
+        only: Sequence[Path] | None = None,
     ) -> SyncReport:
         data, report = _update(
-            self.config, self.embedder, self._state.data, progress, notify, restore, preloaded=preloaded
+            self.config, self.embedder, self._state.data, progress, notify, restore, preloaded=preloaded, only=only
         )
         if data is not None and data.generation != self._state.data.generation:
             self._state = _State(data, Searcher(data, self.embedder))
@@ -326,9 +327,7 @@ class Assistant:
         names = names or {}
         files, errors = loaders.discover(paths, exclude=[self.config.index_dir], refuse_hidden=True)
         refused = [_named(error, names) for error in errors]
-        indexed: dict[str, str] = {}  # content hash -> doc id, looked up once per file
-        for doc in self._state.data.documents.values():
-            indexed.setdefault(doc.sha256, doc.doc_id)
+        indexed = store.content_hashes(self._state.data.documents)  # content hash -> doc id
         skipped: list[FileOutcome] = []
         placed: dict[str, str] = {}  # doc id -> the file's name for the user
         preloaded: dict[str, LoadedText] = {}  # by content hash: each file is parsed once
@@ -351,7 +350,9 @@ class Assistant:
                         copied.append(doc_id)
                 if progress:
                     progress("files", n, len(files))
-            update = self._sync(progress, notify, frozenset(placed), preloaded)
+            # only the files placed: an add costs what its articles cost, not what the folder holds
+            only = [self.config.path_of(doc_id) for doc_id in placed]
+            update = self._sync(progress, notify, frozenset(placed), preloaded, only)
         except Cancelled:
             self._undo_add(copied)
             raise
@@ -546,14 +547,16 @@ def _update(
     restore: frozenset[str] = frozenset(),
     fresh: bool = False,
     preloaded: Mapping[str, LoadedText] | None = None,
+    only: Sequence[Path] | None = None,
 ) -> tuple[IndexData | None, SyncReport]:
     """Sync with the docs folder under the writer lock, only when something changed.
 
     ``fresh`` builds from nothing; the live generation is replaced only at the end.
+    ``only``: just these files are looked at (an add), not the whole folder.
     """
     planned = None
     if not fresh and data is not None and data.segmentation == config.segmentation.as_dict():
-        planned = pending, gone, errors = indexer.plan(data, config, restore)
+        planned = pending, gone, errors = indexer.plan(data, config, restore, only)
         if not pending and not gone:
             store.collect_leftovers(config.index_dir)
             indexer_report = SyncReport(errors=errors)
@@ -568,7 +571,7 @@ def _update(
         appended = (
             None
             if fresh
-            else _append(config, embedder, progress, restore, preloaded, reader, planned if same else None)
+            else _append(config, embedder, progress, restore, preloaded, reader, planned if same else None, only)
         )
         if appended is not None:
             return appended
@@ -600,13 +603,16 @@ def _append(
     preloaded: Mapping[str, LoadedText] | None,
     live: MappedIndex | None = None,
     planned: indexer.Plan | None = None,
+    only: Sequence[Path] | None = None,
 ) -> tuple[IndexData, SyncReport] | None:
     """New articles added as a segment of their own beside the live generation's, which
     stay as they are: an add costs what the added articles cost. None when the update is
     more than that (a folder moved, metadata edited, another cut or format): the caller then writes the whole index again. A removed or changed
     file is deleted from its segment by a line of the new manifest. Runs under the writer lock.
     ``live`` and ``planned``: the live generation as the caller has it open, and its
-    comparison with the docs folder, when it has them."""
+    comparison with the docs folder, when it has them; ``only``: the files an add placed, the
+    rest of the folder not looked at (a moved folder or an edited sidecar waits for the next
+    update)."""
     if store.live_format(config.index_dir) != store.FORMAT_VERSION:
         return None
     if live is None:
@@ -614,11 +620,11 @@ def _append(
     if live is None or live.segmentation != config.segmentation.as_dict():
         return None
     indexer.check_compatible(live, embedder, config)
-    planned = planned or indexer.plan(live, config, restore)
-    pending, gone, _ = planned
-    if not pending and not gone:
-        return None
-    if indexer.needs_refresh(live, config):
+    planned = planned or indexer.plan(live, config, restore, only)
+    pending, gone, errors = planned
+    if not pending and not gone:  # an add whose files another writer indexed meanwhile: nothing to write
+        return (live, SyncReport(errors=errors)) if only is not None else None
+    if only is None and indexer.needs_refresh(live, config):
         return None
     keep = store.live_segments(config.index_dir)
     # a removed or changed file: deleted from the segment that holds it (a changed one's

@@ -48,6 +48,7 @@ import numpy as np
 from bench_scale import (  # benchmarks/ is the script folder
     BUILD,
     DATA,
+    ROOT,
     SEED,
     cli,
     disk_mb,
@@ -86,7 +87,9 @@ def grow_child(spec: dict[str, Any]) -> dict[str, Any]:
 
     base = store.load(Path(spec["base"]))
     out = Path(spec["out"])
-    config = Config(docs_dir=Path(spec["docs"]), index_dir=out, store=spec["store"])
+    base_docs, docs = Path(spec["base_docs"]), Path(spec["docs"])
+    config = Config(docs_dir=docs, index_dir=out, store=spec["store"])
+    shutil.rmtree(docs, ignore_errors=True)
     n_passages = sum(len(p) for p in base.passages.values())
     copies = max(1, math.ceil(spec["passages"] / n_passages))
     sids, svecs = model.vectors_of(base.sentence_vectors)
@@ -109,7 +112,12 @@ def grow_child(spec: dict[str, Any]) -> dict[str, Any]:
         prefix = f"c{c:03d}/" if c else ""
         for doc_id, doc in base.documents.items():
             new = prefix + doc_id
-            data.documents[new] = dataclasses.replace(doc, doc_id=new)
+            # each copy a file of the archive's folder (a hard link: the same bytes, size and
+            # time), so that a writer sees the folder as the index records it
+            (docs / new).parent.mkdir(parents=True, exist_ok=True)
+            os.link(base_docs / doc_id, docs / new)
+            source = str((docs / new).resolve())
+            data.documents[new] = dataclasses.replace(doc, doc_id=new, source=source)
             data.texts[new] = base.texts[doc_id]
             data.terms[new] = base.terms[doc_id]
             data.sentences[new] = [dataclasses.replace(s, id=s.id + c * S, doc_id=new) for s in base.sentences[doc_id]]
@@ -225,6 +233,183 @@ def recall_child(spec: dict[str, Any]) -> dict[str, Any]:
     return {"recall": float(np.mean(recalls)), "questions": len(recalls), "passages": int(store.count())}
 
 
+NEW_ARTICLES = 1000  # the batch added at once
+SINGLES = 20  # articles added one at a time: as many small segments as a busy day leaves
+
+
+def new_articles() -> list[tuple[str, str]]:
+    """(title, text) of articles the archive does not hold, news-sized like the base's: SQuAD
+    1.1 training articles (in no other folder) cut into parts of three paragraphs, shuffled."""
+    parts = []
+    for article in read_json(DATA / "squad11-train" / "train-v1.1.json")["data"]:
+        paragraphs = [p["context"].strip() for p in article["paragraphs"]]
+        for i in range(0, len(paragraphs), 3):
+            parts.append((article["title"].replace("_", " "), "\n\n".join(paragraphs[i : i + 3])))
+    random.Random(SEED).shuffle(parts)
+    return parts
+
+
+def write_articles(folder: Path, parts: list[tuple[str, str]], stamp: str) -> list[Path]:
+    """One .txt per part, its title line stamped: a rerun adds new texts, never skipped ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k, (title, text) in enumerate(parts):
+        path = folder / f"{stamp}-{k:04d}.txt"
+        path.write_text(f"{title} ({stamp}-{k})\n\n{text}\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def add_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """In a fresh process: ``SINGLES`` articles added one by one, then ``NEW_ARTICLES`` at
+    once, to the index of ``spec``, with the model loaded; the same articles added to an index
+    of the two seed articles are the baseline (what they cost without the archive)."""
+    from assistant.config import Config
+    from assistant.core import Assistant
+    from assistant.index import store
+    from assistant.index.embed import load_embedder
+
+    embedder = load_embedder(None)
+    work = Path(spec["work"])
+    singles = [Path(p) for p in spec["singles"]]
+    batch = Path(spec["batch"])
+    shutil.copytree(ROOT / "seeds", work / "alone-docs")  # the smallest collection there is: the two seeds
+    alone = Assistant.open(Config(docs_dir=work / "alone-docs", index_dir=work / "alone-index"), embedder=embedder)
+    alone_s = []
+    for path in singles:
+        t = time.perf_counter()
+        alone.add([path])
+        alone_s.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    alone.add([batch])
+    alone_batch_s = time.perf_counter() - t
+    config = Config(docs_dir=Path(spec["docs"]), index_dir=Path(spec["index"]))
+    t = time.perf_counter()
+    archive = Assistant.open(config, embedder=embedder, update=False)
+    open_s = time.perf_counter() - t
+    single_s = []
+    for path in singles:
+        t = time.perf_counter()
+        report = archive.add([path])
+        single_s.append(time.perf_counter() - t)
+        if len(report.added) != 1:
+            raise SystemExit(f"the add did not add {path}: {report.files}")
+    segments_after_singles = len(store.live_segments(config.index_dir))
+    t = time.perf_counter()
+    report = archive.add([batch])
+    batch_s = time.perf_counter() - t
+    if len(report.added) != len(list(batch.glob("*.txt"))):
+        raise SystemExit(f"the batch add added {len(report.added)} articles")
+    return {
+        "open_s": open_s,
+        "single_p50_s": statistics.median(single_s),
+        "single_max_s": max(single_s),
+        "alone_p50_s": statistics.median(alone_s),
+        "segments_after_singles": segments_after_singles,
+        "batch": len(report.added),
+        "batch_s": batch_s,
+        "alone_batch_s": alone_batch_s,
+        "segments": len(store.live_segments(config.index_dir)),
+        "hwm_mb": proc_status()["VmHWM"],
+    }
+
+
+def ask_while(docs: Path, index: Path, qs: list[dict[str, Any]], busy: Any) -> dict[str, Any]:
+    """Questions asked one after another while ``busy()``, each after ``Assistant.refresh``
+    as the web app asks them (a new manifest is taken up at the next question): their times
+    (the reloads included), errors, and how many documents the reader saw first and last."""
+    from assistant.config import Config
+    from assistant.core import Assistant
+
+    assistant = Assistant.open(Config(docs_dir=docs, index_dir=index), update=False)
+    first_seen = len(assistant.documents())
+    times, errors, n, reloads = [], [], 0, 0
+    while busy() or n < len(qs):
+        q = qs[n % len(qs)]["question"]
+        t = time.perf_counter()
+        try:
+            reloads += assistant.refresh()  # as the web app does before each question
+            answer = assistant.ask(q)
+            if answer.found and not answer.citations:
+                errors.append(f"{q}: found without a citation")
+            for c in answer.citations[:1]:  # the integrity rule, while segments come and go
+                if (docs / c.doc_id).read_text(encoding="utf-8")[c.start : c.end] != c.text:
+                    errors.append(f"{q}: citation {c.doc_id} [{c.start}:{c.end}] is not the file's text")
+        except Exception as error:  # noqa: BLE001  (counted: the target is none)
+            errors.append(f"{q}: {type(error).__name__}: {error}")
+        times.append(time.perf_counter() - t)
+        n += 1
+    return {
+        "questions": len(times),
+        "p50_ms": percentile(times, 50) * 1000,
+        "p95_ms": percentile(times, 95) * 1000,
+        "errors": errors[:5],
+        "error_count": len(errors),
+        "documents_first": first_seen,
+        "documents_last": len(assistant.documents()),
+        "reloads": reloads,
+    }
+
+
+def writer_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """In a fresh process: the articles of ``spec`` added one at a time, as a newsroom does."""
+    from assistant.config import Config
+    from assistant.core import Assistant
+
+    archive = Assistant.open(Config(docs_dir=Path(spec["docs"]), index_dir=Path(spec["index"])), update=False)
+    for path in spec["singles"]:
+        archive.add([Path(path)])
+    return {"added": len(spec["singles"])}
+
+
+def measure_adds(docs: Path, index: Path, args: argparse.Namespace, qs: list[dict[str, Any]]) -> dict[str, Any]:
+    """What adding costs the archive (it keeps what is added: ``--regrow`` writes it afresh)."""
+    stamp = time.strftime("%Y%m%d%H%M%S")
+    work = ARCHIVE / f"adds-{stamp}"
+    parts = new_articles()
+    singles = write_articles(work / "singles", parts[:SINGLES], stamp)
+    batch_paths = write_articles(work / "batch", parts[SINGLES : SINGLES + args.batch], stamp)
+    log(f"adding {len(singles)} articles one by one and {len(batch_paths)} at once")
+    spec = {
+        "docs": str(docs),
+        "index": str(index),
+        "work": str(work),
+        "singles": [str(p) for p in singles],
+        "batch": str(work / "batch"),
+    }
+    result = in_child(add_child, spec)
+    # `assistant add` as a user runs it: a process of its own, the model loaded in it
+    cli_runs = []
+    for r in range(args.runs):
+        (path,) = write_articles(
+            work / f"cli-{r}", parts[SINGLES + args.batch + r : SINGLES + args.batch + r + 1], stamp
+        )
+        command = cli() + ["add", str(path), "--docs", str(docs), "--index", str(index)]
+        seconds, peak, done = timed_process(command)
+        if done.returncode != 0:
+            raise SystemExit(f"assistant add failed: {done.stderr[-2000:]}")
+        cli_runs.append((seconds, peak))
+    result["cli_s"] = statistics.median(s for s, _ in cli_runs)
+    result["cli_mb"] = max(p for _, p in cli_runs)
+    # questions while another process adds articles one by one
+    writes = write_articles(work / "during", parts[-SINGLES:], stamp)
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        writer = pool.apply_async(
+            writer_child, ({"docs": str(docs), "index": str(index), "singles": [str(p) for p in writes]},)
+        )
+        result["during"] = ask_while(docs, index, qs, lambda: not writer.ready())
+        writer.get()
+    from assistant.index import store
+
+    result["segments_live"] = len(store.live_segments(index))
+    result["after"] = in_child(warm_child, {"docs": str(docs), "index": str(index), "questions": qs})
+    log(
+        f"  one article {result['single_p50_s']:.2f} s (alone {result['alone_p50_s']:.2f} s), "
+        f"{NEW_ARTICLES} articles {result['batch_s']:.1f} s (alone {result['alone_batch_s']:.1f} s)"
+    )
+    return result
+
+
 def in_child(target: Any, spec: dict[str, Any]) -> dict[str, Any]:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(target, (spec,))
@@ -286,6 +471,34 @@ def table(results: dict[str, Any]) -> str:
             f"Recall@10 of the store's dense search (HNSW, efSearch 256) against exact search over its "
             f"{r['passages']:,} vectors, for the {r['questions']} questions: **{r['recall']:.3f}**.",
         ]
+    adds = results.get("adds")
+    if adds:
+        during, after = adds["during"], adds["after"]
+        lines += [
+            "",
+            "Adding to the archive (`Assistant.add`, the model loaded; 'alone': the same articles added to an "
+            "index of the two seed articles in the same process, what they cost without the archive):",
+            "",
+            "| what | to the archive | alone | beyond alone |",
+            "| --- | --- | --- | --- |",
+            f"| one article (median of {SINGLES}, one by one) | {adds['single_p50_s']:.2f} s "
+            f"(max {adds['single_max_s']:.2f} s) | {adds['alone_p50_s']:.2f} s | "
+            f"{adds['single_p50_s'] - adds['alone_p50_s']:+.2f} s |",
+            f"| {adds['batch']:,} articles at once | {adds['batch_s']:.1f} s | {adds['alone_batch_s']:.1f} s | "
+            f"{adds['batch_s'] / adds['alone_batch_s'] - 1:+.0%} |",
+            "",
+            f"`assistant add FILE` in a process of its own (model loading included), median of "
+            f"{results.get('runs')}: {adds['cli_s']:.2f} s wall, peak RSS {adds['cli_mb']:,.0f} MB. The adding "
+            f"process's peak RSS, archive opened and every add above: {adds['hwm_mb']:,.0f} MB. Segments live after "
+            f"the {SINGLES} single adds: {adds['segments_after_singles']}; after the batch: {adds['segments']}.",
+            "",
+            f"Questions asked while another process added {SINGLES} articles one by one: {during['questions']} "
+            f"questions, p50 {during['p50_ms']:.1f} ms, p95 {during['p95_ms']:.1f} ms, {during['error_count']} "
+            f"errors; the asking process took up {during.get('reloads', 0)} new manifests (reloads timed with "
+            f"the questions) and saw {during['documents_first']:,} documents first and "
+            f"{during['documents_last']:,} last. Afterwards ({adds['segments_live']} segments live), a fresh "
+            f"process: p50 {after['p50_ms']:.1f} ms, p95 {after['p95_ms']:.1f} ms, peak RSS {after['hwm_mb']:,.0f} MB.",
+        ]
     lines += [
         "",
         f"Medians of {results.get('runs')} fresh processes each; open includes loading the embedder "
@@ -305,6 +518,14 @@ def main() -> None:
     parser.add_argument("--regrow", action="store_true", help="write the archive again even when cached")
     parser.add_argument("--report", action="store_true", help="print the last results without measuring")
     parser.add_argument("--recall-only", action="store_true", help="measure only the dense search's recall again")
+    parser.add_argument(
+        "--adds",
+        action="store_true",
+        help=f"then add {SINGLES} articles one by one and {NEW_ARTICLES} at once, and ask while another process "
+        "adds (the archive keeps them: --regrow writes it afresh)",
+    )
+    parser.add_argument("--adds-only", action="store_true", help="only the adds, on the archive as it is")
+    parser.add_argument("--batch", type=int, default=NEW_ARTICLES, help="articles added at once by --adds")
     args = parser.parse_args()
     results_file = ARCHIVE / f"results-{args.passages}.json"
     if args.report:
@@ -315,10 +536,18 @@ def main() -> None:
     ARCHIVE.mkdir(parents=True, exist_ok=True)
     docs, base = build_base()
     out = ARCHIVE / f"archive-{args.passages}"
+    archive_docs = ARCHIVE / f"docs-{args.passages}"
     grow_file = ARCHIVE / f"grow-{args.passages}.json"
-    if args.regrow or not grow_file.is_file() or not (out / "CURRENT").is_file():
+    if args.regrow or not grow_file.is_file() or not (out / "CURRENT").is_file() or not archive_docs.is_dir():
         log(f"writing an archive of {args.passages:,} passages")
-        spec = {"base": str(base), "out": str(out), "docs": str(docs), "passages": args.passages, "store": args.store}
+        spec = {
+            "base": str(base),
+            "out": str(out),
+            "base_docs": str(docs),
+            "docs": str(archive_docs),
+            "passages": args.passages,
+            "store": args.store,
+        }
         write_json(grow_file, in_child(grow_child, spec))
     qs = questions(args.questions)
     if args.recall_only:
@@ -328,9 +557,18 @@ def main() -> None:
         write_json(results_file, results)
         print(table(results))
         return
+    if args.adds_only:
+        results = read_json(results_file) if results_file.is_file() else {"runs": args.runs, "store": args.store}
+        results["grow"] = read_json(grow_file)
+        results["adds"] = measure_adds(archive_docs, out, args, qs)
+        write_json(results_file, results)
+        print(table(results))
+        return
     results = {"store": args.store, "runs": args.runs, "grow": read_json(grow_file)}
     results["base"] = measure(f"base ({BASE_ARTICLES:,} articles)", docs, base, args, qs)
-    results["archive"] = measure(f"archive ({args.passages:,} passages)", docs, out, args, qs)
+    results["archive"] = measure(f"archive ({args.passages:,} passages)", archive_docs, out, args, qs)
+    if args.adds:
+        results["adds"] = measure_adds(archive_docs, out, args, qs)
     if args.store == "embedded":
         spec = {"store": str(out / "passages"), "questions": [q["question"] for q in qs]}
         results["recall"] = in_child(recall_child, spec)

@@ -74,23 +74,22 @@ def check_compatible(data: IndexData, embedder: Embedder, config: Config) -> Non
 Plan = tuple[list["_Pending"], list[str], list[DocumentError]]
 
 
-def plan(data: IndexData | None, config: Config, restore: frozenset[str] = frozenset()) -> Plan:
+def plan(
+    data: IndexData | None, config: Config, restore: frozenset[str] = frozenset(), only: Sequence[Path] | None = None
+) -> Plan:
     """Files to (re)index and doc ids to drop so that the index mirrors the docs folder.
 
     Documents removed by hand stay out while their file is unchanged, unless named in ``restore``.
+    ``only``: just these files of the docs folder or library, new or changed, and nothing
+    dropped (an add: its cost is the files', not the folder's).
     """
     docs_dir = config.docs_dir
     if not docs_dir.is_dir():
         raise IndexStateError(f"The docs folder {docs_dir} does not exist.")
-    roots, skip = [docs_dir], [config.index_dir]
-    if config.library_dir is not None:
-        skip.append(config.library_dir)  # its files have ids of their own, even inside the docs folder
-        if config.library_dir.is_dir():
-            roots.append(config.library_dir)
-    files, errors = loaders.discover([docs_dir], exclude=skip)
-    if len(roots) > 1:
-        more, more_errors = loaders.discover(roots[1:], exclude=[config.index_dir])
-        files, errors = [*files, *more], [*errors, *more_errors]
+    if only is not None:
+        files, errors = list(only), list[DocumentError]()
+    else:
+        files, errors = _discover(config)
     known = data.documents if data else {}
     removed = data.removed if data else {}
     pending: list[_Pending] = []
@@ -111,8 +110,22 @@ def plan(data: IndexData | None, config: Config, restore: frozenset[str] = froze
             continue
         if doc is None or doc.sha256 != digest:
             pending.append(_Pending(doc_id, path, digest, seen))
-    gone = [d for d in known if d not in present]
+    gone = [] if only is not None else [d for d in known if d not in present]
     return pending, gone, errors
+
+
+def _discover(config: Config) -> tuple[list[Path], list[DocumentError]]:
+    """Every readable file of the docs folder and the library."""
+    roots, skip = [config.docs_dir], [config.index_dir]
+    if config.library_dir is not None:
+        skip.append(config.library_dir)  # its files have ids of their own, even inside the docs folder
+        if config.library_dir.is_dir():
+            roots.append(config.library_dir)
+    files, errors = loaders.discover([config.docs_dir], exclude=skip)
+    if len(roots) > 1:
+        more, more_errors = loaders.discover(roots[1:], exclude=[config.index_dir])
+        files, errors = [*files, *more], [*errors, *more_errors]
+    return files, errors
 
 
 # A file whose time is this close to when it was seen may change again within the same

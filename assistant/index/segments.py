@@ -49,6 +49,14 @@ class Chained(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._owner)
 
+    def field(self, key: str) -> list[tuple[str, Any]]:
+        """(doc id, a field of its stored value) of each live document, segment by segment
+        (``store.TableMapping.field``): a deleted document's old row is left out."""
+        out = []
+        for n, part in enumerate(self._parts):
+            out += [(d, v) for d, v in part.field(key) if self._owner.get(d) == n]  # type: ignore[attr-defined]
+        return out
+
 
 class SegmentedRows:
     """The rows' vectors of several segments, by the combined row number."""

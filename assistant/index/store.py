@@ -444,6 +444,12 @@ class Tables:
             row = self._db.execute(f"SELECT value FROM {table} WHERE doc_id = ?", (doc_id,)).fetchone()  # noqa: S608
         return None if row is None else row[0]
 
+    def field(self, table: str, key: str) -> list[tuple[str, Any]]:
+        """(doc id, one field of its JSON value) of every row, read by SQLite without
+        decoding the rows in Python."""
+        with self._lock:
+            return self._db.execute(f"SELECT doc_id, json_extract(value, ?) FROM {table}", (f"$.{key}",)).fetchall()  # noqa: S608
+
     def keys(self, table: str) -> list[str]:
         with self._lock:
             return [r[0] for r in self._db.execute(f"SELECT doc_id FROM {table} ORDER BY doc_id")]  # noqa: S608
@@ -484,6 +490,10 @@ class TableMapping(Mapping[str, Any]):
 
     def __contains__(self, doc_id: object) -> bool:
         return isinstance(doc_id, str) and self._tables.value(self._table, doc_id) is not None
+
+    def field(self, key: str) -> list[tuple[str, Any]]:
+        """(doc id, the field ``key`` of its stored value) for every document of the table."""
+        return self._tables.field(self._table, key)
 
     def _all_keys(self) -> list[str]:
         if self._keys is None:
@@ -574,6 +584,18 @@ def _built_lexical(data: WriterIndex, shape: columns_.Columns | None = None) -> 
     # A passage's terms are its sentences' terms in order: no second pass over its text.
     passage_tokens = [[t for r in range(a, b) for t in row_tokens[r]] for a, b in itertools.pairwise(bounds)]
     return LexicalIndex(row_tokens), LexicalIndex(passage_tokens)
+
+
+def content_hashes(documents: Mapping[str, Document]) -> dict[str, str]:
+    """Each content hash of ``documents`` with the (first) document id holding it: of a
+    mapped generation read by SQLite in one pass per segment, without decoding every record
+    (what an add checks its files against, whatever the archive's size)."""
+    field = getattr(documents, "field", None)
+    pairs = field("sha256") if field is not None else ((d, doc.sha256) for d, doc in documents.items())
+    found: dict[str, str] = {}
+    for doc_id, sha in pairs:
+        found.setdefault(sha, doc_id)
+    return found
 
 
 def store_text(index_dir: Path, sha256: str, text: str) -> Path:

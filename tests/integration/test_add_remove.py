@@ -88,6 +88,23 @@ def test_adding_a_file_embeds_only_its_sentences_and_keeps_other_ids(
     assert (opened.config.docs_dir / "bridge.txt").read_text(encoding="utf-8") == BRIDGE
 
 
+def test_an_add_looks_only_at_the_files_it_adds(opened: Assistant, tmp_path: Path) -> None:
+    """An add costs what its articles cost: the rest of the folder is not scanned; a file
+    dropped in or deleted by hand is taken up by the next update, as before."""
+    docs = opened.config.docs_dir
+    (docs / "by-hand.txt").write_text(BRIDGE.replace("Tartu", "Narva"), encoding="utf-8")
+    (docs / SEED_B).unlink()
+    new = tmp_path / "bridge.txt"
+    new.write_text(BRIDGE, encoding="utf-8")
+    report = opened.add([new])
+    assert report.added == ["bridge.txt"] and not report.removed
+    assert {d.doc_id for d in opened.documents()} == {SEED_A, SEED_B, "bridge.txt"}
+    update = opened.update()
+    assert update.added == ["by-hand.txt"] and update.removed == [SEED_B]
+    assert {d.doc_id for d in opened.documents()} == {SEED_A, "bridge.txt", "by-hand.txt"}
+    assert_verifiable(opened.ask("Who designed the bridge's steel arch?"))
+
+
 def test_every_stored_vector_is_the_encoding_of_its_own_text(opened: Assistant, tmp_path: Path) -> None:
     """Texts are encoded sorted by length; each passage holds the mean of its sentences' vectors."""
     new = tmp_path / "bridge.txt"

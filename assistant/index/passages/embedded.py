@@ -44,8 +44,10 @@ HNSW_EF_SEARCH = 256
 # A filtered dense search scores exactly the passages the filter selects when at most this
 # many; above, it over-fetches from the ANN index in proportion to the filter's selectivity.
 EXACT_MAX = 20_000
-# More segments than this after an add: they are merged into one.
+# More segments than this after an add: the smallest are merged, size-tiered (never the
+# large ones an archive holds: rebuilding a million vectors' HNSW takes minutes)
 MAX_SEGMENTS = 12
+MERGE_FACTOR = 4
 LOC_BITS = 32
 _LOCK_TIMEOUT_S = 120.0
 
@@ -345,8 +347,12 @@ class EmbeddedStore:
                     (self.path / SEGMENTS / name).unlink()
                 raise
             self._drop_dead_segments(db)
-            if int(db.execute("SELECT count(*) FROM segments").fetchone()[0]) > MAX_SEGMENTS:
-                self._compact(db)
+            segments = self._segment_table(db)
+            if len(segments) > MAX_SEGMENTS:
+                smallest = sorted(segments, key=lambda s: (s[2], s[0]))[
+                    : MERGE_FACTOR + len(segments) - MAX_SEGMENTS - 1
+                ]
+                self._compact(db, {sid for sid, _, _ in smallest})
 
     def remove_documents(self, doc_ids: Iterable[str]) -> int:
         docs = json.dumps(sorted(set(doc_ids)))
@@ -385,11 +391,19 @@ class EmbeddedStore:
         with self._writing() as db:
             self._compact(db)
 
-    def _compact(self, db: sqlite3.Connection) -> None:
-        old = self._segment_table(db)
-        if not old:
+    def _compact(self, db: sqlite3.Connection, chosen: set[int] | None = None) -> None:
+        """The live rows of the ``chosen`` segments (all, when None) written as one segment."""
+        old = [s for s in self._segment_table(db) if chosen is None or s[0] in chosen]
+        if not old or (chosen is not None and len(old) < 2):
             return
-        live = db.execute("SELECT id, loc FROM passages ORDER BY loc").fetchall()
+        live = [
+            row
+            for sid, _, _ in old
+            for row in db.execute(
+                "SELECT id, loc FROM passages WHERE loc BETWEEN ? AND ? ORDER BY loc",
+                (sid << LOC_BITS, ((sid + 1) << LOC_BITS) - 1),
+            )
+        ]
         ids = np.array([r[0] for r in live], dtype=np.int64)
         vectors = self._gather(np.array([r[1] for r in live], dtype=np.int64), {s: f for s, f, _ in old})
         if not len(ids):
@@ -399,12 +413,11 @@ class EmbeddedStore:
         base = segment_id << LOC_BITS
         try:
             with _immediate(db):
-                # two steps, since loc is unique: out of every segment's range, then into the new one
-                db.execute("UPDATE passages SET loc = -1 - loc")
+                # the new segment's range is beyond every old one's: each row moves once
                 db.executemany(
                     "UPDATE passages SET loc = ? WHERE id = ?", [(base + i, int(pid)) for i, pid in enumerate(ids)]
                 )
-                db.execute("DELETE FROM segments")
+                db.executemany("DELETE FROM segments WHERE id = ?", [(sid,) for sid, _, _ in old])
                 db.execute("INSERT INTO segments VALUES (?, ?, ?)", (segment_id, name, len(ids)))
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('next_segment', ?)", (str(segment_id + 1),))
         except BaseException:

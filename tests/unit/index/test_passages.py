@@ -462,3 +462,19 @@ def test_embedded_segments_merge_and_compact(store_path: Path, monkeypatch) -> N
         assert store.count() == 110
         with pytest.raises(Exception, match="read-only"):
             store.add(corpus(1))
+
+
+def test_embedded_merges_leave_the_large_segment_alone(store_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Size-tiered: an archive's large segment is never rebuilt by the merges of small adds."""
+    monkeypatch.setattr(embedded, "MAX_SEGMENTS", 4)
+    monkeypatch.setattr(embedded, "MERGE_FACTOR", 2)
+    with EmbeddedStore.open(store_path, DIM) as store:
+        store.add(corpus(200))
+        (large,) = os.listdir(store_path / "segments")
+        for b in range(12):
+            store.add(corpus(5, start=200 + b * 5))
+            files = os.listdir(store_path / "segments")
+            assert large in files and len(files) <= 4
+        assert store.count() == 260
+        for n in (3, 201, 259):
+            assert store.dense_search(corpus(1, start=n)[0].vector, 1)[0].id == n
