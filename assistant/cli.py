@@ -361,7 +361,11 @@ def add(docs: Path, index: Path, model: str | None, max_file_mb: float, paths: t
     _offline()
     with _errors():
         config = _config(docs, index, model, max_file_bytes=int(max_file_mb * 1024 * 1024))
-        assistant = _open(config)
+        from assistant.index import store
+
+        # an index there is opened as it is: the add looks at its own files only, so adding
+        # to an archive costs what the articles cost ('assistant index' takes up the rest)
+        assistant = _open(config, update=store.current_generation(config.index_dir) is None)
         bars = _Bars(enabled=sys.stderr.isatty())  # off a terminal, the per-file lines tell the progress
         try:
             report = assistant.add(list(paths), progress=bars, notify=lambda m: click.echo(m, err=True))
@@ -371,7 +375,7 @@ def add(docs: Path, index: Path, model: str | None, max_file_mb: float, paths: t
             click.echo(str(outcome), err=True)
         click.echo(
             f"Added {len(report.added)}, updated {len(report.updated)}, skipped {len(report.skipped)}, "
-            f"refused {len(report.errors)}; {len(assistant.documents())} documents in the index."
+            f"refused {len(report.errors)}; {assistant.document_count()} documents in the index."
         )
         if report.errors and not (report.added or report.updated or report.skipped):
             sys.exit(1)
