@@ -172,7 +172,7 @@ def test_a_follow_up_is_resolved_from_the_earlier_question(real_assistant) -> No
         ),
         "qwzx vbnm plok",
         _lost(("When will Takaichi visit South Korea?",), "a past visit answers a 'when will' question"),
-        _lost(("What is Lee's age?",), "no age in the evidence no longer refuses"),
+        "What is Lee's age?",
         "What did the US say about the summit?",
         # '… dovish towards North Korea, and has said …' is Lee speaking
         "What did North Korea say?",
@@ -200,7 +200,7 @@ def test_the_reader_marks_the_answer_words_inside_the_first_citation(real_assist
 @pytest.mark.parametrize(
     "question",
     [
-        _lost(("What is the weather in Nara?",), "no unsure band is right half the time on validation: not flagged"),
+        "What is the weather in Nara?",
         _lost(("What was served at the dinner?",), "no unsure band is right half the time on validation: not flagged"),
     ],
 )

@@ -189,8 +189,8 @@ def test_a_reader_opens_the_saved_indexes_memory_mapped_and_builds_nothing(
     assert isinstance(reader._state.searcher.view.lexical._bm25.scores["data"], np.memmap)
     with pytest.raises(RuntimeError, match="read-only"):  # a reader cannot change what it searches
         indexer.drop(data, "000_c282072937a0cf8e.txt")
-    answer = reader.ask("Where did the leaders meet?")
-    assert answer.citations and "Nara" in " ".join(c.text for c in answer.citations)
+    answer = reader.ask("Which broadcaster did Lee speak to?")
+    assert answer.citations and "NHK" in " ".join(c.text for c in answer.citations)
 
 
 def test_the_saved_bm25_matches_one_built_from_the_texts(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
@@ -322,8 +322,8 @@ def test_a_reader_keeps_answering_from_a_generation_writers_collected(
         (seeds_copy / "extra.md").write_text(f"# Extra {n}\n\nThe bridge {n} opened in Osaka.\n", encoding="utf-8")
         Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, rebuild=True)
     assert not (index / first).exists()
-    answer = reader.ask("Where did the leaders meet?")
-    assert answer.citations and "Nara" in " ".join(c.text for c in answer.citations)
+    answer = reader.ask("Where did the bridge open?")  # the text of the reader's own generation
+    assert answer.citations and answer.citations[0].text == "The bridge opened in Osaka."
     for c in answer.citations:
         assert reader.text(c.doc_id)[c.start : c.end] == c.text
     assert len(reader.documents()) == 3
