@@ -243,3 +243,21 @@ def test_removing_a_document_by_hand_is_a_deletion_too(seeds_copy: Path, tmp_pat
     reopened = _open(seeds_copy, index, fake_embedder)  # the file is still there: ignored, as before
     assert "bridge.md" not in {d.doc_id for d in reopened.documents()}
     assert not any(c.doc_id == "bridge.md" for c in reopened.ask("How much did the bridge cost?").citations)
+
+
+def test_content_hashes_of_a_segmented_index_are_its_live_documents(
+    seeds_copy: Path, tmp_path: Path, fake_embedder
+) -> None:
+    """What an add checks its files against, read per segment by SQLite: the live documents'
+    hashes, a changed file's old version left out."""
+    index = tmp_path / "index"
+    a = _added_one_by_one(seeds_copy, index, fake_embedder)
+    (seeds_copy / "dam.txt").write_text(ARTICLES["dam.txt"].replace("six", "seven"), encoding="utf-8")
+    a = _open(seeds_copy, index, fake_embedder)
+    data = store.load(index, mapped=True)
+    assert len(store.live_segments(index)) > 1
+    found = store.content_hashes(data.documents)
+    written = store.load(index)  # the same index loaded whole: a plain mapping of records
+    assert found == store.content_hashes(written.documents)
+    assert found == {doc.sha256: doc.doc_id for doc in a.documents()}
+    assert len(found) == len(ARTICLES) + 2
