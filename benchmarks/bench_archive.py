@@ -526,6 +526,7 @@ def main() -> None:
     )
     parser.add_argument("--adds-only", action="store_true", help="only the adds, on the archive as it is")
     parser.add_argument("--batch", type=int, default=NEW_ARTICLES, help="articles added at once by --adds")
+    parser.add_argument("--grow-only", action="store_true", help="write the archive and stop (measure later, quiet)")
     args = parser.parse_args()
     results_file = ARCHIVE / f"results-{args.passages}.json"
     if args.report:
@@ -549,6 +550,8 @@ def main() -> None:
             "store": args.store,
         }
         write_json(grow_file, in_child(grow_child, spec))
+    if args.grow_only:
+        return
     qs = questions(args.questions)
     if args.recall_only:
         results = read_json(results_file)
