@@ -54,15 +54,24 @@ class ScoredSentence:
 
 @dataclass(frozen=True)
 class _State:
+    """One generation as this process has it open: its data, and the searcher over it,
+    made at the first question (a writer that only adds never builds it)."""
+
     data: IndexData
-    searcher: Searcher
+    embedder: Embedder
     _newest: list[date | None] = field(default_factory=list)  # computed once, on first use
 
+    @functools.cached_property
+    def searcher(self) -> Searcher:
+        return Searcher(self.data, self.embedder)
+
     def newest_published(self) -> date | None:
-        """The newest publication day of the collection's articles (None when none is dated)."""
+        """The newest publication day of the collection's articles (None when none is
+        dated), from the rows' dates: no document record is read."""
         if not self._newest:
-            days = [d.dating.published for d in self.data.documents.values() if d.dating.published]
-            self._newest.append(date.fromisoformat(max(days)[:10]) if days else None)
+            published = np.asarray(self.searcher.view.columns.row_published)
+            dated = published[published >= 0]
+            self._newest.append(date.fromordinal(int(dated.max())) if len(dated) else None)
         return self._newest[0]
 
 
@@ -74,7 +83,7 @@ class Assistant:
         self.embedder = embedder
         if reader is not None:  # else the shipped one, opened at the first question
             self.__dict__["reader"] = reader
-        self._state = _State(data, Searcher(data, embedder))
+        self._state = _State(data, embedder)
         self._reload_lock = threading.Lock()
         self.last_report = SyncReport()
 
@@ -243,7 +252,7 @@ class Assistant:
 
     def document_count(self) -> int:
         """How many documents the index holds (without reading their records)."""
-        return self._state.searcher.view.n_documents
+        return len(self._state.data.documents)
 
     def document(self, doc_id: str) -> Document | None:
         """One document's record, or None when it is not in the index."""
@@ -271,7 +280,7 @@ class Assistant:
                 return False
             data = store.load(self.config.index_dir, mapped=True)
             indexer.check_compatible(data, self.embedder, self.config)
-            self._state = _State(data, Searcher(data, self.embedder))
+            self._state = _State(data, self.embedder)
         return True
 
     def compact(self) -> int:
@@ -302,7 +311,7 @@ class Assistant:
             self.config, self.embedder, self._state.data, progress, notify, restore, preloaded=preloaded, only=only
         )
         if data is not None and data.generation != self._state.data.generation:
-            self._state = _State(data, Searcher(data, self.embedder))
+            self._state = _State(data, self.embedder)
         self.last_report = report
         return report
 
@@ -453,7 +462,7 @@ class Assistant:
                 store.save(self.config.index_dir, data)
             if copy is not None:  # after the save: a crash in between leaves the file, indexed again
                 copy.unlink(missing_ok=True)
-        self._state = _State(data, Searcher(data, self.embedder))
+        self._state = _State(data, self.embedder)
         return doc
 
 

@@ -16,9 +16,10 @@ a generation of one segment is read as it lies on disk.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -168,7 +169,7 @@ def combine(
         sentences=Chained([p.sentences for p in parts], owner),
         passages=Chained([p.passages for p in parts], owner),
         doc_terms=Chained([p.doc_terms for p in parts], owner),
-        columns=concatenate(shapes),
+        columns=cast(columns_.Columns, _Concatenated(shapes)),
         row_vectors=SegmentedRows([p.row_vectors for p in parts], row_offsets[:-1], [c.rows for c in cuts]),
         lexical=SegmentedLexical([_single(p.lexical) for p in parts], row_offsets[:-1], [c.rows for c in cuts]),
         passage_lexical=SegmentedLexical(
@@ -243,6 +244,26 @@ _PASSAGE_VALUED = ("row_passage",)
 _DOC_VALUED = ("row_doc", "passage_doc")
 _BOUNDS = {"passage_rows": "rows", "doc_rows": "rows"}
 _ORDERS = {"row_id_order": "row_id", "passage_id_order": "passage_id"}
+
+
+class _Concatenated:
+    """The segments' columns as one generation's, concatenated at their first use: a writer
+    that reopens the generation after an add and asks nothing of it never pays for the copy
+    (at a million passages, 0.9 s and some 300 MB)."""
+
+    def __init__(self, shapes: Sequence[columns_.Columns]) -> None:
+        self._shapes = list(shapes)
+        self._built: columns_.Columns | None = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        built = self._built
+        if built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = concatenate(self._shapes)
+                built = self._built
+        return getattr(built, name)
 
 
 def concatenate(shapes: Sequence[columns_.Columns]) -> columns_.Columns:
