@@ -257,13 +257,13 @@ class _Concatenated:
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
-        built = self._built
-        if built is None:
-            with self._lock:
-                if self._built is None:
-                    self._built = concatenate(self._shapes)
-                built = self._built
-        return getattr(built, name)
+        # called only while an attribute is missing: once built, the columns' attributes
+        # are this object's own, read as plainly as the dataclass's
+        with self._lock:
+            if self._built is None:
+                self._built = concatenate(self._shapes)
+                self.__dict__.update(vars(self._built))
+        return getattr(self._built, name)
 
 
 def concatenate(shapes: Sequence[columns_.Columns]) -> columns_.Columns:
