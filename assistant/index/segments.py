@@ -9,8 +9,9 @@ A reader opens each segment memory-mapped and sees them as one ``MappedIndex``: 
 numbered one segment after the other, the documents' tables chained, BM25 scored with
 statistics of the whole collection (``bm25.SegmentedLexical``, so a segmented index ranks
 as one written in one go) and every segment's passages searched. The columns of a
-generation of several segments are concatenated into memory (about 90 bytes a sentence);
-a generation of one segment is read as it lies on disk.
+generation of several segments are concatenated into memory at their first use (about 90
+bytes a sentence: a writer that only adds never pays for it); a generation of one segment
+is read as it lies on disk.
 """
 
 from __future__ import annotations
