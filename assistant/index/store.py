@@ -279,14 +279,17 @@ def _open_mapped(folder: Path, common: dict[str, Any], shared: StoredPassages | 
     """One segment as a reader sees it: vectors read-only and memory-mapped, tables read per document."""
     tables = Tables(folder / TABLES)
     texts = tables.mapping("texts", str, cache=256)
+    shape = columns_.open_mapped(folder / columns_.FOLDER)
     return MappedIndex(
         **common,
-        documents=tables.mapping("documents", _document),
+        # its ids are the columns' (both sorted, written from the same documents): listing
+        # or counting the documents reads no table
+        documents=tables.mapping("documents", _document, keys=shape.doc_ids),
         texts=texts,
         sentences=tables.mapping("sentences", lambda rows, doc_id: _sentences(rows, doc_id, texts[doc_id]), cache=256),
         passages=tables.mapping("passages", _passages, cache=256),
         doc_terms=tables.mapping("doc_terms", lambda raw, _: frozenset(json.loads(raw)), cache=4096),
-        columns=columns_.open_mapped(folder / columns_.FOLDER),
+        columns=shape,
         row_vectors=columns_.RowVectors(folder / VECTORS),
         lexical=LexicalIndex.open(folder / "sentences.bm25"),
         passage_lexical=LexicalIndex.open(folder / "passages.bm25"),
@@ -454,15 +457,24 @@ class Tables:
         with self._lock:
             return [r[0] for r in self._db.execute(f"SELECT doc_id FROM {table} ORDER BY doc_id")]  # noqa: S608
 
-    def mapping(self, table: str, decode: Callable[[str, str], Any] | type[str], cache: int = 0) -> TableMapping:
-        return TableMapping(self, table, decode, cache)
+    def mapping(
+        self, table: str, decode: Callable[[str, str], Any] | type[str], cache: int = 0, keys: list[str] | None = None
+    ) -> TableMapping:
+        return TableMapping(self, table, decode, cache, keys)
 
 
 class TableMapping(Mapping[str, Any]):
     """One table, by document id, decoded on access; the last ``cache`` values kept
     (all, when 0)."""
 
-    def __init__(self, tables: Tables, table: str, decode: Callable[[str, str], Any] | type[str], cache: int) -> None:
+    def __init__(
+        self,
+        tables: Tables,
+        table: str,
+        decode: Callable[[str, str], Any] | type[str],
+        cache: int,
+        keys: list[str] | None = None,
+    ) -> None:
         self._tables = tables
         self._table = table
         self._decode: Callable[[str, str], Any] | None = (
@@ -470,7 +482,7 @@ class TableMapping(Mapping[str, Any]):
         )
         self._cache_size = cache
         self._cache: OrderedDict[str, Any] = OrderedDict()
-        self._keys: list[str] | None = None
+        self._keys: list[str] | None = keys  # the sorted ids, when the caller has them already
         self._lock = threading.Lock()
 
     def __getitem__(self, doc_id: str) -> Any:
