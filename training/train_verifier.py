@@ -35,7 +35,14 @@ sys.path.insert(0, str(ROOT / "training"))
 CACHE = Path.home() / ".cache" / "news-assistant" / "training"
 SEED = 37
 # pairs per source in one training run (a session's hours on two cores)
-PER_SOURCE = {"vitaminc-real": 9000, "vitaminc-synthetic": 4000, "snli-cf": 5000, "mnli": 3000, "swaps": 7000}
+PER_SOURCE = {
+    "vitaminc-real": 9000,
+    "vitaminc-synthetic": 4000,
+    "snli-cf": 5000,
+    "mnli": 3000,
+    "swaps": 7000,
+    "near": 4500,
+}
 
 
 def load(path: Path) -> list[dict]:

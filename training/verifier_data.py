@@ -15,6 +15,11 @@ neither (2). Sources, every one split by page, article, case or premise (never b
   (supports), or paired with another sentence of its paragraph (neither). The evidence is
   shown as the product shows it: the sentence, then the article's title and the end of
   the sentence before it (``reader_input.pair_text``).
+- **Near misses** (neither): a sentence of another paragraph of the same article that
+  shares the evidence's names and words but tells something the evidence does not (at
+  least three of its words of substance are nowhere in the evidence): the same topic, another
+  event, as a news archive's closest sentence often is ("A new hospital opened in
+  Dunmore" against "The Harlow Bridge reopened, reconnecting Dunmore").
 
     .venv/bin/python training/verifier_data.py --out ~/.cache/news-assistant/training/verifier
 """
@@ -35,6 +40,7 @@ DATA = ROOT.parent / "shared" / "data"
 NLI = DATA / "nli"
 sys.path.insert(0, str(ROOT))
 
+from assistant.language.terms import STOPWORDS  # noqa: E402
 from assistant.search.reader_input import pair_text  # noqa: E402
 
 SEED = 31
@@ -148,8 +154,8 @@ def swaps(sentence: str, names: list[str], rng: random.Random) -> list[str]:
 
 def shortened(sentence: str) -> str:
     """The sentence up to its first comma clause, when that still says something."""
-    head = sentence.split(",")[0].rstrip()
-    return head + "." if len(head.split()) >= 6 and head != sentence.rstrip(".") else sentence
+    head = sentence.split(",")[0].rstrip().rstrip(".")
+    return head + "." if len(head.split()) >= 6 and "," in sentence else sentence
 
 
 def swapped_pairs(limit: int, rng: random.Random) -> list[dict]:
@@ -180,13 +186,56 @@ def swapped_pairs(limit: int, rng: random.Random) -> list[dict]:
     return out
 
 
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d[\d,.]*")
+
+
+def _substance(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text) if len(w) > 2 and w.lower() not in STOPWORDS}
+
+
+def near_pairs(limit: int, rng: random.Random) -> list[dict]:
+    """Neither pairs whose claim is close to the evidence in names and words, not in fact."""
+    data = json.loads((DATA / "squad11-train" / "train-v1.1.json").read_text(encoding="utf-8"))["data"]
+    rng.shuffle(data)
+    out: list[dict] = []
+    for article in data:
+        title = article["title"].replace("_", " ")
+        split = split_of(f"squad11:{article['title']}")
+        rows = []  # (paragraph, sentence, sentence before)
+        for k, para in enumerate(article["paragraphs"][:30]):
+            sentences = _SENTENCE.split(para["context"])
+            rows += [(k, s, sentences[i - 1] if i else "") for i, s in enumerate(sentences) if 40 <= len(s) <= 300]
+        words = [_substance(s) for _, s, _ in rows]
+        names = [{n.group() for n in _NAME.finditer(" " + s)} for _, s, _ in rows]
+        for i in rng.sample(range(len(rows)), min(len(rows), 20)):
+            paragraph, sentence, before = rows[i]
+            seen = words[i] | _substance(before) | _substance(title)
+            best, best_score = -1, 0
+            for j in range(len(rows)):
+                if rows[j][0] == paragraph or not names[i] & names[j] or len(words[j] - seen) < 3:
+                    continue
+                score = len(words[i] & words[j]) + 2 * len(names[i] & names[j])
+                if score > best_score:
+                    best, best_score = j, score
+            if best < 0 or best_score < 4:
+                continue
+            claim = rows[best][1]
+            claim = shortened(claim) if rng.random() < 0.5 else claim
+            out.append(_pair(claim, pair_text(sentence, before, title), 2, "near", f"{title}~{len(out)}", split))
+        if len(out) >= limit:
+            break
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--swaps", type=int, default=9000, help="pairs made from SQuAD 1.1 sentences")
+    parser.add_argument("--near", type=int, default=8000, help="near-miss neither pairs from SQuAD 1.1")
     args = parser.parse_args()
     rng = random.Random(SEED)
     pairs = vitaminc() + fever_symmetric() + snli_counterfactual() + mnli() + swapped_pairs(args.swaps, rng)
+    pairs += near_pairs(args.near, rng)
     args.out.mkdir(parents=True, exist_ok=True)
     for split in ("train", "valid", "test"):
         part = [p for p in pairs if p["split"] == split]
