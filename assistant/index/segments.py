@@ -267,6 +267,23 @@ class _Concatenated:
         return getattr(self._built, name)
 
 
+def row_places(columns: columns_.Columns, rows: np.ndarray) -> tuple[list[str], list[tuple[int, int]]]:
+    """Each of ``rows``' document id and (start, end). Columns of several segments not yet
+    concatenated are read segment by segment, and stay so: a writer that looks up a few
+    rows of a million-passage generation copies none of its columns."""
+    rows = np.asarray(rows, dtype=np.int64)
+    shapes = columns._shapes if isinstance(columns, _Concatenated) and columns._built is None else [columns]
+    offsets = np.array(_offsets([s.n_rows for s in shapes]), dtype=np.int64)
+    part = np.searchsorted(offsets, rows, side="right") - 1
+    docs: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for row, n in zip(rows.tolist(), part.tolist(), strict=True):
+        shape, local = shapes[n], row - int(offsets[n])
+        docs.append(shape.doc_ids[int(shape.row_doc[local])])
+        spans.append((int(shape.row_start[local]), int(shape.row_end[local])))
+    return docs, spans
+
+
 def concatenate(shapes: Sequence[columns_.Columns]) -> columns_.Columns:
     """The columns of segments one after the other, as one generation's."""
     rows = _offsets([s.n_rows for s in shapes])

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.index import columns as columns_
 from assistant.index.model import MappedIndex, WriterIndex, vectors_of
+from assistant.index.segments import row_places
 from assistant.ingest.published import with_mentions
 from assistant.types import Dating
 
@@ -88,34 +88,37 @@ def date_twins(data: WriterIndex, new: Sequence[str]) -> None:
         data.documents[doc_id] = replace(doc, dating=with_mentions(dating, data.sentences[doc_id]))
 
 
-_NEAR_PASSAGES = 8  # per sentence of an undated article: the passages of other segments searched for its twins
+_NEAR_ROWS = 8  # per sentence of an undated article: the closest sentences of the generation beside, by BM25
 
 
 def date_twins_beside(data: WriterIndex, new: Sequence[str], beside: MappedIndex) -> None:
     """``date_twins`` for new documents written as a segment beside the generation ``beside``:
-    their twins among its articles are found in the passages nearest to their sentences
-    (its vectors are not all read)."""
+    their twins among its articles are found among the sentences closest to theirs in words
+    (BM25; a copy of a story shares its names, numbers and rare words), then judged by their
+    vectors as ``date_twins`` judges. Only the posting lists of the new sentences' terms
+    and the candidates' vectors are read: an add to an archive of millions of passages
+    neither searches its vector index nor copies its columns."""
     undated = [d for d in new if d in data.documents and data.documents[d].dating.published is None]
-    if not undated or not beside.columns.n_rows:
+    if not undated or not len(beside.lexical):
         return
-    shape = beside.columns
-    passage_row = columns_.IdLookup(shape.passage_id, shape.passage_id_order)
-    rows_of_passage = columns_.RowRanges(shape.passage_rows)
-    where = {s.id: s for d in undated for s in data.sentences[d] if s.searchable}
+    searchable = {d: [s for s in data.sentences[d] if s.searchable] for d in undated}
+    where = {s.id: s for d in undated for s in searchable[d]}
     own_ids = np.array(sorted(where), dtype=np.int64)
     if not len(own_ids):
         return
     own = np.asarray(data.sentence_vectors.reconstruct_batch(own_ids), dtype=np.float32)
-    _, pids = beside.passage_vectors.search(own, min(_NEAR_PASSAGES, int(beside.passage_vectors.ntotal)))
-    near = sorted(
-        {r for pid in np.unique(pids) if (p := passage_row.get(int(pid), -1)) >= 0 for r in rows_of_passage[p]}
-    )
-    theirs = beside.row_vectors.rows(np.array(near, dtype=np.int64)) if near else np.zeros((0, data.dim))
+    terms = {s.id: t for d in undated for s, t in zip(searchable[d], data.terms[d], strict=True)}
+    near_rows: set[int] = set()
+    for sid in own_ids.tolist():
+        matches = beside.lexical.matches(terms[sid])
+        if matches:
+            near_rows.update(int(r) for r in matches.top(_NEAR_ROWS))
+    near = np.array(sorted(near_rows), dtype=np.int64)
+    theirs = beside.row_vectors.rows(near) if len(near) else np.zeros((0, data.dim))
     vectors = np.concatenate([own, np.asarray(theirs, dtype=np.float32)])
-    doc_of_row = [where[int(i)].doc_id for i in own_ids] + [shape.doc_ids[int(shape.row_doc[r])] for r in near]
-    spans = [(where[int(i)].start, where[int(i)].end) for i in own_ids] + [
-        (int(shape.row_start[r]), int(shape.row_end[r])) for r in near
-    ]
+    near_docs, near_spans = row_places(beside.columns, near)
+    doc_of_row = [where[int(i)].doc_id for i in own_ids] + near_docs
+    spans = [(where[int(i)].start, where[int(i)].end) for i in own_ids] + near_spans
     rows: dict[str, list[int]] = {}
     for r, doc_id in enumerate(doc_of_row):
         rows.setdefault(doc_id, []).append(r)
