@@ -57,6 +57,8 @@ class Lexical(Protocol):
 
     def matches(self, query_terms: Sequence[str]) -> Matches: ...
 
+    def best_rows(self, queries: Sequence[Sequence[str]], k: int) -> list[np.ndarray]: ...
+
 
 K1, B = 1.5, 0.75  # bm25s's defaults (its 'lucene' scoring), which LexicalIndex builds with
 
@@ -90,7 +92,14 @@ class Postings:
     def open(cls, folder: Path) -> Postings | None:
         if not (folder / "lengths.npy").is_file():
             return None
-        return cls(*(np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in cls.FILES.values()))
+        # plain arrays over the mapped files: a slice of an np.memmap costs several times a slice
+        # of an ndarray (its subclass hooks), and a question or an add takes thousands
+        return cls(
+            *(
+                np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+                for name in cls.FILES.values()
+            )
+        )
 
     def doc_freq(self, term_id: int) -> int:
         return int(self.indptr[term_id + 1] - self.indptr[term_id])
@@ -151,6 +160,10 @@ class LexicalIndex:
         values = np.concatenate([np.asarray(data[indptr[i] : indptr[i + 1]]) for i in ids]).astype(np.float64)
         unique, where = np.unique(rows, return_inverse=True)
         return Matches(unique, np.bincount(where.reshape(-1), weights=values).astype(np.float32))
+
+    def best_rows(self, queries: Sequence[Sequence[str]], k: int) -> list[np.ndarray]:
+        """``SegmentedLexical.best_rows`` of this one index."""
+        return SegmentedLexical([self], [0]).best_rows(queries, k)
 
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (bm25s's arrays, vocabulary and parameters)."""
@@ -257,3 +270,48 @@ class SegmentedLexical:
         rows = np.concatenate(found_rows)
         unique, where = np.unique(rows, return_inverse=True)
         return Matches(unique, np.bincount(where.reshape(-1), weights=np.concatenate(found_scores)).astype(np.float32))
+
+    def best_rows(self, queries: Sequence[Sequence[str]], k: int) -> list[np.ndarray]:
+        """For each query (its distinct terms), its ``k`` best rows by BM25, best first, ties
+        by row (fewer where fewer rows match). Many short queries at once: each term's
+        posting list is read once, whatever the number of queries asking for it."""
+        vocabulary = sorted({t for q in queries for t in q})
+        number = {t: i for i, t in enumerate(vocabulary)}
+        found: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in vocabulary]
+        for part, offset, renumber in zip(self._parts, self._offsets, self._renumber, strict=True):
+            postings = part.postings
+            if postings is None:
+                continue
+            for term in vocabulary:
+                at = part.term_id(term)
+                if at is None:
+                    continue
+                lo, hi = int(postings.indptr[at]), int(postings.indptr[at + 1])
+                rows = np.asarray(postings.rows[lo:hi], dtype=np.int64)
+                tf = np.asarray(postings.counts[lo:hi], dtype=np.float64)
+                if renumber is not None:  # deleted rows count nowhere
+                    live = renumber[rows] >= 0
+                    rows, tf = rows[live], tf[live]
+                length = np.asarray(postings.lengths[rows], dtype=np.float64)
+                weight = tf / (K1 * ((1 - B) + B * length / self._avg) + tf)
+                found[number[term]].append(((rows if renumber is None else renumber[rows]) + offset, weight))
+        idf = [self.idf(t) for t in vocabulary]
+        rows_of = [np.concatenate([r for r, _ in f]) if f else np.zeros(0, dtype=np.int64) for f in found]
+        scores_of = [np.concatenate([w for _, w in f]) * idf[i] if f else np.zeros(0) for i, f in enumerate(found)]
+        pairs = [(q, number[t]) for q, query in enumerate(queries) for t in sorted(set(query))]
+        out = [np.zeros(0, dtype=np.int64) for _ in queries]
+        sizes = np.array([len(rows_of[t]) for _, t in pairs], dtype=np.int64)
+        if not sizes.sum():
+            return out
+        query = np.repeat(np.array([q for q, _ in pairs], dtype=np.int64), sizes)
+        rows = np.concatenate([rows_of[t] for _, t in pairs])
+        scores = np.concatenate([scores_of[t] for _, t in pairs])
+        # summed per (query, row) in the order LexicalIndex sums them (float32 terms)
+        keys, where = np.unique(query * (self._rows + 1) + rows, return_inverse=True)
+        total = np.bincount(where.reshape(-1), weights=scores.astype(np.float32).astype(np.float64)).astype(np.float32)
+        key_query, key_row = np.divmod(keys, self._rows + 1)
+        order = np.lexsort((key_row, -total, key_query))  # by query, best first, ties by row
+        starts = np.searchsorted(key_query[order], np.arange(len(queries) + 1))
+        for q in range(len(queries)):
+            out[q] = key_row[order[starts[q] : min(int(starts[q + 1]), int(starts[q]) + k)]]
+        return out

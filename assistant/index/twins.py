@@ -89,14 +89,19 @@ def date_twins(data: WriterIndex, new: Sequence[str]) -> None:
 
 
 _NEAR_ROWS = 8  # per sentence of an undated article: the closest sentences of the generation beside, by BM25
+# … asked by the sentence's rarest terms only (a copy of a story shares its names, numbers and rare
+# words), and none found in more than this share of the rows (beyond a small collection's hundred):
+# a common term's posting list runs to millions of rows at an archive's size
+_CLUE_TERMS = 4
+_COMMON_SHARE, _COMMON_FLOOR = 0.0002, 100
 
 
 def date_twins_beside(data: WriterIndex, new: Sequence[str], beside: MappedIndex) -> None:
     """``date_twins`` for new documents written as a segment beside the generation ``beside``:
-    their twins among its articles are found among the sentences closest to theirs in words
-    (BM25; a copy of a story shares its names, numbers and rare words), then judged by their
-    vectors as ``date_twins`` judges. Only the posting lists of the new sentences' terms
-    and the candidates' vectors are read: an add to an archive of millions of passages
+    their twins among its articles are found among the sentences that best match each of
+    theirs' rarest terms (BM25; a copy of a story shares its names, numbers and rare words),
+    then judged by their vectors as ``date_twins`` judges. Only the short posting lists of
+    those terms and the candidates' vectors are read: an add to an archive of millions of passages
     neither searches its vector index nor copies its columns."""
     undated = [d for d in new if d in data.documents and data.documents[d].dating.published is None]
     if not undated or not len(beside.lexical):
@@ -108,14 +113,20 @@ def date_twins_beside(data: WriterIndex, new: Sequence[str], beside: MappedIndex
         return
     own = np.asarray(data.sentence_vectors.reconstruct_batch(own_ids), dtype=np.float32)
     terms = {s.id: t for d in undated for s, t in zip(searchable[d], data.terms[d], strict=True)}
-    near_rows: set[int] = set()
-    for sid in own_ids.tolist():
-        matches = beside.lexical.matches(terms[sid])
-        if matches:
-            near_rows.update(int(r) for r in matches.top(_NEAR_ROWS))
-    near = np.array(sorted(near_rows), dtype=np.int64)
-    theirs = beside.row_vectors.rows(near) if len(near) else np.zeros((0, data.dim))
-    vectors = np.concatenate([own, np.asarray(theirs, dtype=np.float32)])
+    lexical = beside.lexical
+    common = max(_COMMON_FLOOR, _COMMON_SHARE * len(lexical))
+    df = {t: lexical.doc_freq(t) for t in {t for ts in terms.values() for t in ts}}
+    clues = [
+        sorted((t for t in set(terms[sid]) if 0 < df[t] <= common), key=lambda t: (df[t], t))[:_CLUE_TERMS]
+        for sid in own_ids.tolist()
+    ]
+    near = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *lexical.best_rows(clues, _NEAR_ROWS)]))
+    theirs = np.asarray(beside.row_vectors.rows(near), dtype=np.float32) if len(near) else np.zeros((0, data.dim))
+    # only sentences this close to one of the new ones can make a twin: the others' documents
+    # are not looked up
+    close = (own @ theirs.T).max(axis=0) >= _TWIN_COSINE if len(near) else np.zeros(0, dtype=bool)
+    near, theirs = near[close], theirs[close]
+    vectors = np.concatenate([own, theirs.astype(np.float32)])
     near_docs, near_spans = row_places(beside.columns, near)
     doc_of_row = [where[int(i)].doc_id for i in own_ids] + near_docs
     spans = [(where[int(i)].start, where[int(i)].end) for i in own_ids] + near_spans
@@ -123,7 +134,7 @@ def date_twins_beside(data: WriterIndex, new: Sequence[str], beside: MappedIndex
     for r, doc_id in enumerate(doc_of_row):
         rows.setdefault(doc_id, []).append(r)
     datings = {d: data.documents[d].dating for d in undated} | {
-        d: beside.documents[d].dating for d in set(doc_of_row) if d not in data.documents
+        d: beside.documents[d].dating for d in set(near_docs) if d not in data.documents
     }
     found = borrow_from_twins(datings, undated, {d: np.array(r) for d, r in rows.items()}, vectors, doc_of_row, spans)
     for doc_id, dating in found.items():

@@ -261,3 +261,22 @@ def test_content_hashes_of_a_segmented_index_are_its_live_documents(
     assert found == store.content_hashes(written.documents)
     assert found == {doc.sha256: doc.doc_id for doc in a.documents()}
     assert len(found) == len(ARTICLES) + 2
+
+
+def test_best_rows_of_many_queries_are_each_querys_top_rows() -> None:
+    """The batched search (an add's twin search) ranks as one query at a time does, over
+    segments with deleted rows and over one index alike."""
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(40)]
+    rows = [[str(w) for w in rng.choice(words, size=int(rng.integers(1, 9)))] for _ in range(120)]
+    parts = [LexicalIndex(rows[:50]), LexicalIndex(rows[50:90]), LexicalIndex(rows[90:])]
+    kept = [None, np.array([0, 3, 4, 9, 10, 11, 20, 39]), np.arange(1, 30)]
+    segmented = SegmentedLexical(parts, [0, 50, 58], kept)
+    queries = [[str(w) for w in rng.choice(words, size=int(rng.integers(1, 5)), replace=False)] for _ in range(30)]
+    queries += [[], ["unknown"]]
+    for lexical in (segmented, LexicalIndex(rows)):
+        best = lexical.best_rows(queries, 5)
+        assert len(best) == len(queries)
+        for query, found in zip(queries, best, strict=True):
+            assert found.tolist() == lexical.matches(sorted(set(query))).top(5).tolist(), query
+    assert any(len(b) == 5 for b in segmented.best_rows(queries, 5))
