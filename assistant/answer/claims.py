@@ -16,6 +16,7 @@ by aligning the claim with the deciding sentence ("Tokyo" against "Nara").
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -26,7 +27,13 @@ import numpy as np
 from assistant.config import MAX_QUESTION_CHARS, is_text
 from assistant.errors import InvalidQuestion
 from assistant.language import speech
-from assistant.language.dates import MONTH_NAMES, NUMBER_WORDS, WEEKDAY_NAMES
+from assistant.language.dates import (
+    MONTH_ABBREVIATIONS,
+    MONTH_NAMES,
+    NUMBER_WORDS,
+    WEEKDAY_ABBREVIATIONS,
+    WEEKDAY_NAMES,
+)
 from assistant.language.features import speakers_of
 from assistant.language.terms import terms
 from assistant.search.reader_input import pair_text
@@ -316,7 +323,8 @@ def _norm(word: str) -> str:
 # counted in words: 'two new berths', 'cut by a third'
 _COUNTED = frozenset(w for w in NUMBER_WORDS if w not in ("a", "an")) | frozenset(
     "twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion "
-    "dozen dozens half third quarter twice thrice double triple".split()
+    "dozen dozens half third quarter twice thrice double triple "
+    "first second fourth fifth sixth seventh eighth ninth tenth".split()  # 'his third visit'
 )
 
 
@@ -410,9 +418,9 @@ def conflict_of(claim: str, passage: CheckedPassage, any_order: bool = False) ->
         keys = [i for i in range(i1, i2) if _key(a[i][0])]
         if not keys:
             continue
-        digit = _numeric(a[keys[0]][0])
+        kind = _kind(a[keys[0]][0])
         others = [j for j in range(j1, j2) if _key(b[j][0]) and _norm(b[j][0]) not in in_claim]
-        same_kind = [j for j in others if _numeric(b[j][0]) == digit]
+        same_kind = [j for j in others if _kind(b[j][0]) == kind and not _same_name(a[keys[0]][0], b[j][0])]
         if same_kind:
             return Conflict(span(a, keys[0]), span(b, same_kind[0], passage.start))
     # told in another order ('started the plant on Friday' against 'on Tuesday to start
@@ -429,7 +437,11 @@ def conflict_of(claim: str, passage: CheckedPassage, any_order: bool = False) ->
     missing = [i for i, (w, _, _) in enumerate(a) if _key(w) and _norm(w) not in in_source]
     if len(missing) == 1:
         kind = _kind(a[missing[0]][0])
-        instead = [j for j, (w, _, _) in enumerate(b) if _key(w) and _norm(w) not in in_claim and _kind(w) == kind]
+        instead = [
+            j
+            for j, (w, _, _) in enumerate(b)
+            if _key(w) and _norm(w) not in in_claim and _kind(w) == kind and not _same_name(a[missing[0]][0], w)
+        ]
         if len(instead) == 1:
             return Conflict(span(a, missing[0]), span(b, instead[0], passage.start))
     return None
@@ -437,16 +449,49 @@ def conflict_of(claim: str, passage: CheckedPassage, any_order: bool = False) ->
 
 # words that order events, each against its opposite
 _ORDER = {"before": "after", "after": "before", "earlier": "later", "later": "earlier"}
-_WEEKDAYS = frozenset(w.lower() for w in WEEKDAY_NAMES)
-_MONTHS = frozenset(m.lower() for m in MONTH_NAMES)
+_WEEKDAYS = frozenset(w.lower() for w in (*WEEKDAY_NAMES, *WEEKDAY_ABBREVIATIONS))
+_MONTHS = frozenset(m.lower() for m in (*MONTH_NAMES, *MONTH_ABBREVIATIONS))
+_YEAR = re.compile(r"(1[0-9]|20)\d\d")
 
 
 def _kind(word: str) -> str:
-    """What sort of fact a key word states: a number, a weekday, a month or a name."""
+    """What sort of fact a key word states: a year, another number, a weekday, a month or
+    a name ('1961' is no other reading of '13', nor 'Jan' of 'Seoul')."""
     norm = _norm(word)
+    if _YEAR.fullmatch(norm):
+        return "year"
     if _numeric(word):
         return "number"
     return "weekday" if norm in _WEEKDAYS else "month" if norm in _MONTHS else "name"
+
+
+def _same_name(word: str, other: str) -> bool:
+    """Whether two capitalised words name the same thing: a people and its country
+    ('Chinese', 'China': a shared stem of at least four letters, four fifths of the shorter)."""
+    a, b = _norm(word), _norm(other)
+    if not (word[:1].isupper() and other[:1].isupper()) or a == b:
+        return a == b
+    shared = len(os.path.commonprefix([a, b]))
+    return shared >= 4 and shared >= 0.8 * min(len(a), len(b))
+
+
+def _initials(text: str) -> set[str]:
+    """The acronyms ``text`` spells out: the initials of each run of capitalised words,
+    hyphenated parts counted ('Asia-Pacific Economic Cooperation': APEC)."""
+    found: set[str] = set()
+    run: list[str] = []
+    for m in _TOKEN.finditer(text + " ."):
+        parts = [p for p in re.split(r"[-’']", m.group()) if p]
+        if parts and all(p[:1].isupper() for p in parts):
+            run += [p[0] for p in parts]
+            continue
+        if _norm(m.group()) in ("of", "and", "for", "the") and run:
+            continue  # 'Association of Southeast Asian Nations'
+        for i in range(len(run)):
+            for j in range(i + 2, len(run) + 1):
+                found.add("".join(run[i:j]))
+        run = []
+    return found
 
 
 def _negated(claim: str, passage: CheckedPassage) -> Conflict | None:
@@ -462,7 +507,9 @@ def _negated(claim: str, passage: CheckedPassage) -> Conflict | None:
     for i, (word, start, end) in enumerate(tokens[:-1]):
         if _norm(word) not in _NEGATION:
             continue
-        following = _norm(tokens[i + 1][0])
+        # the word it governs, past a function word or two ('was not his place')
+        after = [_norm(t) for t, _, _ in tokens[i + 1 : i + 4]]
+        following = next((t for t in after if t not in _MINOR), "")
         before = _norm(tokens[i - 1][0]) if i else ""
         # 'found no damage': the negated word is the claim's, and so is the verb before it
         if following in words and (before in words or before in _MINOR):
@@ -472,9 +519,12 @@ def _negated(claim: str, passage: CheckedPassage) -> Conflict | None:
 
 
 def _mentions(text: str, word: str) -> bool:
-    """Whether ``text`` holds ``word`` (as a word, any case, a possessive counted)."""
+    """Whether ``text`` holds ``word`` (as a word, any case, a possessive counted), under
+    another form of a name ('China' for 'Chinese'), or spelt out ('APEC')."""
     target = _norm(word)
-    return any(_norm(m.group()) == target for m in _TOKEN.finditer(text))
+    if any(_norm(m.group()) == target or _same_name(word, m.group()) for m in _TOKEN.finditer(text)):
+        return True
+    return word.isupper() and 2 <= len(word) <= 8 and word in _initials(text)
 
 
 def _shares_a_word(claim: str, text: str) -> bool:

@@ -281,3 +281,58 @@ def test_events_told_in_the_other_order_contradict(docs) -> None:  # type: ignor
     assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("after", "before")
     same = check_claim("Lee visited Beijing before his trip to Japan.", [_cand("a.txt", 0, text)], docs, judge)
     assert same.verdict == "supported"
+
+
+APEC = "They last met in October at the Asia-Pacific Economic Cooperation summit in Gyeongju."
+MET = "Japanese Prime Minister Sanae Takaichi met President Lee Jae Myung for talks on Jan 13."
+
+
+@pytest.mark.parametrize(
+    ("claim", "sentence"),
+    [
+        ("They last met at the APEC summit in Gyeongju.", APEC),  # the name spelt out
+        ("The Japanese prime minister met Lee for talks.", "Japan's prime minister met Lee for talks."),
+    ],
+)
+def test_another_form_of_the_same_name_is_no_changed_fact(docs, claim: str, sentence: str) -> None:  # type: ignore[no-untyped-def]
+    result = check_claim(claim, [_cand("a.txt", 0, sentence)], docs[:1], judge_of({sentence: (0.7, 0.25, 0.05)}))
+    assert result.verdict == "supported"
+
+
+@pytest.mark.parametrize(
+    ("claim", "claimed", "told"),
+    [
+        ("Sanae Takaichi met President Lee Jae Myung for talks in 2024.", None, None),  # a year is no day of the month
+        ("Sanae Takaichi met President Lee Jae Myung for talks on Feb 13.", "Feb", "Jan"),  # a month for a month
+    ],
+)
+def test_a_changed_fact_is_one_of_the_same_kind(claim: str, claimed: str | None, told: str | None) -> None:
+    conflict = conflict_of(claim, CheckedPassage("a.txt", 0, len(MET), MET, 0, 1))
+    found = (conflict.claim.text, conflict.source.text) if conflict else (None, None)
+    assert found == (claimed, told)
+
+
+def test_an_ordinal_is_a_number(docs) -> None:  # type: ignore[no-untyped-def]
+    text = "It is Mr Lee's second visit to Japan since August 2025."
+    result = check_claim(
+        "It is Lee's third visit to Japan since August 2025.",
+        [_cand("a.txt", 0, text)],
+        docs[:1],
+        judge_of({text: (0.7, 0.3, 0.0)}),
+    )
+    assert result.verdict == "contradicted"
+    conflict = result.sources[0].conflict
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("third", "second")
+
+
+def test_a_negation_governs_the_word_past_a_function_word(docs) -> None:  # type: ignore[no-untyped-def]
+    text = "Mr Lee said that it was not his place to intervene in the row."
+    result = check_claim(
+        "Lee said it was his place to intervene in the row.",
+        [_cand("a.txt", 0, text)],
+        docs[:1],
+        judge_of({text: (0.63, 0.35, 0.02)}),
+    )
+    assert result.verdict == "contradicted"
+    conflict = result.sources[0].conflict
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("place", "not")
