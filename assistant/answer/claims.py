@@ -365,7 +365,7 @@ def changed_fact(claim: str, passage: CheckedPassage, around: str) -> Conflict |
     if swapped is not None and (_key(swapped.claim.text) or _norm(swapped.claim.text) in _ORDER):
         if not _mentions(around, swapped.claim.text):
             return swapped
-    return _negated(claim, passage)
+    return _turned_round(claim, passage) or _negated(claim, passage)
 
 
 def swapped_fact(claim: str, passage: CheckedPassage, around: str, coverage: float = 1.0) -> Conflict | None:
@@ -492,6 +492,33 @@ def _initials(text: str) -> set[str]:
                 found.add("".join(run[i:j]))
         run = []
     return found
+
+
+def _substance(words: Sequence[str]) -> set[str]:
+    return {_stem(_norm(w)) for w in words if _norm(w) not in _MINOR and len(w) > 2}
+
+
+def _turned_round(claim: str, passage: CheckedPassage) -> Conflict | None:
+    """Events told the other way round: the sentence's 'after' (or 'before') governs what
+    the claim tells before its own ('Lee visited Beijing after the summit' against 'The
+    meeting comes days after Lee visited Beijing'): the two order words as the conflict.
+    The governed clause runs to the next comma or stop; it must hold two or more words of
+    the claim's first event and none of its second."""
+    a = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(claim)]
+    at = next((i for i, (w, _, _) in enumerate(a) if _norm(w) in ("before", "after")), None)
+    if at is None:
+        return None
+    first, second = _substance([w for w, _, _ in a[:at]]), _substance([w for w, _, _ in a[at + 1 :]])
+    word = _norm(a[at][0])
+    for m in _TOKEN.finditer(passage.text):
+        if _norm(m.group()) != word:
+            continue
+        clause = re.split(r"[,;.:!?]", passage.text[m.end() :], maxsplit=1)[0]
+        governed = _substance([t.group() for t in _TOKEN.finditer(clause)])
+        if len(governed & first) >= 2 and not governed & second:
+            source = Span(passage.start + m.start(), passage.start + m.end(), m.group())
+            return Conflict(Span(a[at][1], a[at][2], a[at][0]), source)
+    return None
 
 
 def _negated(claim: str, passage: CheckedPassage) -> Conflict | None:

@@ -336,3 +336,24 @@ def test_a_negation_governs_the_word_past_a_function_word(docs) -> None:  # type
     assert result.verdict == "contradicted"
     conflict = result.sources[0].conflict
     assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("place", "not")
+
+
+VISIT = "The meeting comes days after President Lee visited Beijing and met Chinese leader Xi Jinping."
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("Lee visited Beijing after the meeting.", "contradicted"),  # told the other way round
+        ("Lee met Xi Jinping after the meeting.", "contradicted"),
+        ("The meeting comes after Lee visited Beijing.", "supported"),  # in the sentence's order
+        ("After visiting Beijing, Lee met Xi Jinping.", "supported"),
+    ],
+)
+def test_events_told_the_other_way_round_contradict(docs, claim: str, verdict: str) -> None:  # type: ignore[no-untyped-def]
+    result = check_claim(claim, [_cand("a.txt", 0, VISIT)], docs[:1], judge_of({VISIT: (0.85, 0.13, 0.02)}))
+    assert result.verdict == verdict
+    if verdict == "contradicted":
+        conflict = result.sources[0].conflict
+        assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("after", "after")
+        assert VISIT[conflict.source.start : conflict.source.end] == "after"
