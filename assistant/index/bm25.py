@@ -274,44 +274,58 @@ class SegmentedLexical:
     def best_rows(self, queries: Sequence[Sequence[str]], k: int) -> list[np.ndarray]:
         """For each query (its distinct terms), its ``k`` best rows by BM25, best first, ties
         by row (fewer where fewer rows match). Many short queries at once: each term's
-        posting list is read once, whatever the number of queries asking for it."""
+        posting list is read once, whatever the number of queries asking for it, and all of
+        a segment's lists in one gather."""
         vocabulary = sorted({t for q in queries for t in q})
         number = {t: i for i, t in enumerate(vocabulary)}
-        found: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in vocabulary]
+        terms: list[np.ndarray] = []
+        rows: list[np.ndarray] = []
+        scores: list[np.ndarray] = []
         for part, offset, renumber in zip(self._parts, self._offsets, self._renumber, strict=True):
             postings = part.postings
             if postings is None:
                 continue
-            for term in vocabulary:
-                at = part.term_id(term)
-                if at is None:
-                    continue
-                lo, hi = int(postings.indptr[at]), int(postings.indptr[at + 1])
-                rows = np.asarray(postings.rows[lo:hi], dtype=np.int64)
-                tf = np.asarray(postings.counts[lo:hi], dtype=np.float64)
-                if renumber is not None:  # deleted rows count nowhere
-                    live = renumber[rows] >= 0
-                    rows, tf = rows[live], tf[live]
-                length = np.asarray(postings.lengths[rows], dtype=np.float64)
-                weight = tf / (K1 * ((1 - B) + B * length / self._avg) + tf)
-                found[number[term]].append(((rows if renumber is None else renumber[rows]) + offset, weight))
-        idf = [self.idf(t) for t in vocabulary]
-        rows_of = [np.concatenate([r for r, _ in f]) if f else np.zeros(0, dtype=np.int64) for f in found]
-        scores_of = [np.concatenate([w for _, w in f]) * idf[i] if f else np.zeros(0) for i, f in enumerate(found)]
-        pairs = [(q, number[t]) for q, query in enumerate(queries) for t in sorted(set(query))]
+            known = [(i, tid) for i, t in enumerate(vocabulary) if (tid := part.term_id(t)) is not None]
+            if not known:
+                continue
+            which = np.array([i for i, _ in known], dtype=np.int64)
+            ids = np.array([tid for _, tid in known], dtype=np.int64)
+            starts, ends = np.asarray(postings.indptr)[ids], np.asarray(postings.indptr)[ids + 1]
+            sizes = ends - starts
+            at = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+            term = np.repeat(which, sizes)
+            row = np.asarray(postings.rows)[at].astype(np.int64)
+            tf = np.asarray(postings.counts)[at].astype(np.float64)
+            if renumber is not None:  # deleted rows count nowhere
+                live = renumber[row] >= 0
+                term, row, tf = term[live], row[live], tf[live]
+            length = np.asarray(postings.lengths)[row].astype(np.float64)
+            weight = tf / (K1 * ((1 - B) + B * length / self._avg) + tf)
+            terms.append(term)
+            rows.append((row if renumber is None else renumber[row]) + offset)
+            scores.append(weight)
         out = [np.zeros(0, dtype=np.int64) for _ in queries]
-        sizes = np.array([len(rows_of[t]) for _, t in pairs], dtype=np.int64)
-        if not sizes.sum():
+        if not terms:
             return out
-        query = np.repeat(np.array([q for q, _ in pairs], dtype=np.int64), sizes)
-        rows = np.concatenate([rows_of[t] for _, t in pairs])
-        scores = np.concatenate([scores_of[t] for _, t in pairs])
-        # summed per (query, row) in the order LexicalIndex sums them (float32 terms)
-        keys, where = np.unique(query * (self._rows + 1) + rows, return_inverse=True)
-        total = np.bincount(where.reshape(-1), weights=scores.astype(np.float32).astype(np.float64)).astype(np.float32)
+        idf = np.array([self.idf(t) for t in vocabulary])
+        term, row, score = np.concatenate(terms), np.concatenate(rows), np.concatenate(scores)
+        order = np.argsort(term, kind="stable")
+        term, row, score = term[order], row[order], (score[order] * idf[term[order]]).astype(np.float32)
+        first = np.searchsorted(term, np.arange(len(vocabulary) + 1))
+        pairs = np.array(
+            [(q, number[t]) for q, query in enumerate(queries) for t in sorted(set(query))], dtype=np.int64
+        )
+        if not len(pairs):
+            return out
+        sizes = first[pairs[:, 1] + 1] - first[pairs[:, 1]]
+        at = np.repeat(first[pairs[:, 1]] - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        query = np.repeat(pairs[:, 0], sizes)
+        # summed per (query, row) as LexicalIndex sums them (float32 terms)
+        keys, where = np.unique(query * (self._rows + 1) + row[at], return_inverse=True)
+        total = np.bincount(where.reshape(-1), weights=score[at].astype(np.float64)).astype(np.float32)
         key_query, key_row = np.divmod(keys, self._rows + 1)
-        order = np.lexsort((key_row, -total, key_query))  # by query, best first, ties by row
-        starts = np.searchsorted(key_query[order], np.arange(len(queries) + 1))
+        ranked = np.lexsort((key_row, -total, key_query))  # by query, best first, ties by row
+        bounds = np.searchsorted(key_query[ranked], np.arange(len(queries) + 1))
         for q in range(len(queries)):
-            out[q] = key_row[order[starts[q] : min(int(starts[q + 1]), int(starts[q]) + k)]]
+            out[q] = key_row[ranked[bounds[q] : min(int(bounds[q + 1]), int(bounds[q]) + k)]]
         return out
