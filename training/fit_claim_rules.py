@@ -112,6 +112,19 @@ def main() -> None:
     print(
         f"chosen on validation: swap {best[0]}, support {best[1]} (test macro F1 {test['macro_f1']:.4f}, both off {off['macro_f1']:.4f})"
     )
+    if args.write:
+        from assistant.answer.verifier import MANIFEST
+
+        meta = json.loads(MANIFEST.read_text(encoding="utf-8"))
+        meta["swap_coverage"] = best[0] if best[0] is not None else 2.0  # above 1: the rule never fires
+        meta["swap_coverage_validation"] = {
+            "pairs": len(pairs(args.data / "valid.jsonl")),
+            "macro_f1": round(results["valid"][best]["macro_f1"], 4),
+            "macro_f1_without": round(results["valid"][(None, 0.0)]["macro_f1"], 4),
+            "fit": "training/fit_claim_rules.py",
+        }
+        MANIFEST.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {MANIFEST}")
 
 
 if __name__ == "__main__":

@@ -180,20 +180,23 @@ def check_claim(
         thresholds: where a sentence supports or contradicts (default: Thresholds()).
     """
     thresholds = thresholds or Thresholds()
-    probs = (
-        judge([claim] * len(candidates), [pair_text(c.sentence.text, c.previous, c.title) for c in candidates])
-        if candidates
-        else np.zeros((0, 3), dtype=np.float32)
-    )
+    evidence = [pair_text(c.sentence.text, c.previous, c.title) for c in candidates]
+    # 'Lee said Japan should intervene': what is said is judged apart as well, so that a
+    # sentence telling it as someone else's words is found whoever the verifier hears in it
+    said = said_content(claim)
+    claims = [claim] * len(candidates) + ([said] * len(candidates) if said else [])
+    judged = judge(claims, evidence * (2 if said else 1)) if candidates else np.zeros((0, 3), dtype=np.float32)
+    probs, said_probs = judged[: len(candidates)], judged[len(candidates) :]
+    telling = {(c.sentence.doc_id, c.sentence.start): float(p[0]) for c, p in zip(candidates, said_probs, strict=False)}
     by_doc: dict[str, list[CheckedPassage]] = {doc.doc_id: [] for doc in documents}
     context: dict[tuple[str, int], str] = {}
     for c, p in zip(candidates, probs, strict=True):
         s = c.sentence
         passage = CheckedPassage(s.doc_id, s.start, s.end, s.text, round(float(p[0]), 4), round(float(p[1]), 4))
         by_doc.setdefault(s.doc_id, []).append(passage)
-        context[(s.doc_id, s.start)] = f"{c.title} {c.previous} {s.text}"
+        context[(s.doc_id, s.start)] = f"{c.title} {s.text}"
     titles = {doc.doc_id: doc.title for doc in documents} | {c.sentence.doc_id: c.title for c in candidates}
-    sources = [_source(claim, d, titles.get(d, d), found, thresholds, context) for d, found in by_doc.items()]
+    sources = [_source(claim, d, titles.get(d, d), found, thresholds, context, telling) for d, found in by_doc.items()]
     order = {"supported": 0, "contradicted": 1, "not_found": 2}
     sources.sort(key=lambda s: (order[s.verdict], -_strength(s)))
     verdicts = {s.verdict for s in sources}
@@ -216,6 +219,7 @@ def _source(
     passages: list[CheckedPassage],
     t: Thresholds,
     context: dict[tuple[str, int], str] | None = None,
+    telling: dict[tuple[str, int], float] | None = None,
 ) -> SourceCheck:
     passages = sorted(passages, key=lambda p: -max(p.supports, p.contradicts))
     # a sentence that shares no word of substance with the claim is not about it: it can
@@ -225,7 +229,12 @@ def _source(
     # ('Takaichi's suggestion that …'): the verifier reads what is said, not who says it
     speaker = claimed_speaker(claim)
     if speaker is not None:
-        saying = [p for p in about if p.supports >= t.supports and p.supports >= p.contradicts]
+        told = telling or {}
+        saying = [
+            p
+            for p in about
+            if max(p.supports, told.get((p.doc_id, p.start), 0.0)) >= t.supports and p.supports >= p.contradicts
+        ]
         others = {id(p): _other_speaker(speaker, p) for p in saying}
         if saying and all(c is not None for c in others.values()):
             top = saying[0]
@@ -290,6 +299,16 @@ def claimed_speaker(claim: str) -> Span | None:
     return Span(m.start(group), m.end(group), name)
 
 
+def said_content(claim: str) -> str | None:
+    """What a claim says someone said ('Lee said that Japan should intervene': 'Japan should
+    intervene'); None when it reports no one's words."""
+    m = _CLAIMED.match(claim)
+    if m is None or claimed_speaker(claim) is None:
+        return None
+    rest = re.sub(r"^(?:that\s+)", "", claim[m.end() :].lstrip(" ,:“\"'"))
+    return rest[:1].upper() + rest[1:] if len(rest.split()) >= 2 else None
+
+
 def _other_speaker(speaker: Span, passage: CheckedPassage) -> Conflict | None:
     """The conflict when ``passage`` reports its words as someone else's: it names a speaker,
     none of them the claim's, and does not name the claim's speaker at all."""
@@ -314,6 +333,7 @@ _MINOR = frozenset(
     "he she they said says mr ms mrs dr prof".split()
 )
 _NEGATION = frozenset("not no never none nor without".split())
+_AUXILIARY = frozenset("would will could can should may might must do does did has have had".split())
 
 
 def _norm(word: str) -> str:
@@ -534,12 +554,13 @@ def _negated(claim: str, passage: CheckedPassage) -> Conflict | None:
     for i, (word, start, end) in enumerate(tokens[:-1]):
         if _norm(word) not in _NEGATION:
             continue
-        # the word it governs, past a function word or two ('was not his place')
+        # the word it governs, past a function word or two ('was not his place', 'would no
+        # longer be allowed')
         after = [_norm(t) for t, _, _ in tokens[i + 1 : i + 4]]
-        following = next((t for t in after if t not in _MINOR), "")
+        following = next((t for t in after if t not in _MINOR and t not in _AUXILIARY and t != "longer"), "")
         before = _norm(tokens[i - 1][0]) if i else ""
         # 'found no damage': the negated word is the claim's, and so is the verb before it
-        if following in words and (before in words or before in _MINOR):
+        if following in words and (before in words or before in _MINOR or before in _AUXILIARY):
             w, a, b = words[following]
             return Conflict(Span(a, b, w), Span(passage.start + start, passage.start + end, word))
     return None

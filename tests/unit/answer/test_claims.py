@@ -16,6 +16,7 @@ from assistant.answer.claims import (
     check_claim,
     claimed_speaker,
     conflict_of,
+    said_content,
     validate_claim,
 )
 from assistant.errors import InvalidQuestion
@@ -357,3 +358,43 @@ def test_events_told_the_other_way_round_contradict(docs, claim: str, verdict: s
         conflict = result.sources[0].conflict
         assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("after", "after")
         assert VISIT[conflict.source.start : conflict.source.end] == "after"
+
+
+@pytest.mark.parametrize(
+    ("claim", "said"),
+    [
+        ("Lee said Japan should intervene over Taiwan", "Japan should intervene over Taiwan"),
+        ("Lee said that it was his place to intervene.", "It was his place to intervene."),
+        ("According to Lee, the talks went well.", "The talks went well."),
+        ("Takaichi and Lee met in Nara.", None),
+    ],
+)
+def test_what_a_claim_says_someone_said(claim: str, said: str | None) -> None:
+    assert said_content(claim) == said
+
+
+def test_words_given_to_someone_else_are_found_by_what_is_said(docs) -> None:  # type: ignore[no-untyped-def]
+    """The verifier hears little of 'Lee said X' in 'Takaichi's suggestion that X'; judged
+    apart, X is told there, as Takaichi's words: the claim is contradicted."""
+    text = "The row was triggered by Ms Takaichi's suggestion that Japan could intervene over Taiwan."
+
+    def judge(claims: Sequence[str], evidence: Sequence[str]) -> np.ndarray:
+        return np.array([(0.8, 0.1, 0.1) if c.startswith("Japan") else (0.2, 0.1, 0.7) for c in claims], np.float32)
+
+    result = check_claim("Lee said Japan should intervene over Taiwan", [_cand("a.txt", 0, text)], docs[:1], judge)
+    assert result.verdict == "contradicted"
+    conflict = result.sources[0].conflict
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("Lee", "Takaichi")
+
+
+def test_no_longer_negates(docs) -> None:  # type: ignore[no-untyped-def]
+    text = "The council said that boats would no longer be allowed on the reservoir."
+    result = check_claim(
+        "Boats are still allowed on the reservoir.",
+        [_cand("a.txt", 0, text)],
+        docs[:1],
+        judge_of({text: (0.8, 0.1, 0.1)}),
+    )
+    assert result.verdict == "contradicted"
+    conflict = result.sources[0].conflict
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("allowed", "no")
