@@ -33,6 +33,7 @@ import json
 import random
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,13 +159,17 @@ def shortened(sentence: str) -> str:
     return head + "." if len(head.split()) >= 6 and "," in sentence else sentence
 
 
-def swapped_pairs(limit: int, rng: random.Random) -> list[dict]:
+def _squad_articles(rng: random.Random) -> Iterator[tuple[dict, str, str]]:
+    """SQuAD 1.1's training articles in ``rng``'s order, each with its title and its split."""
     data = json.loads((DATA / "squad11-train" / "train-v1.1.json").read_text(encoding="utf-8"))["data"]
     rng.shuffle(data)
-    out: list[dict] = []
     for article in data:
-        title = article["title"].replace("_", " ")
-        split = split_of(f"squad11:{article['title']}")
+        yield article, article["title"].replace("_", " "), split_of(f"squad11:{article['title']}")
+
+
+def swapped_pairs(limit: int, rng: random.Random) -> list[dict]:
+    out: list[dict] = []
+    for article, title, split in _squad_articles(rng):
         names = sorted({n.group() for p in article["paragraphs"][:20] for n in _NAME.finditer(p["context"])})
         for para in article["paragraphs"][:12]:
             sentences = [s for s in _SENTENCE.split(para["context"]) if 40 <= len(s) <= 300]
@@ -195,12 +200,8 @@ def _substance(text: str) -> set[str]:
 
 def near_pairs(limit: int, rng: random.Random) -> list[dict]:
     """Neither pairs whose claim is close to the evidence in names and words, not in fact."""
-    data = json.loads((DATA / "squad11-train" / "train-v1.1.json").read_text(encoding="utf-8"))["data"]
-    rng.shuffle(data)
     out: list[dict] = []
-    for article in data:
-        title = article["title"].replace("_", " ")
-        split = split_of(f"squad11:{article['title']}")
+    for article, title, split in _squad_articles(rng):
         rows = []  # (paragraph, sentence, sentence before)
         for k, para in enumerate(article["paragraphs"][:30]):
             sentences = _SENTENCE.split(para["context"])
