@@ -385,6 +385,13 @@ def changed_fact(claim: str, passage: CheckedPassage, around: str) -> Conflict |
     if swapped is not None and (_key(swapped.claim.text) or _norm(swapped.claim.text) in _ORDER):
         if not _mentions(around, swapped.claim.text):
             return swapped
+    if swapped is None:
+        # told in another order ('made in March 2025' against 'suggestion in November 2025
+        # that …'): the claim's one date or number the sentence lacks, against its one of
+        # that kind; a name is left to the aligned test, names being many in a sentence
+        loose = conflict_of(claim, passage, any_order=True)
+        if loose is not None and _kind(loose.claim.text) != "name" and not _mentions(around, loose.claim.text):
+            return loose
     return _turned_round(claim, passage) or _negated(claim, passage)
 
 

@@ -398,3 +398,12 @@ def test_no_longer_negates(docs) -> None:  # type: ignore[no-untyped-def]
     assert result.verdict == "contradicted"
     conflict = result.sources[0].conflict
     assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("allowed", "no")
+
+
+def test_a_date_told_elsewhere_in_a_supporting_sentence_is_still_a_changed_fact(docs) -> None:  # type: ignore[no-untyped-def]
+    text = "The row was triggered by Ms Takaichi's suggestion in November 2025 that Japan could intervene over Taiwan."
+    claim = "Takaichi's suggestion about Taiwan was made in March 2025."
+    result = check_claim(claim, [_cand("a.txt", 0, text)], docs[:1], judge_of({text: (0.7, 0.2, 0.1)}))
+    assert result.verdict == "contradicted"
+    conflict = result.sources[0].conflict
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("March", "November")
