@@ -556,7 +556,8 @@ def _negated(claim: str, passage: CheckedPassage) -> Conflict | None:
     claimed = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(claim)]
     if any(_norm(w) in _NEGATION or _norm(w).endswith("n't") for w, _, _ in claimed):
         return None
-    words = {_norm(w): (w, a, b) for w, a, b in claimed if _norm(w) not in _MINOR}
+    # by stem: 'did not expect' negates 'expected'
+    words = {_stem(_norm(w)): (w, a, b) for w, a, b in claimed if _norm(w) not in _MINOR}
     tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(passage.text)]
     for i, (word, start, end) in enumerate(tokens[:-1]):
         if _norm(word) not in _NEGATION:
@@ -564,10 +565,10 @@ def _negated(claim: str, passage: CheckedPassage) -> Conflict | None:
         # the word it governs, past a function word or two ('was not his place', 'would no
         # longer be allowed')
         after = [_norm(t) for t, _, _ in tokens[i + 1 : i + 4]]
-        following = next((t for t in after if t not in _MINOR and t not in _AUXILIARY and t != "longer"), "")
+        following = _stem(next((t for t in after if t not in _MINOR and t not in _AUXILIARY and t != "longer"), ""))
         before = _norm(tokens[i - 1][0]) if i else ""
         # 'found no damage': the negated word is the claim's, and so is the verb before it
-        if following in words and (before in words or before in _MINOR or before in _AUXILIARY):
+        if following in words and (_stem(before) in words or before in _MINOR or before in _AUXILIARY):
             w, a, b = words[following]
             return Conflict(Span(a, b, w), Span(passage.start + start, passage.start + end, word))
     return None

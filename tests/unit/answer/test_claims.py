@@ -407,3 +407,16 @@ def test_a_date_told_elsewhere_in_a_supporting_sentence_is_still_a_changed_fact(
     assert result.verdict == "contradicted"
     conflict = result.sources[0].conflict
     assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("March", "November")
+
+
+def test_a_negation_meets_the_claims_word_in_another_form(docs) -> None:  # type: ignore[no-untyped-def]
+    text = "Prof Heng did not expect Mr Lee to bring any particular message from Mr Xi."
+    result = check_claim(
+        "Heng expected Lee to bring a message from Xi.",
+        [_cand("a.txt", 0, text)],
+        docs[:1],
+        judge_of({text: (0.7, 0.2, 0.1)}),
+    )
+    assert result.verdict == "contradicted"
+    conflict = result.sources[0].conflict
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("expected", "not")
