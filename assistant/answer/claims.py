@@ -243,7 +243,9 @@ def _source(
             return SourceCheck(doc_id, title, "contradicted", label, span, others[id(top)], tuple(passages))
         about = [p for p in about if others.get(id(p)) is None]
     supporting = max(about, key=lambda p: p.supports, default=None)
-    contradicting = max(about, key=lambda p: p.contradicts, default=None)
+    # a sentence can contradict only by telling something the claim does not: a heading
+    # 'Harbour' against 'The harbour in Kessel is open' tells nothing of its own
+    contradicting = max((p for p in about if _tells_more(p.text, claim)), key=lambda p: p.contradicts, default=None)
     if supporting is not None and supporting.supports >= t.supports and supporting.supports >= supporting.contradicts:
         span = Span(supporting.start, supporting.end, supporting.text)
         # a close sentence that puts another name, place or number where the claim has one
@@ -581,6 +583,16 @@ def _mentions(text: str, word: str) -> bool:
     if any(_norm(m.group()) == target or _same_name(word, m.group()) for m in _TOKEN.finditer(text)):
         return True
     return word.isupper() and 2 <= len(word) <= 8 and word in _initials(text)
+
+
+def _tells_more(text: str, claim: str) -> bool:
+    """Whether ``text`` holds a word of substance (or a negation) the claim lacks."""
+    told = {_stem(_norm(m.group())) for m in _TOKEN.finditer(claim)}
+    return any(
+        _stem(_norm(m.group())) not in told
+        for m in _TOKEN.finditer(text)
+        if _norm(m.group()) not in _MINOR or _norm(m.group()) in _NEGATION
+    )
 
 
 def _shares_a_word(claim: str, text: str) -> bool:

@@ -420,3 +420,15 @@ def test_a_negation_meets_the_claims_word_in_another_form(docs) -> None:  # type
     assert result.verdict == "contradicted"
     conflict = result.sources[0].conflict
     assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("expected", "not")
+
+
+def test_a_sentence_that_tells_nothing_of_its_own_cannot_contradict(docs) -> None:  # type: ignore[no-untyped-def]
+    heading, body = "Harbour", "The harbour in Kessel stays shut until May."
+    judge = judge_of({heading: (0.27, 0.59, 0.14), body: (0.03, 0.9, 0.07)})
+    result = check_claim(
+        "The harbour in Kessel is open.", [_cand("a.txt", 0, heading), _cand("a.txt", 9, body)], docs[:1], judge
+    )
+    assert result.verdict == "contradicted" and result.sources[0].evidence is not None
+    assert result.sources[0].evidence.text == body
+    alone = check_claim("The harbour in Kessel is open.", [_cand("a.txt", 0, heading)], docs[:1], judge)
+    assert alone.verdict == "not_found"
