@@ -226,6 +226,10 @@ class SegmentedLexical:
     def __len__(self) -> int:
         return self._rows
 
+    def _term_weight(self, tf: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """BM25's weight of a term counted ``tf`` times in rows ``length`` terms long."""
+        return tf / (K1 * ((1 - B) + B * length / self._avg) + tf)
+
     def doc_freq(self, term: str) -> int:
         n = 0
         for part, renumber in zip(self._parts, self._renumber, strict=True):
@@ -262,7 +266,7 @@ class SegmentedLexical:
                     live = renumber[rows] >= 0
                     rows, tf = rows[live], tf[live]
                 length = np.asarray(postings.lengths[rows], dtype=np.float64)
-                weight = tf / (K1 * ((1 - B) + B * length / self._avg) + tf)
+                weight = self._term_weight(tf, length)
                 found_rows.append((rows if renumber is None else renumber[rows]) + offset)
                 found_scores.append((idf[term] * weight).astype(np.float32).astype(np.float64))
         if not found_rows:
@@ -300,7 +304,7 @@ class SegmentedLexical:
                 live = renumber[row] >= 0
                 term, row, tf = term[live], row[live], tf[live]
             length = np.asarray(postings.lengths)[row].astype(np.float64)
-            weight = tf / (K1 * ((1 - B) + B * length / self._avg) + tf)
+            weight = self._term_weight(tf, length)
             terms.append(term)
             rows.append((row if renumber is None else renumber[row]) + offset)
             scores.append(weight)
