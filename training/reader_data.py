@@ -67,7 +67,7 @@ def squad_documents(
     rng: random.Random,
     limit: int = 0,
     skip: frozenset[str] = frozenset(),
-    after: int = 0,
+    after: tuple[int, ...] = (),
 ) -> list[dict]:
     """The articles of a SQuAD 1.1 or 2.0 file's ``data`` as documents in ``docs``, in the
     squad2 layout, ten paragraphs at most to a document (``{part}__{title}.txt``), in an order
@@ -76,9 +76,11 @@ def squad_documents(
     SQuAD 2.0's unanswerable questions (``is_impossible``) are kept, marked not answerable:
     they teach "no answer". An answer whose offset does not match its text is dropped, and a
     question left without one with it. ``limit`` stops after the article in which that many
-    answerable questions are reached (0: every article), counting only after the articles a
-    build with ``limit=after`` took (the same shuffle), which are left out: a later stage's
-    data. Articles whose title is in ``skip`` are left out."""
+    answerable questions are reached (0: every article), counting only after the articles
+    the earlier builds took (the same shuffle), which are left out: a later stage's data.
+    ``after`` holds those builds' limits in their order: ``(24000,)`` leaves out what a build
+    with ``limit=24000`` took, ``(24000, 12000)`` also what the build after it took with
+    ``limit=12000``. Articles whose title is in ``skip`` are left out."""
     articles = []
     for art in data:
         if art["title"] in skip:
@@ -87,8 +89,8 @@ def squad_documents(
         for n in range(0, len(paras), 10):
             articles.append((f"{art['title']}_{n // 10}" if len(paras) > 10 else art["title"], paras[n : n + 10]))
     rng.shuffle(articles)
-    if after:
-        articles = articles[_taken_by(articles, after) :]
+    for earlier in after:
+        articles = articles[_taken_by(articles, earlier) :]
     questions: list[dict] = []
     taken = 0
     for title, paras in articles:
@@ -314,9 +316,12 @@ def main() -> None:
     parser.add_argument(
         "--squad-after",
         type=int,
-        default=0,
+        nargs="+",
+        default=[],
         metavar="LIMIT",
-        help="with --squad-json: leave out the articles a build with --squad-limit LIMIT took (the next stage's data)",
+        help="with --squad-json: leave out the articles the earlier builds took, given by their --squad-limit "
+        "in order (the next stage's data): 24000 after a build with --squad-limit 24000, 24000 12000 after "
+        "that build and the one with --squad-after 24000 --squad-limit 12000",
     )
     args = parser.parse_args()
     rng = random.Random(SEED)
@@ -325,7 +330,7 @@ def main() -> None:
     if args.squad_json:
         write_groups(
             args.out / "train.jsonl",
-            squad_json_groups(args.squad_json, rng, parser, args.squad_limit, args.squad_after),
+            squad_json_groups(args.squad_json, rng, parser, args.squad_limit, tuple(args.squad_after)),
         )
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -344,7 +349,11 @@ def main() -> None:
 
 
 def squad_json_groups(
-    paths: list[Path], rng: random.Random, parser: argparse.ArgumentParser, limit: int = 0, after: int = 0
+    paths: list[Path],
+    rng: random.Random,
+    parser: argparse.ArgumentParser,
+    limit: int = 0,
+    after: tuple[int, ...] = (),
 ) -> list[dict]:
     """The groups of every question of the SQuAD-format files at ``paths`` (see ``squad_documents``)."""
     skip = kept_out_titles()

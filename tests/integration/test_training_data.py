@@ -85,6 +85,24 @@ def test_a_squad_file_stops_after_the_article_that_reaches_the_limit(tmp_path: P
     assert sum(q["answerable"] for q in questions) == 2  # the whole article in which the limit was reached
 
 
+def test_stages_built_one_after_another_take_every_article_once(tmp_path: Path) -> None:
+    # articles of 2, 2, 2, ... answerable questions: each build stops after the article that
+    # reaches its limit, so a later build must skip exactly what each earlier one took
+    data = [{**art, "title": f"{art['title']}_{n}"} for n in range(7) for art in _squad_file()[:1]]
+
+    def docs(limit: int, after: tuple[int, ...], name: str) -> set[str]:
+        folder = tmp_path / name
+        folder.mkdir()
+        squad_documents(data, "extra", folder, random.Random(1), limit=limit, after=after)
+        return {p.name for p in folder.iterdir()}
+
+    first, second, rest = docs(3, (), "a"), docs(3, (3,), "b"), docs(0, (3, 3), "c")
+    assert (len(first), len(second), len(rest)) == (2, 2, 3)
+    assert not first & second and not second & rest and not first & rest
+    # one sum of the limits is not the same: it would take the second build's last article again
+    assert docs(0, (6,), "d") & second
+
+
 def _answering(text: str, answer: str) -> dict:
     start = text.index(answer)
     return {"text": text, "prev": "", "title": "Summit", "label": 1, "answer": [start, start + len(answer)]}
