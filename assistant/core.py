@@ -215,7 +215,14 @@ class Assistant:
             found = (self.document(d) for d in sorted({c.sentence.doc_id for c in candidates}))
             documents = [d for d in found if d is not None]
         spec = self.verifier.spec
-        thresholds = Thresholds(spec.supports, spec.contradicts, spec.swap_coverage)
+        thresholds = Thresholds(
+            spec.supports,
+            spec.contradicts,
+            spec.swap_coverage,
+            spec.anchor_coverage,
+            spec.unaligned_contradicts,
+            spec.content_below,
+        )
         result = check_claim(text, candidates, documents, self.verifier.probabilities, thresholds)
         return result, {(c.sentence.doc_id, c.sentence.start): c.sentence for c in candidates}
 

@@ -137,13 +137,20 @@ Judge = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The verifier's probability from which a sentence supports / contradicts, and the
-    share of a claim's other words a sentence with one changed fact must hold to contradict
-    it (``swapped_fact``); all read from verifier.json."""
+    """The verifier's probability from which a sentence supports / contradicts; the share
+    of a claim's other words a sentence with one changed fact must hold to contradict it
+    (``swapped_fact``), and the share for a fact changed in the same words
+    (``anchored_swap``); the probability from which a sentence contradicts the claim with
+    no conflicting words found; the probability below which a supporting sentence must
+    share a word of the claim that is not a name or a number. All read from verifier.json, chosen on validation
+    (training/fit_claim_rules.py)."""
 
     supports: float = 0.5
     contradicts: float = 0.5
     swap_coverage: float = 1.0
+    anchor_coverage: float = 2.0  # above 1: a fact swapped in the same words is not enough
+    unaligned_contradicts: float = 0.5
+    content_below: float = 0.0  # below it, a support must share a word other than a name or number
 
 
 def validate_claim(claim: object, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -242,7 +249,11 @@ def _source(
             label = SOURCE_LABELS["contradicted"]
             return SourceCheck(doc_id, title, "contradicted", label, span, others[id(top)], tuple(passages))
         about = [p for p in about if others.get(id(p)) is None]
-    supporting = max(about, key=lambda p: p.supports, default=None)
+    # a sentence the verifier is not sure of supports only by telling something the claim
+    # tells beside its names and numbers ('The meeting comes days after Lee … met Xi
+    # Jinping' is no support of 'Xi Jinping criticised the summit')
+    credible = [p for p in about if p.supports >= t.content_below or _shares_content(claim, p.text)]
+    supporting = max(credible, key=lambda p: p.supports, default=None)
     # a sentence can contradict only by telling something the claim does not: a heading
     # 'Harbour' against 'The harbour in Kessel is open' tells nothing of its own
     contradicting = max((p for p in about if _tells_more(p.text, claim)), key=lambda p: p.contradicts, default=None)
@@ -259,7 +270,7 @@ def _source(
     # the verifier unsure, a sentence that tells the same but for one fact contradicts it
     for passage in about:
         around = (context or {}).get((passage.doc_id, passage.start), passage.text)
-        swap = swapped_fact(claim, passage, around, t.swap_coverage)
+        swap = swapped_fact(claim, passage, around, t.swap_coverage, t.anchor_coverage)
         if swap is not None:
             span = Span(passage.start, passage.end, passage.text)
             return SourceCheck(
@@ -267,7 +278,11 @@ def _source(
             )
     if contradicting is not None and contradicting.contradicts >= t.contradicts:
         span = Span(contradicting.start, contradicting.end, contradicting.text)
-        conflict = conflict_of(claim, contradicting)
+        conflict = conflicting_words(claim, contradicting)
+        # a contradiction whose words cannot be shown must be read surer ('cut waiting times
+        # by half' is no contradiction of 'halve waiting times')
+        if conflict is None and contradicting.contradicts < t.unaligned_contradicts:
+            return SourceCheck(doc_id, title, "not_found", SOURCE_LABELS["not_found"], None, None, tuple(passages))
         return SourceCheck(
             doc_id, title, "contradicted", SOURCE_LABELS["contradicted"], span, conflict, tuple(passages)
         )
@@ -335,6 +350,17 @@ _MINOR = frozenset(
     "he she they said says mr ms mrs dr prof".split()
 )
 _NEGATION = frozenset("not no never none nor without".split())
+# words of a closed class, capitalised only where they open a sentence or a quote ('“We can
+# only wait …”', '“Behind closed doors, …”'): never a name
+_CLOSED = frozenset(
+    "i we you he she they me us him them my our your its their mine ours yours theirs this these those "
+    "there here who whom whose which what when where why how all any both each every some such other "
+    "another about above across against along among around before behind below beneath beside between "
+    "beyond despite during except from inside into like near off onto out outside over past since "
+    "through throughout till toward towards under until unlike up upon via within if so yet nor then "
+    "than though although because while whereas however meanwhile moreover still also even only just "
+    "now once yes".split()
+)
 _AUXILIARY = frozenset("would will could can should may might must do does did has have had".split())
 
 
@@ -353,7 +379,9 @@ _COUNTED = frozenset(w for w in NUMBER_WORDS if w not in ("a", "an")) | frozense
 def _key(word: str) -> bool:
     """A word that states a fact of its own: a name, place or other capitalised word, or a number."""
     norm = _norm(word)
-    return norm not in _MINOR and (word[:1].isupper() or word[:1].isdigit() or norm in _COUNTED)
+    if norm in _MINOR or norm in _CLOSED:
+        return False
+    return word[:1].isupper() or word[:1].isdigit() or norm in _COUNTED
 
 
 def _numeric(word: str) -> bool:
@@ -369,9 +397,9 @@ def _stem(word: str) -> str:
 
 
 def covered(claim: str, text: str, skip: str = "") -> float:
-    """The share of the claim's words of substance (all but ``skip``) that ``text`` holds."""
+    """The share of the claim's words of substance (all but those of ``skip``) that ``text`` holds."""
     words = {_stem(_norm(m.group())) for m in _TOKEN.finditer(claim)} - {_stem(w) for w in _MINOR}
-    words.discard(_stem(_norm(skip)))
+    words -= {_stem(_norm(m.group())) for m in _TOKEN.finditer(skip)}
     held = {_stem(_norm(m.group())) for m in _TOKEN.finditer(text)}
     return len(words & held) / len(words) if words else 0.0
 
@@ -387,28 +415,58 @@ def changed_fact(claim: str, passage: CheckedPassage, around: str) -> Conflict |
     if swapped is not None and (_key(swapped.claim.text) or _norm(swapped.claim.text) in _ORDER):
         if not _mentions(around, swapped.claim.text):
             return swapped
-    if swapped is None:
+    if swapped is None or _mentions(around, swapped.claim.text) or _negation_of(swapped):
         # told in another order ('made in March 2025' against 'suggestion in November 2025
         # that …'): the claim's one date or number the sentence lacks, against its one of
         # that kind; a name is left to the aligned test, names being many in a sentence
         loose = conflict_of(claim, passage, any_order=True)
         if loose is not None and _kind(loose.claim.text) != "name" and not _mentions(around, loose.claim.text):
             return loose
+        # a name is many in a sentence: one swapped in the same words ('told Reuters'
+        # against 'told AFP')
+        anchored = anchored_swap(claim, passage)
+        if anchored is not None and not _mentions(around, anchored.claim.text):
+            return anchored
     return _turned_round(claim, passage) or _negated(claim, passage)
 
 
-def swapped_fact(claim: str, passage: CheckedPassage, around: str, coverage: float = 1.0) -> Conflict | None:
+def conflicting_words(claim: str, passage: CheckedPassage) -> Conflict | None:
+    """The words where a sentence read as contradicting the claim disagrees with it: a
+    changed fact, a fact changed in the same words, events turned round or a negation;
+    None when none is found."""
+    return (
+        conflict_of(claim, passage)
+        or anchored_swap(claim, passage)
+        or _turned_round(claim, passage)
+        or _negated(claim, passage)
+    )
+
+
+def _negation_of(conflict: Conflict) -> bool:
+    """Whether a conflict is a negation against a word (judged by ``_negated`` instead)."""
+    return _norm(conflict.source.text) in _NEGATION or _norm(conflict.claim.text) in _NEGATION
+
+
+def swapped_fact(
+    claim: str, passage: CheckedPassage, around: str, coverage: float = 1.0, anchor_coverage: float = 2.0
+) -> Conflict | None:
     """A sentence that says everything the claim says but with another name, place, day or
     number in one place ('bought 40 electric buses' against 'bought 60 electric buses'):
     the two words as a conflict; None otherwise. The claim's word must be nowhere in the
     sentence and its context ``around``, and at least ``coverage`` of its other words of
-    substance in the sentence (``Thresholds.swap_coverage``)."""
+    substance in the sentence (``Thresholds.swap_coverage``); ``anchor_coverage`` of them
+    where the fact is swapped in the same words (``anchored_swap``)."""
     conflict = conflict_of(claim, passage, any_order=True)
-    if conflict is None or not (_key(conflict.claim.text) or _norm(conflict.claim.text) in _ORDER):
-        return None
-    if _norm(conflict.claim.text) in _NEGATION or _mentions(around, conflict.claim.text):
-        return None
-    return conflict if covered(claim, passage.text, conflict.claim.text) >= coverage else None
+    if conflict is not None and (_key(conflict.claim.text) or _norm(conflict.claim.text) in _ORDER):
+        if _norm(conflict.claim.text) not in _NEGATION and not _mentions(around, conflict.claim.text):
+            if covered(claim, passage.text, conflict.claim.text) >= coverage:
+                return conflict
+    # in the same words ('her home region of Kyoto' against 'her … home region of Nara')
+    anchored = anchored_swap(claim, passage) if anchor_coverage <= 1.0 else None
+    if anchored is not None and not _mentions(around, anchored.claim.text):
+        if covered(claim, passage.text, anchored.claim.text) >= anchor_coverage:
+            return anchored
+    return None
 
 
 def conflict_of(claim: str, passage: CheckedPassage, any_order: bool = False) -> Conflict | None:
@@ -438,20 +496,36 @@ def conflict_of(claim: str, passage: CheckedPassage, any_order: bool = False) ->
             turned = [j for j in range(j1, j2) if _norm(b[j][0]) == opposite]
             if turned:
                 return Conflict(span(a, i), span(b, turned[0], passage.start))
-        claim_neg = [i for i in range(i1, i2) if _norm(a[i][0]) in _NEGATION]
-        source_neg = [j for j in range(j1, j2) if _norm(b[j][0]) in _NEGATION]
+        # a negation stands where the two differ, not far into a long stretch ('University of
+        # Seoul' against 'University of Tokyo, did not expect …')
+        claim_neg = [i for i in range(i1, min(i2, i1 + 3)) if _norm(a[i][0]) in _NEGATION]
+        source_neg = [j for j in range(j1, min(j2, j1 + 3)) if _norm(b[j][0]) in _NEGATION]
         if claim_neg or source_neg:
             ci = claim_neg[0] if claim_neg else max(0, i1 - 1)
             sj = source_neg[0] if source_neg else max(0, min(j1, len(b) - 1) - (0 if j2 > j1 else 1))
             return Conflict(span(a, min(ci, len(a) - 1)), span(b, min(sj, len(b) - 1), passage.start))
-        keys = [i for i in range(i1, i2) if _key(a[i][0])]
+        # a name the sentence holds in another form is no changed fact ('Benoit
+        # Hardy-Chartrand' against 'Mr Hardy-Chartrand')
+        keys = [
+            i
+            for i in range(i1, i2)
+            if _key(a[i][0])
+            and not (_kind(a[i][0]) == "name" and _mentions(passage.text, _run_span(claim, a, *_name_run(a, i)).text))
+        ]
         if not keys:
             continue
         kind = _kind(a[keys[0]][0])
         others = [j for j in range(j1, j2) if _key(b[j][0]) and _norm(b[j][0]) not in in_claim]
         same_kind = [j for j in others if _kind(b[j][0]) == kind and not _same_name(a[keys[0]][0], b[j][0])]
         if same_kind:
-            return Conflict(span(a, keys[0]), span(b, same_kind[0], passage.start))
+            if kind != "name":
+                return Conflict(span(a, keys[0]), span(b, same_kind[0], passage.start))
+            # a name of several words is one name: 'Shigeru Ishiba' against 'Sanae Takaichi'
+            # in 'Japanese Prime Minister Sanae Takaichi'
+            return Conflict(
+                _run_span(claim, a, *_name_run(a, keys[0], untitled=True)),
+                _run_span(passage.text, b, *_name_run(b, same_kind[0], untitled=True), passage.start),
+            )
     # told in another order ('started the plant on Friday' against 'on Tuesday to start
     # the plant'): the one fact of the claim the sentence lacks, against the one word of
     # that kind the sentence has instead
@@ -463,17 +537,122 @@ def conflict_of(claim: str, passage: CheckedPassage, any_order: bool = False) ->
         if opposite is not None and _norm(w) not in in_source and opposite in in_source:
             j = next(j for j, (v, _, _) in enumerate(b) if _norm(v) == opposite)
             return Conflict(span(a, i), span(b, j, passage.start))
-    missing = [i for i, (w, _, _) in enumerate(a) if _key(w) and _norm(w) not in in_source]
+    # a name of several words counts once, and is not missing when the sentence holds it in
+    # another form ('Mr Hardy-Chartrand' for 'Benoit Hardy-Chartrand')
+    missing = [(f, e) for f, e in _facts(a) if not _mentions(passage.text, claim[a[f][1] : a[e][2]])]
     if len(missing) == 1:
-        kind = _kind(a[missing[0]][0])
+        first, last = missing[0]
+        kind = _kind(a[first][0])
         instead = [
-            j
-            for j, (w, _, _) in enumerate(b)
-            if _key(w) and _norm(w) not in in_claim and _kind(w) == kind and not _same_name(a[missing[0]][0], w)
+            (f, e)
+            for f, e in _facts(b, untitled=True)
+            if _norm(b[f][0]) not in in_claim and _kind(b[f][0]) == kind and not _same_name(a[first][0], b[f][0])
         ]
         if len(instead) == 1:
-            return Conflict(span(a, missing[0]), span(b, instead[0], passage.start))
+            return Conflict(_run_span(claim, a, first, last), _run_span(passage.text, b, *instead[0], passage.start))
     return None
+
+
+def _facts(tokens: list[tuple[str, int, int]], untitled: bool = False) -> list[tuple[int, int]]:
+    """The key words of ``tokens`` as ``[first, last]`` runs: a name of several words is one."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        if not _key(tokens[i][0]):
+            i += 1
+            continue
+        if _kind(tokens[i][0]) != "name":
+            out.append((i, i))
+            i += 1
+            continue
+        first, last = _name_run(tokens, i)
+        if untitled:
+            first = _name_run(tokens, i, untitled=True)[0]
+            if _norm(tokens[last][0]) in _TITLES:  # a title alone ('South Korean President') names no one
+                i = last + 1
+                continue
+        out.append((first, last))
+        i = last + 1
+    return out
+
+
+# words that stand before a name without being part of it ('Prime Minister Sanae Takaichi')
+_TITLES = frozenset(
+    "mr ms mrs dr prof president prime minister premier chancellor secretary governor mayor senator "
+    "king queen prince princess emperor chairman chairwoman chair director chief general leader "
+    "spokesman spokeswoman spokesperson ambassador judge justice officer commissioner "
+    "representative rep sen gov gen".split()
+)
+
+
+def _name_run(tokens: list[tuple[str, int, int]], i: int, untitled: bool = False) -> tuple[int, int]:
+    """The run of capitalised words around ``tokens[i]`` (``[first, last]``), one name: it
+    stops at a possessive ('Temple University's | Tokyo'), and, ``untitled``, leaves out the
+    titles before the name ('Japanese Prime Minister | Sanae Takaichi')."""
+
+    def named(j: int) -> bool:
+        return _key(tokens[j][0]) and _kind(tokens[j][0]) == "name"
+
+    def possessive(j: int) -> bool:
+        return bool(re.search(r"[’']s$", tokens[j][0]))
+
+    first = i
+    while first > 0 and named(first - 1) and not possessive(first - 1):
+        first -= 1
+    last = i
+    while last + 1 < len(tokens) and named(last + 1) and not possessive(last):
+        last += 1
+    if untitled:
+        titled = [j for j in range(first, last) if _norm(tokens[j][0]) in _TITLES]
+        if titled:
+            first = titled[-1] + 1
+    return first, last
+
+
+def _run_span(text: str, tokens: list[tuple[str, int, int]], first: int, last: int, base: int = 0) -> Span:
+    start, end = tokens[first][1], tokens[last][2]
+    return Span(base + start, base + end, text[start:end])
+
+
+def anchored_swap(claim: str, passage: CheckedPassage) -> Conflict | None:
+    """A name, place, day or number of the claim that the sentence lacks, standing where the
+    sentence has another of its kind in the same words ('told Reuters' against 'told AFP',
+    'home region of Kyoto' against 'home region of Nara'): the two as a conflict. The words
+    that anchor it run from the fact to the nearest word of substance beside it, on its left
+    or its right, and must be the same on both sides. None when no fact is so placed."""
+    a = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(claim)]
+    b = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(passage.text)]
+    in_claim = {_norm(w) for w, _, _ in a}
+    for first, last in _facts(a):
+        name = claim[a[first][1] : a[last][2]]
+        if _mentions(passage.text, name):
+            continue
+        kind = _kind(a[first][0])
+        left, right = _anchor(a, first, -1), _anchor(a, last, 1)
+        for s1, s2 in _facts(b, untitled=True):
+            w = b[s1][0]
+            if _norm(w) in in_claim or _kind(w) != kind or _same_name(a[first][0], w):
+                continue
+            if (left and _anchor(b, s1, -1, len(left)) == left) or (right and _anchor(b, s2, 1, len(right)) == right):
+                return Conflict(_run_span(claim, a, first, last), _run_span(passage.text, b, s1, s2, passage.start))
+    return None
+
+
+def _anchor(tokens: list[tuple[str, int, int]], at: int, step: int, size: int = 0) -> tuple[str, ...]:
+    """The stems of the words beside ``tokens[at]`` (left: ``step`` -1, right: 1) up to and
+    including the nearest word of substance, three at most; () when there is none. With
+    ``size``, exactly that many words."""
+    out: list[str] = []
+    j = at + step
+    while 0 <= j < len(tokens) and len(out) < 3:
+        norm = _norm(tokens[j][0])
+        out.append(_stem(norm))
+        if not size and norm not in _MINOR and norm not in _CLOSED:
+            return tuple(out)
+        if size and len(out) == size:
+            return tuple(out)
+        j += step
+    return ()
 
 
 # words that order events, each against its opposite
@@ -530,24 +709,56 @@ def _substance(words: Sequence[str]) -> set[str]:
 def _turned_round(claim: str, passage: CheckedPassage) -> Conflict | None:
     """Events told the other way round: the sentence's 'after' (or 'before') governs what
     the claim tells before its own ('Lee visited Beijing after the summit' against 'The
-    meeting comes days after Lee visited Beijing'): the two order words as the conflict.
-    The governed clause runs to the next comma or stop; it must hold two or more words of
-    the claim's first event and none of its second."""
+    meeting comes days after Lee visited Beijing'), or the opposite word governs what the
+    claim tells after it ('Lee's visit to Japan came days before his trip to Beijing'
+    against 'The meeting comes days after President Lee visited Beijing'): the two order
+    words as the conflict. 'Follows' and 'precedes' order events as 'after' and 'before'
+    do. The governed clause runs to the next comma or stop. It must hold a name or number
+    of the event it is taken for and none of the other's (the one who acts in both, the
+    claim's first name, aside); or, for the same word, two words of the claim's first event
+    and none of its second."""
     a = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(claim)]
-    at = next((i for i, (w, _, _) in enumerate(a) if _norm(w) in ("before", "after")), None)
+    at = next((i for i, (w, _, _) in enumerate(a) if _norm(w) in _ORDER_WORDS), None)
     if at is None:
         return None
     first, second = _substance([w for w, _, _ in a[:at]]), _substance([w for w, _, _ in a[at + 1 :]])
-    word = _norm(a[at][0])
+    actor = next((i for i in range(at) if _key(a[i][0])), None)
+    acting = set() if actor is None else _substance([a[j][0] for j in range(*_span_of(_name_run(a, actor)))])
+    first_names = [w for w, _, _ in a[:at] if _key(w) and _stem(_norm(w)) not in acting]
+    second_names = [w for w, _, _ in a[at + 1 :] if _key(w) and _stem(_norm(w)) not in acting]
+    second_names = [w for w in second_names if w not in first_names]
+    word = _ORDER_WORDS[_norm(a[at][0])]
     for m in _TOKEN.finditer(passage.text):
-        if _norm(m.group()) != word:
+        order = _ORDER_WORDS.get(_norm(m.group()))
+        if order is None:
             continue
         clause = re.split(r"[,;.:!?]", passage.text[m.end() :], maxsplit=1)[0]
         governed = _substance([t.group() for t in _TOKEN.finditer(clause)])
-        if len(governed & first) >= 2 and not governed & second:
+        names, other = (first_names, second_names) if order == word else (second_names, first_names)
+        turned = any(_mentions(clause, n) for n in names) and not any(_mentions(clause, n) for n in other)
+        if order == word:  # the same word over the claim's first event, told in its words
+            turned = turned or (len(governed & first) >= 2 and not governed & second)
+        if turned:
             source = Span(passage.start + m.start(), passage.start + m.end(), m.group())
             return Conflict(Span(a[at][1], a[at][2], a[at][0]), source)
     return None
+
+
+# words that order events: 'X after Y' and 'X follows Y' tell Y first
+_ORDER_WORDS = {
+    "after": "after",
+    "follows": "after",
+    "followed": "after",
+    "following": "after",
+    "before": "before",
+    "precedes": "before",
+    "preceded": "before",
+    "preceding": "before",
+}
+
+
+def _span_of(run: tuple[int, int]) -> tuple[int, int]:
+    return run[0], run[1] + 1
 
 
 def _negated(claim: str, passage: CheckedPassage) -> Conflict | None:
@@ -579,8 +790,17 @@ def _negated(claim: str, passage: CheckedPassage) -> Conflict | None:
 def _mentions(text: str, word: str) -> bool:
     """Whether ``text`` holds ``word`` (as a word, any case, a possessive counted), under
     another form of a name ('China' for 'Chinese'), or spelt out ('APEC')."""
+    if " " in word.strip():  # a name of several words: any of them ('Ishiba' for 'Shigeru Ishiba')
+        if any(_mentions(text, w) for w in word.split() if _key(w)):
+            return True
+        initials = "".join(w[0] for w in word.split() if w[:1].isupper())  # 'United States': 'U.S.'
+        return len(initials) >= 2 and any(
+            m.group().replace(".", "") in (initials, initials + "A") for m in _TOKEN.finditer(text)
+        )
     target = _norm(word)
-    if any(_norm(m.group()) == target or _same_name(word, m.group()) for m in _TOKEN.finditer(text)):
+    # each part of a hyphenated word counts: 'China' in 'Japan-China'
+    told = [part for m in _TOKEN.finditer(text) for part in {m.group(), *m.group().split("-")} if part]
+    if any(_norm(w) == target or _same_name(word, w) for w in told):
         return True
     return word.isupper() and 2 <= len(word) <= 8 and word in _initials(text)
 
@@ -593,6 +813,17 @@ def _tells_more(text: str, claim: str) -> bool:
         for m in _TOKEN.finditer(text)
         if _norm(m.group()) not in _MINOR or _norm(m.group()) in _NEGATION
     )
+
+
+def _shares_content(claim: str, text: str) -> bool:
+    """Whether ``text`` holds, by stem, a word of the claim that is neither a function word
+    nor a name or number: what the claim says of its names ('criticised', 'summit')."""
+    words = {
+        _stem(_norm(m.group()))
+        for m in _TOKEN.finditer(claim)
+        if not _key(m.group()) and _norm(m.group()) not in _MINOR | _CLOSED | _AUXILIARY and len(m.group()) > 2
+    }
+    return any(_stem(_norm(m.group())) in words for m in _TOKEN.finditer(text))
 
 
 def _shares_a_word(claim: str, text: str) -> bool:

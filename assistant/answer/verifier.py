@@ -44,6 +44,15 @@ class VerifierSpec:
     # the share of a claim's other words a sentence with one changed fact must hold to
     # contradict it while the model is unsure (``answer/claims.py: swapped_fact``)
     swap_coverage: float = 1.0
+    # the same for a fact swapped in the same words ('told Reuters' against 'told AFP';
+    # ``answer/claims.py: anchored_swap``); above 1: never
+    anchor_coverage: float = 2.0
+    # the probability of 'contradicts' from which a sentence contradicts the claim when no
+    # conflicting words can be found in it
+    unaligned_contradicts: float = 0.5
+    # below this probability of 'supports', a supporting sentence must share a word of the
+    # claim that is not a name or a number (0: any)
+    content_below: float = 0.0
 
     @classmethod
     def load(cls, manifest: Path = MANIFEST) -> VerifierSpec:
@@ -57,6 +66,9 @@ class VerifierSpec:
             float(meta.get("supports", 0.5)),
             float(meta.get("contradicts", 0.5)),
             float(meta.get("swap_coverage", 1.0)),
+            float(meta.get("anchor_coverage", 2.0)),
+            float(meta.get("unaligned_contradicts", meta.get("contradicts", 0.5))),
+            float(meta.get("content_below", 0.0)),
         )
 
 

@@ -432,3 +432,109 @@ def test_a_sentence_that_tells_nothing_of_its_own_cannot_contradict(docs) -> Non
     assert result.sources[0].evidence.text == body
     alone = check_claim("The harbour in Kessel is open.", [_cand("a.txt", 0, heading)], docs[:1], judge)
     assert alone.verdict == "not_found"
+
+
+HOST = "Japanese Prime Minister Sanae Takaichi will host South Korean President Lee Jae Myung in Nara on Tuesday."
+
+
+def test_a_name_of_several_words_is_swapped_whole(docs) -> None:  # type: ignore[no-untyped-def]
+    # the verifier unsure: the sentence tells all the claim tells but for the host
+    result = check_claim(
+        "Shigeru Ishiba hosted Lee Jae Myung in Nara.",
+        [_cand("a.txt", 0, HOST)],
+        docs[:1],
+        judge_of({HOST: (0.12, 0.18, 0.7)}),
+    )
+    assert result.verdict == "contradicted"
+    conflict = result.sources[0].conflict
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("Shigeru Ishiba", "Sanae Takaichi")
+    assert HOST[conflict.source.start : conflict.source.end] == "Sanae Takaichi"
+
+
+def test_a_name_told_in_another_form_is_no_change_and_the_fact_beside_the_same_words_is(docs) -> None:  # type: ignore[no-untyped-def]
+    told = "“Behind closed doors, the leaders will discuss the Japan-China crisis,” Mr Hardy-Chartrand told AFP news agency."
+    result = check_claim(
+        "Benoit Hardy-Chartrand told Reuters that the leaders would discuss the Japan-China crisis.",
+        [_cand("a.txt", 0, told)],
+        docs[:1],
+        judge_of({told: (0.53, 0.08, 0.39)}),
+    )
+    assert result.verdict == "contradicted"
+    conflict = result.sources[0].conflict
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("Reuters", "AFP")
+
+
+def test_a_word_that_opens_a_quote_is_no_name(docs) -> None:  # type: ignore[no-untyped-def]
+    quote = "“We can only wait for China and Japan to resolve matters amicably through dialogue.”"
+    result = check_claim(
+        "Lee said China and Japan should resolve their dispute through dialogue.",
+        [_cand("a.txt", 0, quote)],
+        docs[:1],
+        judge_of({quote: (0.94, 0.02, 0.04)}),
+    )
+    assert result.verdict == "supported"
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        # the sentence's 'after' governs what the claim tells second: Japan came after Beijing
+        ("Lee's visit to Japan came days before his trip to Beijing.", "contradicted"),
+        ("Lee's visit to Japan came days after his trip to Beijing.", "supported"),
+        # the governed clause tells nothing of the claim's second event
+        ("Lee visited Beijing shortly before the summit.", "supported"),
+    ],
+)
+def test_the_opposite_order_word_over_the_claims_second_event_contradicts(docs, claim: str, verdict: str) -> None:  # type: ignore[no-untyped-def]
+    result = check_claim(claim, [_cand("a.txt", 0, VISIT)], docs[:1], judge_of({VISIT: (0.69, 0.24, 0.07)}))
+    assert result.verdict == verdict
+    if verdict == "contradicted":
+        conflict = result.sources[0].conflict
+        assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("before", "after")
+
+
+REGION = "The two leaders are in Ms Takaichi’s picturesque home region of Nara in western Japan, days after Mr Lee visited Beijing."
+
+
+def test_a_fact_swapped_in_the_same_words_contradicts_at_its_own_coverage(docs) -> None:  # type: ignore[no-untyped-def]
+    claim = "Takaichi hosted Lee in her home region of Kyoto."
+    judge = judge_of({REGION: (0.04, 0.06, 0.9)})
+    # 'hosted' is not in the sentence: four of the five other words are
+    loose = check_claim(claim, [_cand("a.txt", 0, REGION)], docs[:1], judge, Thresholds(anchor_coverage=0.8))
+    assert loose.verdict == "contradicted"
+    conflict = loose.sources[0].conflict
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("Kyoto", "Nara")
+    strict = check_claim(claim, [_cand("a.txt", 0, REGION)], docs[:1], judge, Thresholds(anchor_coverage=0.9))
+    assert strict.verdict == "not_found"
+    # 'western Japan' is no swap of 'Kyoto': it does not stand in the claim's words
+    assert (
+        check_claim(
+            "Takaichi hosted Lee in Kyoto.",
+            [_cand("a.txt", 0, REGION)],
+            docs[:1],
+            judge,
+            Thresholds(anchor_coverage=0.5),
+        ).verdict
+        == "not_found"
+    )
+
+
+def test_a_contradiction_with_no_words_to_show_must_be_surer(docs) -> None:  # type: ignore[no-untyped-def]
+    half = "Harbour master Ingrid Solberg said the terminal would cut waiting times by half."
+    claim = "Ingrid Solberg said the new terminal would halve waiting times."
+    judge = judge_of({half: (0.28, 0.56, 0.16)})
+    t = Thresholds(supports=0.4, contradicts=0.4, unaligned_contradicts=0.7)
+    assert check_claim(claim, [_cand("a.txt", 0, half)], docs[:1], judge, t).verdict == "not_found"
+    assert check_claim(claim, [_cand("a.txt", 0, half)], docs[:1], judge, Thresholds(0.4, 0.4)).verdict == (
+        "contradicted"
+    )
+    # with the conflicting words found, the verifier's own threshold holds
+    doubled = "Harbour master Ingrid Solberg said the terminal would cut waiting times by 40 minutes."
+    numbered = check_claim(
+        "Ingrid Solberg said the terminal would cut waiting times by 20 minutes.",
+        [_cand("a.txt", 0, doubled)],
+        docs[:1],
+        judge_of({doubled: (0.28, 0.56, 0.16)}),
+        t,
+    )
+    assert numbered.verdict == "contradicted" and numbered.sources[0].conflict is not None
