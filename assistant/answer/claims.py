@@ -715,8 +715,9 @@ def _turned_round(claim: str, passage: CheckedPassage) -> Conflict | None:
     words as the conflict. 'Follows' and 'precedes' order events as 'after' and 'before'
     do. The governed clause runs to the next comma or stop. It must hold a name or number
     of the event it is taken for and none of the other's (the one who acts in both, the
-    claim's first name, aside); or, for the same word, two words of the claim's first event
-    and none of its second."""
+    claim's first name, aside); or two words of that event and none of the other's ('After
+    the summit meeting, they will have dinner' against 'They will have dinner before the
+    summit meeting')."""
     a = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(claim)]
     at = next((i for i, (w, _, _) in enumerate(a) if _norm(w) in _ORDER_WORDS), None)
     if at is None:
@@ -736,8 +737,9 @@ def _turned_round(claim: str, passage: CheckedPassage) -> Conflict | None:
         governed = _substance([t.group() for t in _TOKEN.finditer(clause)])
         names, other = (first_names, second_names) if order == word else (second_names, first_names)
         turned = any(_mentions(clause, n) for n in names) and not any(_mentions(clause, n) for n in other)
-        if order == word:  # the same word over the claim's first event, told in its words
-            turned = turned or (len(governed & first) >= 2 and not governed & second)
+        # or told in the event's own words: two of them, and none of the other event's
+        tells, lacks = (first, second) if order == word else (second, first)
+        turned = turned or (len(governed & tells) >= 2 and not governed & lacks)
         if turned:
             source = Span(passage.start + m.start(), passage.start + m.end(), m.group())
             return Conflict(Span(a[at][1], a[at][2], a[at][0]), source)

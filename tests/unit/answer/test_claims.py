@@ -538,3 +538,24 @@ def test_a_contradiction_with_no_words_to_show_must_be_surer(docs) -> None:  # t
         t,
     )
     assert numbered.verdict == "contradicted" and numbered.sources[0].conflict is not None
+
+
+def test_the_opposite_order_word_over_the_second_event_in_its_own_words(docs) -> None:  # type: ignore[no-untyped-def]
+    dinner = "After the summit meeting, Mr Lee and Ms Takaichi will have dinner on Jan 13."
+    judge = judge_of({dinner: (0.97, 0.02, 0.01)})
+    before = check_claim(
+        "Mr Lee and Ms Takaichi will have dinner before the summit meeting.",
+        [_cand("a.txt", 0, dinner)],
+        docs[:1],
+        judge,
+    )
+    assert before.verdict == "contradicted"
+    conflict = before.sources[0].conflict
+    assert conflict is not None and (conflict.claim.text, conflict.source.text) == ("before", "After")
+    after = check_claim(
+        "Mr Lee and Ms Takaichi will have dinner after the summit meeting.",
+        [_cand("a.txt", 0, dinner)],
+        docs[:1],
+        judge,
+    )
+    assert after.verdict == "supported"
