@@ -352,9 +352,13 @@ def ask_while(docs: Path, index: Path, qs: list[dict[str, Any]], busy: Any) -> d
 
 
 def writer_child(spec: dict[str, Any]) -> dict[str, Any]:
-    """In a fresh process: the articles of ``spec`` added one at a time, as a newsroom does."""
+    """In a fresh process: the articles of ``spec`` added one at a time, as a newsroom does,
+    at the CPU priority ``assistant add`` takes."""
+    from assistant.cli import yield_to_questions
     from assistant.config import Config
     from assistant.core import Assistant
+
+    yield_to_questions()
 
     archive = Assistant.open(Config(docs_dir=Path(spec["docs"]), index_dir=Path(spec["index"])), update=False)
     for path in spec["singles"]:

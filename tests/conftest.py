@@ -58,6 +58,17 @@ class FakeEmbedder:
         return out
 
 
+@pytest.fixture(autouse=True)
+def yielded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """``assistant add`` lowers its process's CPU priority; run in-process by CliRunner it
+    must not lower pytest's: each call is recorded here instead."""
+    import assistant.cli
+
+    calls: list[int] = []
+    monkeypatch.setattr(assistant.cli, "yield_to_questions", lambda: calls.append(1))
+    return calls
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()

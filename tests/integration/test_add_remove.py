@@ -394,3 +394,21 @@ def test_add_parses_each_file_once(opened: Assistant, tmp_path: Path, monkeypatc
     answer = opened.ask("When will the bridge be built?")
     assert answer.found and "2030" in answer.citations[0].text
     assert_verifiable(answer)
+
+
+def test_cli_add_yields_the_cpu_to_questions(fake_cli, yielded: list[int], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    new = tmp_path / "bridge.txt"
+    new.write_text(BRIDGE, encoding="utf-8")
+    assert fake_cli("add", str(new)).exit_code == 0
+    assert yielded == [1]
+    assert fake_cli("docs").exit_code == 0 and yielded == [1]  # a reader keeps its priority
+
+
+def test_yielding_lowers_the_process_priority_by_ten() -> None:
+    import subprocess
+    import sys
+
+    code = "import os; from assistant.cli import yield_to_questions; b = os.nice(0); yield_to_questions(); print(b, os.nice(0))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = map(int, done.stdout.split())
+    assert after == min(before + 10, 19)
