@@ -285,7 +285,8 @@ class Assistant:
         with self._reload_lock:
             if store.current_generation(self.config.index_dir) == self._state.data.generation:
                 return False
-            data = store.load(self.config.index_dir, mapped=True)
+            # the segments already open are kept, and the columns grow by what was added
+            data = store.load(self.config.index_dir, mapped=True, previous=self._state.data)
             indexer.check_compatible(data, self.embedder, self.config)
             self._state = _State(data, self.embedder)
         return True

@@ -82,7 +82,7 @@ class Columns:
         return len(self.passage_id)
 
 
-_ARRAYS = tuple(f.name for f in fields(Columns) if f.name not in ("doc_ids", "sources"))
+ARRAYS = tuple(f.name for f in fields(Columns) if f.name not in ("doc_ids", "sources"))
 
 
 def build(data: IndexData) -> Columns:
@@ -201,7 +201,7 @@ def _sources(data: IndexData) -> dict[tuple[str, ...], tuple[str, ...]]:
 def save(folder: Path, columns: Columns) -> None:
     """Write ``columns`` into ``folder`` (a generation's, not yet live)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in _ARRAYS:
+    for name in ARRAYS:
         np.save(folder / f"{name}.npy", getattr(columns, name), allow_pickle=False)
     with open(folder / "docs.json", "w", encoding="utf-8") as f:
         json.dump(
@@ -216,7 +216,7 @@ def open_mapped(folder: Path) -> Columns:
     """The columns saved in ``folder``, memory-mapped read-only."""
     # plain ndarray views of the maps: the same pages, without np.memmap's slow item access
     arrays = {
-        name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray) for name in _ARRAYS
+        name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray) for name in ARRAYS
     }
     with open(folder / "docs.json", encoding="utf-8") as f:
         docs = json.load(f)

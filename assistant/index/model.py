@@ -104,6 +104,9 @@ class MappedIndex(IndexData):
     doc_terms: Mapping[str, frozenset[str]]  # doc_id -> every term of its rows
     lexical: Lexical
     passage_lexical: Lexical
+    # the segments it was opened from, by (folder, documents deleted from it), in order:
+    # the next generation reopens only the segments that are new to it
+    opened: dict[tuple[str, frozenset[str]], MappedIndex] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def mapped(self) -> bool:

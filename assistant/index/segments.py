@@ -146,10 +146,13 @@ def combine(
     common: dict[str, Any],
     shared_passages: Any = None,
     deleted: Sequence[frozenset[str]] = (),
+    grows: MappedIndex | None = None,
 ) -> MappedIndex:
     """Segments opened for searching, as one ``MappedIndex``. ``shared_passages``: the
     passage store all of them keep their passage vectors in, if any. ``deleted``: per
-    segment, the documents deleted from it (a removed or changed file), left out."""
+    segment, the documents deleted from it (a removed or changed file), left out.
+    ``grows``: the generation this one follows, when its segments, with the same
+    deletions, are the first of ``parts`` (its columns are then grown, not copied)."""
     deleted = list(deleted) or [frozenset() for _ in parts]
     cuts = [_without(p.columns, gone) for p, gone in zip(parts, deleted, strict=True)]
     shapes = [c.columns for c in cuts]
@@ -170,7 +173,7 @@ def combine(
         sentences=Chained([p.sentences for p in parts], owner),
         passages=Chained([p.passages for p in parts], owner),
         doc_terms=Chained([p.doc_terms for p in parts], owner),
-        columns=cast(columns_.Columns, _Concatenated(shapes)),
+        columns=cast(columns_.Columns, _Concatenated(shapes, _grown_from(grows, len(parts)))),
         row_vectors=SegmentedRows([p.row_vectors for p in parts], row_offsets[:-1], [c.rows for c in cuts]),
         lexical=SegmentedLexical([_single(p.lexical) for p in parts], row_offsets[:-1], [c.rows for c in cuts]),
         passage_lexical=SegmentedLexical(
@@ -178,6 +181,15 @@ def combine(
         ),
         passage_vectors=passages,
     )
+
+
+def _grown_from(grows: MappedIndex | None, n_parts: int) -> _Concatenated | None:
+    """The concatenated columns of ``grows`` when they can grow into a generation of
+    ``n_parts`` segments (theirs and more after them)."""
+    columns = getattr(grows, "columns", None)
+    if not isinstance(columns, _Concatenated) or not 0 < len(columns._shapes) < n_parts:
+        return None
+    return columns
 
 
 @dataclass(frozen=True)
@@ -250,21 +262,44 @@ _ORDERS = {"row_id_order": "row_id", "passage_id_order": "passage_id"}
 class _Concatenated:
     """The segments' columns as one generation's, concatenated at their first use: a writer
     that reopens the generation after an add and asks nothing of it never pays for the copy
-    (at a million passages, 0.9 s and some 300 MB)."""
+    (at a million passages, 0.9 s and some 300 MB).
 
-    def __init__(self, shapes: Sequence[columns_.Columns]) -> None:
+    ``base``: the columns of the generation this one follows, whose segments are the first
+    of ``shapes``. When those were built and nothing else has grown from them, this
+    generation's columns are theirs with the new segments' rows written after them, in the
+    room left at the end of their arrays: a reader that takes up an add copies what the
+    add wrote, not the archive."""
+
+    def __init__(self, shapes: Sequence[columns_.Columns], base: _Concatenated | None = None) -> None:
         self._shapes = list(shapes)
+        self._base = base
         self._built: columns_.Columns | None = None
+        self._buffers: dict[str, np.ndarray] = {}  # each array with room at its end
+        self._grown = False  # a later generation's columns were written into that room
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         # called only while an attribute is missing: once built, the columns' attributes
         # are this object's own, read as plainly as the dataclass's
+        if name.startswith("_"):
+            raise AttributeError(name)
         with self._lock:
             if self._built is None:
-                self._built = concatenate(self._shapes)
+                self._built, self._buffers = self._build()
+                self._base = None  # the older generation's columns may go
                 self.__dict__.update(vars(self._built))
         return getattr(self._built, name)
+
+    def _build(self) -> tuple[columns_.Columns, dict[str, np.ndarray]]:
+        base = self._base
+        if base is not None and 0 < len(base._shapes) < len(self._shapes):
+            with base._lock:
+                if base._built is not None and base._buffers and not base._grown:
+                    grown = extend(base._built, base._buffers, self._shapes[len(base._shapes) :])
+                    if grown is not None:
+                        base._grown = True
+                        return grown, base._buffers
+        return concatenate_growable(self._shapes)
 
 
 def row_places(columns: columns_.Columns, rows: np.ndarray) -> tuple[list[str], list[tuple[int, int]]]:
@@ -284,8 +319,97 @@ def row_places(columns: columns_.Columns, rows: np.ndarray) -> tuple[list[str], 
     return docs, spans
 
 
-def concatenate(shapes: Sequence[columns_.Columns]) -> columns_.Columns:
-    """The columns of segments one after the other, as one generation's."""
+# room left at the end of the concatenated arrays, for the adds that follow (a share of
+# their length, and at least this many items)
+_ROOM_SHARE = 8
+_ROOM_MIN = 4096
+
+
+def concatenate_growable(shapes: Sequence[columns_.Columns]) -> tuple[columns_.Columns, dict[str, np.ndarray]]:
+    """``concatenate(shapes)``, each array the start of a longer buffer (returned by name)
+    that ``extend`` writes the next segments into."""
+    buffers: dict[str, np.ndarray] = {}
+    return concatenate(shapes, buffers), buffers
+
+
+def _space(buffers: dict[str, np.ndarray] | None, name: str, n: int, dtype: Any) -> np.ndarray:
+    """An array of ``n`` items to fill; with ``buffers``, the start of a longer one kept there."""
+    if buffers is None:
+        return np.empty(n, dtype=dtype)
+    buffers[name] = np.empty(n + max(n // _ROOM_SHARE, _ROOM_MIN), dtype=dtype)
+    return buffers[name][:n]
+
+
+def extend(
+    base: columns_.Columns, buffers: dict[str, np.ndarray], tails: Sequence[columns_.Columns]
+) -> columns_.Columns | None:
+    """``concatenate([base, *tails])`` written into the room at the end of ``base``'s
+    ``buffers`` (``base``'s arrays are their starts and stay as they are: the items written
+    lie after them). None when the room is too small, or when a tail's ids do not all
+    follow the ids before (the orders by id are then sorted again by ``concatenate``)."""
+    sizes = {name: len(getattr(base, name)) for name in columns_.ARRAYS}
+    rows, passages, docs = base.n_rows, base.n_passages, len(base.doc_ids)
+    run = int(base.row_run.max()) if base.n_rows else 0
+    top = {ids: int(np.asarray(getattr(base, ids)).max(initial=-1)) for ids in _ORDERS.values()}
+    need = dict(sizes)
+    for tail in tails:
+        for name in columns_.ARRAYS:
+            need[name] += len(getattr(tail, name)) - (1 if name in _BOUNDS else 0)
+        for ids in _ORDERS.values():
+            values = np.asarray(getattr(tail, ids))
+            if len(values) and int(values.min()) <= top[ids]:
+                return None
+            top[ids] = max(top[ids], int(values.max(initial=-1)))
+    if any(name not in buffers or need[name] > len(buffers[name]) for name in columns_.ARRAYS):
+        return None
+    at = dict(sizes)
+    doc_ids = list(base.doc_ids)
+    sources = {alias: set(named) for alias, named in base.sources.items()}
+    for tail in tails:
+        shift = {"rows": rows, "passages": passages, "docs": docs, "runs": run}
+        for name in columns_.ARRAYS:
+            values = np.asarray(getattr(tail, name))
+            if name in _BOUNDS:
+                # the base's last bound is the tail's first (0) moved by the rows before
+                values = values + rows
+                start = at[name] - 1
+            elif name in _ORDERS:
+                values = values + (rows if name == "row_id_order" else passages)
+                start = at[name]
+            else:
+                kind = (
+                    "rows"
+                    if name in _ROW_VALUED
+                    else "passages"
+                    if name in _PASSAGE_VALUED
+                    else "docs"
+                    if name in _DOC_VALUED
+                    else "runs"
+                    if name == "row_run"
+                    else None
+                )
+                if kind is not None:
+                    values = values + shift[kind]
+                start = at[name]
+            buffers[name][start : start + len(values)] = values
+            at[name] = start + len(values)
+        rows += tail.n_rows
+        passages += tail.n_passages
+        docs += len(tail.doc_ids)
+        run += int(tail.row_run.max()) if tail.n_rows else 0
+        doc_ids += tail.doc_ids
+        for alias, named in tail.sources.items():
+            sources.setdefault(alias, set()).update(named)
+    return columns_.Columns(
+        **{name: buffers[name][: at[name]] for name in columns_.ARRAYS},
+        doc_ids=doc_ids,
+        sources={alias: tuple(sorted(named)) for alias, named in sources.items()},
+    )
+
+
+def concatenate(shapes: Sequence[columns_.Columns], buffers: dict[str, np.ndarray] | None = None) -> columns_.Columns:
+    """The columns of segments one after the other, as one generation's; with ``buffers``,
+    each array the start of a longer one, kept there by name (``concatenate_growable``)."""
     rows = _offsets([s.n_rows for s in shapes])
     passages = _offsets([s.n_passages for s in shapes])
     docs = _offsets([len(s.doc_ids) for s in shapes])
@@ -297,7 +421,8 @@ def concatenate(shapes: Sequence[columns_.Columns]) -> columns_.Columns:
             continue
         if name in _BOUNDS:
             parts = [np.asarray(getattr(s, name))[:-1] + rows[n] for n, s in enumerate(shapes)]
-            arrays[name] = np.concatenate([*parts, np.array([rows[-1]], dtype=np.int64)]).astype(np.int64)
+            parts.append(np.array([rows[-1]], dtype=np.int64))
+            arrays[name] = np.concatenate(parts, out=_space(buffers, name, sum(map(len, parts)), np.int64))
             continue
         shift = (
             rows
@@ -313,9 +438,13 @@ def concatenate(shapes: Sequence[columns_.Columns]) -> columns_.Columns:
         values = [np.asarray(getattr(s, name)) for s in shapes]
         if shift is not None:
             values = [(v + shift[n]).astype(v.dtype) for n, v in enumerate(values)]
-        arrays[name] = np.concatenate(values) if values else np.zeros(0)
+        dtype = np.result_type(*values) if values else np.float64
+        arrays[name] = (
+            np.concatenate(values, out=_space(buffers, name, sum(map(len, values)), dtype)) if values else np.zeros(0)
+        )
     for order, ids in _ORDERS.items():
-        arrays[order] = np.argsort(arrays[ids], kind="stable").astype(np.int64)
+        arrays[order] = _space(buffers, order, len(arrays[ids]), np.int64)
+        arrays[order][:] = np.argsort(arrays[ids], kind="stable")
     sources: dict[tuple[str, ...], set[str]] = {}
     for s in shapes:
         for alias, named in s.sources.items():

@@ -183,26 +183,28 @@ def load(index_dir: Path, *, mapped: Literal[False] = False) -> WriterIndex: ...
 
 
 @overload
-def load(index_dir: Path, *, mapped: Literal[True]) -> MappedIndex: ...
+def load(index_dir: Path, *, mapped: Literal[True], previous: IndexData | None = None) -> MappedIndex: ...
 
 
 @overload
-def load(index_dir: Path, *, mapped: bool) -> IndexData: ...
+def load(index_dir: Path, *, mapped: bool, previous: IndexData | None = None) -> IndexData: ...
 
 
-def load(index_dir: Path, *, mapped: bool = False) -> IndexData:
+def load(index_dir: Path, *, mapped: bool = False, previous: IndexData | None = None) -> IndexData:
     """Read the live generation; raises IndexStateError when missing or corrupt.
 
     ``mapped`` opens the vectors read-only and memory-mapped, for searching: opening costs
     no copy, and only the pages a search touches are read. A writer loads them whole
-    (the default), since it changes them."""
+    (the default), since it changes them. ``previous``: a generation this process opened
+    mapped before; the segments the two share are taken from it, not opened again, and
+    when the new one only adds segments after them its columns grow from the old ones'."""
     attempts = _LOAD_ATTEMPTS
     while True:
         name = current_generation(index_dir)
         if name is None:
             raise IndexStateError(f"No index at {index_dir}. Run 'assistant index' first.")
         try:
-            return _load_generation(index_dir, name, mapped)
+            return _load_generation(index_dir, name, mapped, previous)
         except IndexStateError:
             # A slow reader can see its generation collected by writers that moved on
             # twice meanwhile; the live one is then whole, so read that instead.
@@ -211,7 +213,7 @@ def load(index_dir: Path, *, mapped: bool = False) -> IndexData:
                 raise
 
 
-def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexData:
+def _load_generation(index_dir: Path, name: str, mapped: bool = False, previous: IndexData | None = None) -> IndexData:
     folder = index_dir / name
     try:
         manifest = _read_json(folder / "manifest.json")
@@ -226,10 +228,19 @@ def _load_generation(index_dir: Path, name: str, mapped: bool = False) -> IndexD
         deleted = deleted_of(manifest)
         gone = [deleted.get(seg, frozenset()) for seg in names]
         if mapped:
-            opened = [_open_mapped(index_dir / seg, common, shared) for seg in names]
-            if len(opened) == 1 and not gone[0]:
-                return opened[0]
-            return segments.combine(opened, common, shared, gone)
+            keys = list(zip(names, gone, strict=True))
+            if len(keys) == 1 and not gone[0]:
+                return _open_mapped(index_dir / names[0], common, shared)  # its own manifest's fields
+            known = previous.opened if isinstance(previous, MappedIndex) else {}
+            opened = [
+                known.get(key) or _open_mapped(index_dir / seg, common, shared)
+                for key, seg in zip(keys, names, strict=True)
+            ]
+            # the old generation's segments first, and more after them: its columns grow
+            grows = previous if isinstance(previous, MappedIndex) and list(known) == keys[: len(known)] else None
+            combined = segments.combine(opened, common, shared, gone, grows=grows)
+            combined.opened = dict(zip(keys, opened, strict=True))
+            return combined
         loaded = [
             segments.without_documents(_load_whole(index_dir / seg, common, shared), g)
             for seg, g in zip(names, gone, strict=True)

@@ -476,12 +476,14 @@ def test_a_reader_whose_generation_was_collected_meanwhile_reads_the_live_one(
     real = store._load_generation
     calls: list[str] = []
 
-    def slow_reader(index_dir: Path, name: str, mapped: bool = False) -> model.IndexData:
+    def slow_reader(
+        index_dir: Path, name: str, mapped: bool = False, previous: model.IndexData | None = None
+    ) -> model.IndexData:
         calls.append(name)
         if len(calls) == 1:  # writers move on and collect the generation this reader just chose
             (index_dir / "CURRENT").write_text(new + "\n", encoding="utf-8")
             shutil.rmtree(index_dir / name)
-        return real(index_dir, name, mapped)
+        return real(index_dir, name, mapped, previous)
 
     (index / "CURRENT").write_text(old + "\n", encoding="utf-8")
     monkeypatch.setattr(store, "_load_generation", slow_reader)

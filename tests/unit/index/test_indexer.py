@@ -269,7 +269,7 @@ def test_a_readers_columns_and_ranking_equal_a_writers(seeds_copy: Path, tmp_pat
     assert mapped.columns is not None and not hasattr(whole, "columns")
     built = columns.build(whole)
     assert mapped.columns.doc_ids == built.doc_ids and mapped.columns.sources == built.sources
-    for name in columns._ARRAYS:
+    for name in columns.ARRAYS:
         assert isinstance(getattr(mapped.columns, name).base, np.memmap), name  # a view of the mapped file
         np.testing.assert_array_equal(getattr(mapped.columns, name), getattr(built, name), err_msg=name)
     reader, writer = Searcher(mapped, fake_embedder), Searcher(whole, fake_embedder)

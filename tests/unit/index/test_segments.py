@@ -280,3 +280,68 @@ def test_best_rows_of_many_queries_are_each_querys_top_rows() -> None:
         for query, found in zip(queries, best, strict=True):
             assert found.tolist() == lexical.matches(sorted(set(query))).top(5).tolist(), query
     assert any(len(b) == 5 for b in segmented.best_rows(queries, 5))
+
+
+def _columns_equal(a, b) -> None:  # type: ignore[no-untyped-def]
+    from assistant.index import columns as columns_
+
+    for name in columns_.ARRAYS:
+        assert np.array_equal(np.asarray(getattr(a, name)), np.asarray(getattr(b, name))), name
+    assert list(a.doc_ids) == list(b.doc_ids)
+    assert dict(a.sources) == dict(b.sources)
+
+
+def test_a_reader_grows_its_columns_by_what_each_add_wrote(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    from assistant.index import segments
+
+    index = tmp_path / "index"
+    names = list(ARTICLES)
+    (seeds_copy / names[0]).write_text(ARTICLES[names[0]], encoding="utf-8")
+    _open(seeds_copy, index, fake_embedder)
+    (seeds_copy / names[1]).write_text(ARTICLES[names[1]], encoding="utf-8")
+    writer = _open(seeds_copy, index, fake_embedder)
+    reader = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
+    reader.ask("Where did the leaders meet?")  # the columns are concatenated at the first question
+    for name in names[2:]:
+        before = reader._state.data.columns
+        kept = {n: np.array(getattr(before, n)) for n in ("row_id", "passage_rows", "doc_rows", "row_id_order")}
+        (seeds_copy / name).write_text(ARTICLES[name], encoding="utf-8")
+        writer.add([seeds_copy / name])
+        assert len(store.live_segments(index)) >= 3
+        assert reader.refresh()
+        reader.ask("How much did the bridge cost?")
+        after = reader._state.data.columns
+        # what the generation holds, as a reader opening it afresh concatenates it
+        fresh = store.load(index, mapped=True)
+        _columns_equal(after, segments.concatenate(fresh.columns._shapes))  # type: ignore[attr-defined]
+        # grown in place: the old arrays are the start of the new ones, and are unchanged
+        assert np.shares_memory(np.asarray(before.row_id), np.asarray(after.row_id))
+        for n, values in kept.items():
+            assert np.array_equal(np.asarray(getattr(before, n)), values), n
+        assert reader._state.data.opened  # type: ignore[attr-defined]
+    answer = reader.ask("Who hosted the dinner in Nara?")
+    assert answer.citations and all(
+        (seeds_copy / c.doc_id).read_text(encoding="utf-8")[c.start : c.end] == c.text for c in answer.citations
+    )
+
+
+def test_columns_grow_only_by_later_ids_and_only_into_room(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    from assistant.index import segments
+
+    index = tmp_path / "index"
+    a = _open(seeds_copy, index, fake_embedder)
+    for name, text in list(ARTICLES.items())[:3]:
+        (seeds_copy / name).write_text(text, encoding="utf-8")
+        a.add([seeds_copy / name])
+    shapes = store.load(index, mapped=True).columns._shapes  # type: ignore[attr-defined]
+    assert len(shapes) >= 3
+    base, buffers = segments.concatenate_growable(shapes[:-1])
+    grown = segments.extend(base, buffers, shapes[-1:])
+    assert grown is not None
+    _columns_equal(grown, segments.concatenate(shapes))
+    # a segment of older ids after newer ones: the orders by id must be sorted again
+    later, room = segments.concatenate_growable(shapes[1:])
+    assert segments.extend(later, room, shapes[:1]) is None
+    # no room left: nothing is written
+    tight = {n: v[: len(getattr(base, n))] for n, v in buffers.items()}
+    assert segments.extend(base, tight, shapes[-1:]) is None
