@@ -408,9 +408,12 @@ def changed_fact(claim: str, passage: CheckedPassage, around: str) -> Conflict |
     """What makes a sentence the verifier reads as support disagree with the claim: a name,
     place, number or order of events of the claim, never mentioned in the sentence or its
     context ``around``, that the sentence replaces with another of its kind ("The summit
-    took place in Tokyo" against "… Hold Summit in Nara …"); or a negation the claim lacks
-    ('… an inspection found no structural damage' against 'Engineers found structural
-    damage', however much of the wording it shares). None when there is neither."""
+    took place in Tokyo" against "… Hold Summit in Nara …"), found where the words align,
+    as the one date or number of its kind told elsewhere in the sentence, or, for a name,
+    where it stands in the same words ('told Reuters' against 'told AFP'); events told
+    the other way round; or a negation the claim lacks ('… an inspection found no
+    structural damage' against 'Engineers found structural damage', however much of the
+    wording it shares). None when there is none of these."""
     swapped = conflict_of(claim, passage)
     if swapped is not None and (_key(swapped.claim.text) or _norm(swapped.claim.text) in _ORDER):
         if not _mentions(around, swapped.claim.text):
@@ -418,7 +421,7 @@ def changed_fact(claim: str, passage: CheckedPassage, around: str) -> Conflict |
     if swapped is None or _mentions(around, swapped.claim.text) or _negation_of(swapped):
         # told in another order ('made in March 2025' against 'suggestion in November 2025
         # that …'): the claim's one date or number the sentence lacks, against its one of
-        # that kind; a name is left to the aligned test, names being many in a sentence
+        # that kind (a name only as below, names being many in a sentence)
         loose = conflict_of(claim, passage, any_order=True)
         if loose is not None and _kind(loose.claim.text) != "name" and not _mentions(around, loose.claim.text):
             return loose
