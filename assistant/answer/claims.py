@@ -727,7 +727,10 @@ def _turned_round(claim: str, passage: CheckedPassage) -> Conflict | None:
         return None
     first, second = _substance([w for w, _, _ in a[:at]]), _substance([w for w, _, _ in a[at + 1 :]])
     actor = next((i for i in range(at) if _key(a[i][0])), None)
-    acting = set() if actor is None else _substance([a[j][0] for j in range(*_span_of(_name_run(a, actor)))])
+    acting: set[str] = set()
+    if actor is not None:
+        first_word, last_word = _name_run(a, actor)
+        acting = _substance([w for w, _, _ in a[first_word : last_word + 1]])
     first_names = [w for w, _, _ in a[:at] if _key(w) and _stem(_norm(w)) not in acting]
     second_names = [w for w, _, _ in a[at + 1 :] if _key(w) and _stem(_norm(w)) not in acting]
     second_names = [w for w in second_names if w not in first_names]
@@ -760,10 +763,6 @@ _ORDER_WORDS = {
     "preceded": "before",
     "preceding": "before",
 }
-
-
-def _span_of(run: tuple[int, int]) -> tuple[int, int]:
-    return run[0], run[1] + 1
 
 
 def _negated(claim: str, passage: CheckedPassage) -> Conflict | None:
