@@ -345,3 +345,28 @@ def test_columns_grow_only_by_later_ids_and_only_into_room(seeds_copy: Path, tmp
     # no room left: nothing is written
     tight = {n: v[: len(getattr(base, n))] for n, v in buffers.items()}
     assert segments.extend(base, tight, shapes[-1:]) is None
+
+
+def test_after_a_merge_a_reader_concatenates_afresh(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
+    from assistant.index import segments
+
+    index = tmp_path / "index"
+    writer = _open(seeds_copy, index, fake_embedder)
+    for name, text in list(ARTICLES.items())[:2]:
+        (seeds_copy / name).write_text(text, encoding="utf-8")
+        writer.add([seeds_copy / name])
+    reader = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
+    reader.ask("Where did the leaders meet?")
+    before = reader._state.data.columns
+    assert writer.compact() > 1
+    (seeds_copy / "summit.txt").write_text(ARTICLES["summit.txt"], encoding="utf-8")
+    writer.add([seeds_copy / "summit.txt"])  # the merged segment, and one more after it
+    assert reader.refresh()
+    answer = reader.ask("Who hosted the dinner in Nara?")
+    after = reader._state.data.columns
+    fresh = store.load(index, mapped=True)
+    _columns_equal(after, segments.concatenate(fresh.columns._shapes))  # type: ignore[attr-defined]
+    assert not np.shares_memory(np.asarray(before.row_id), np.asarray(after.row_id))
+    assert answer.citations and all(
+        (seeds_copy / c.doc_id).read_text(encoding="utf-8")[c.start : c.end] == c.text for c in answer.citations
+    )
