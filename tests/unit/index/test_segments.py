@@ -370,3 +370,23 @@ def test_after_a_merge_a_reader_concatenates_afresh(seeds_copy: Path, tmp_path: 
     assert answer.citations and all(
         (seeds_copy / c.doc_id).read_text(encoding="utf-8")[c.start : c.end] == c.text for c in answer.citations
     )
+
+
+def test_after_a_removal_a_reader_holds_no_row_of_the_removed_document(
+    seeds_copy: Path, tmp_path: Path, fake_embedder
+) -> None:
+    from assistant.index import segments
+
+    index = tmp_path / "index"
+    writer = _open(seeds_copy, index, fake_embedder)
+    for name, text in list(ARTICLES.items())[:2]:
+        (seeds_copy / name).write_text(text, encoding="utf-8")
+        writer.add([seeds_copy / name])
+    reader = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
+    reader.ask("How much did the bridge cost?")
+    writer.remove("bridge.md")
+    assert reader.refresh()
+    reader.ask("How much did the bridge cost?")
+    after = reader._state.data.columns
+    assert "bridge.md" not in after.doc_ids
+    _columns_equal(after, segments.concatenate(store.load(index, mapped=True).columns._shapes))  # type: ignore[attr-defined]
