@@ -325,14 +325,20 @@ def test_a_reader_grows_its_columns_by_what_each_add_wrote(seeds_copy: Path, tmp
     )
 
 
+def _with_added(seeds_copy: Path, index: Path, embedder, n: int) -> Assistant:  # type: ignore[no-untyped-def]
+    """A writer over the seeds that has added the first ``n`` articles, one segment each."""
+    writer = _open(seeds_copy, index, embedder)
+    for name, text in list(ARTICLES.items())[:n]:
+        (seeds_copy / name).write_text(text, encoding="utf-8")
+        writer.add([seeds_copy / name])
+    return writer
+
+
 def test_columns_grow_only_by_later_ids_and_only_into_room(seeds_copy: Path, tmp_path: Path, fake_embedder) -> None:
     from assistant.index import segments
 
     index = tmp_path / "index"
-    a = _open(seeds_copy, index, fake_embedder)
-    for name, text in list(ARTICLES.items())[:3]:
-        (seeds_copy / name).write_text(text, encoding="utf-8")
-        a.add([seeds_copy / name])
+    _with_added(seeds_copy, index, fake_embedder, 3)
     shapes = store.load(index, mapped=True).columns._shapes  # type: ignore[attr-defined]
     assert len(shapes) >= 3
     base, buffers = segments.concatenate_growable(shapes[:-1])
@@ -351,10 +357,7 @@ def test_after_a_merge_a_reader_concatenates_afresh(seeds_copy: Path, tmp_path: 
     from assistant.index import segments
 
     index = tmp_path / "index"
-    writer = _open(seeds_copy, index, fake_embedder)
-    for name, text in list(ARTICLES.items())[:2]:
-        (seeds_copy / name).write_text(text, encoding="utf-8")
-        writer.add([seeds_copy / name])
+    writer = _with_added(seeds_copy, index, fake_embedder, 2)
     reader = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
     reader.ask("Where did the leaders meet?")
     before = reader._state.data.columns
@@ -378,10 +381,7 @@ def test_after_a_removal_a_reader_holds_no_row_of_the_removed_document(
     from assistant.index import segments
 
     index = tmp_path / "index"
-    writer = _open(seeds_copy, index, fake_embedder)
-    for name, text in list(ARTICLES.items())[:2]:
-        (seeds_copy / name).write_text(text, encoding="utf-8")
-        writer.add([seeds_copy / name])
+    writer = _with_added(seeds_copy, index, fake_embedder, 2)
     reader = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
     reader.ask("How much did the bridge cost?")
     writer.remove("bridge.md")
