@@ -542,8 +542,10 @@ class EmbeddedStore:
                     scores.append(got_scores)
                 all_locs = np.concatenate(locs)
                 all_scores = np.concatenate(scores)
-                hits = self._keep_live(db, all_locs, all_scores, where, k)
-                if len(hits) >= k or exhausted:
+                # the best ``fetch`` of all segments together: their live ones are the best live ones
+                best = np.argsort(-all_scores, kind="stable")[:fetch]
+                hits = self._keep_live(db, all_locs[best], all_scores[best], where, k)
+                if len(hits) >= k or (exhausted and len(all_locs) <= fetch):
                     return hits
                 factor *= 4
 

@@ -478,3 +478,20 @@ def test_embedded_merges_leave_the_large_segment_alone(store_path: Path, monkeyp
         assert store.count() == 260
         for n in (3, 201, 259):
             assert store.dense_search(corpus(1, start=n)[0].vector, 1)[0].id == n
+
+
+def test_embedded_dense_search_skips_stale_rows_at_the_top_of_every_segment(store_path: Path) -> None:
+    """The best rows of all segments are read first; when replaced passages' old rows fill
+    them, the search reads further and still returns exactly the best live passages."""
+    query = corpus(1, start=500)[0].vector
+    with EmbeddedStore.open(store_path, DIM) as store:
+        passages = corpus(120)
+        for b in range(4):
+            store.add(passages[b * 30 : (b + 1) * 30])
+        nearest = sorted(passages, key=lambda p: -float(p.vector @ query))[:40]
+        store.add([record(p.id, p.doc_id, p.text, p.published, -p.vector) for p in nearest])
+        live = {p.id: p.vector for p in passages} | {p.id: -p.vector for p in nearest}
+        expected = sorted(live, key=lambda i: (-float(live[i] @ query), i))[:10]
+        got = store.dense_search(query, 10)
+        assert [h.id for h in got] == expected
+        assert [h.dense for h in got] == pytest.approx([float(live[i] @ query) for i in expected], abs=1e-5)
