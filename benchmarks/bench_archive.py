@@ -216,8 +216,8 @@ def recall_child(spec: dict[str, Any]) -> dict[str, Any]:
         n = flat.ntotal
         vectors = faiss.rev_swig_ptr(flat.get_xb(), n * flat.d).reshape(n, flat.d)
         scores = np.concatenate([vectors[a : a + 200_000] @ queries.T for a in range(0, n, 200_000)])
-        for qi in range(len(queries)):
-            top = np.argpartition(-scores[:, qi], 10)[:10]
+        for qi in range(len(queries)):  # a small segment (an add's) may hold 10 rows or fewer
+            top = np.argpartition(-scores[:, qi], 10)[:10] if n > 10 else np.arange(n)
             best[qi] += [(float(scores[r, qi]), (segment_id << LOC_BITS) + int(r)) for r in top]
     recalls = []
     for qi, found in enumerate(approx):
