@@ -81,7 +81,7 @@ SILENT_PER_KIND = 300  # questions asked of a collection that does not hold thei
 SILENT_SEED = 29
 
 
-def read_all(model: Path, work: Path, candidates: int) -> tuple[object, list[tuple]]:
+def read_all(model: Path, work: Path, candidates: int, max_tokens: int = 0) -> tuple[object, list[tuple]]:
     """Every validation question with its analysed form and reader-ranked candidates, and
     the silent cases, each a kind of its own (all unanswerable, never in the threshold's
     choice, reported apart):
@@ -101,6 +101,10 @@ def read_all(model: Path, work: Path, candidates: int) -> tuple[object, list[tup
     folder, questions = validation(work)
     assistant = Assistant.open(Config(docs_dir=folder, index_dir=work / "index"))
     reader = Reader.from_file(model, ReaderSpec(model, "", -99.0, 0.0, MARGIN, candidates))
+    if max_tokens:  # a probe: pairs cut shorter than the reader was trained on
+        from assistant.search.reader_input import load_tokenizer
+
+        reader.tokenizer = load_tokenizer(max_tokens)
     out = [_read(q, assistant._state.searcher, reader, candidates) for q in questions]
     rng = random.Random(SILENT_SEED)
     articles = sorted({q["doc"] for q in questions})
@@ -441,6 +445,9 @@ def main() -> None:
     parser.add_argument("--max-refused", type=float, default=0.025)
     parser.add_argument("--candidates", type=int, default=CANDIDATES)
     parser.add_argument("--write", action="store_true", help="record the choice in assistant/data/reader.json")
+    parser.add_argument(
+        "--max-tokens", type=int, default=0, help="a probe: read pairs of at most this many tokens (0: as trained)"
+    )
     parser.add_argument("--margins", action="store_true", help="also print answer@3 by the further statements' margin")
     parser.add_argument(
         "--keep-mix",
@@ -448,8 +455,12 @@ def main() -> None:
         help="keep the manifest's retrieval and span weights instead of searching their grid (a quicker refit)",
     )
     args = parser.parse_args()
+    if args.write and args.max_tokens:
+        parser.error(
+            "--max-tokens is a probe: the product reads pairs as the reader was trained, so nothing is written"
+        )
     with tempfile.TemporaryDirectory() as tmp:
-        searcher, raw = read_all(args.model, Path(tmp), args.candidates)
+        searcher, raw = read_all(args.model, Path(tmp), args.candidates, args.max_tokens)
         articles = len({q["doc"] for q, *_ in raw})
         print(f"{len(raw)} validation questions on {articles} articles")
         if args.keep_mix:
