@@ -54,9 +54,10 @@ def step(name: str, command: list[str], tree: Path, work: Path) -> str:
     """Run ``command`` in the copy (its package first on the path), its output in
     ``work/NAME.log``; skipped when that log records a finished run."""
     log = work / f"{name}.log"
-    if log.exists() and log.read_text(encoding="utf-8").rstrip().endswith(DONE):
+    before = log.read_text(encoding="utf-8") if log.exists() else ""
+    if before.rstrip().endswith(DONE):
         print(f"{name}: done before ({log})")
-        return log.read_text(encoding="utf-8")
+        return before
     print(f"{name}: {' '.join(command)}", flush=True)
     env = {**os.environ, "PYTHONPATH": str(tree)}
     with log.open("w", encoding="utf-8") as out:

@@ -76,7 +76,7 @@ def replay(read: list[tuple], spec, first: int, level: float, hopeless: float) -
             stopped += 1
         scored = combine(ranked, logits[:n], words[:n], spec, margins[:n])
         answer = compose(question, scored, searcher.view, k=3, policy=policy)
-        cited = [c for c in answer.citations]
+        cited = answer.citations
         rows.append(
             {
                 "source": q["source"],
