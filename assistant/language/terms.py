@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -91,16 +92,22 @@ _US = re.compile(r"\bUS\b")
 @lru_cache(maxsize=200_000)
 def _terms(text: str) -> tuple[str, ...]:
     # Index builds ask for a sentence's terms several times (BM25, coverage, features).
-    out: list[str] = []
     # 'US' is the United States, as 'U.S.' is; lower-cased it would be the pronoun
-    for match in _WORD.finditer(_US.sub("U.S", text).lower()):
-        word = match.group().replace("’", "'")
-        if word.endswith("'s"):
-            word = word[:-2]
-        for part in word.split("'") if "'" in word and "." not in word else (word,):
-            if len(part) < 2 or part in STOPWORDS:
-                continue
-            out.append(_normal(part))
+    return tuple(itertools.chain.from_iterable(map(_word_terms, _WORD.findall(_US.sub("U.S", text).lower()))))
+
+
+@lru_cache(maxsize=65536)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """The terms of one lower-cased word: none for a stopword, the stem otherwise, and one
+    per part of "o'clock"-like words (a possessive 's dropped first)."""
+    word = word.replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    out = []
+    for part in word.split("'") if "'" in word and "." not in word else (word,):
+        if len(part) < 2 or part in STOPWORDS:
+            continue
+        out.append(_normal(part))
     return tuple(out)
 
 

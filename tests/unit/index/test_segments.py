@@ -282,6 +282,25 @@ def test_best_rows_of_many_queries_are_each_querys_top_rows() -> None:
     assert any(len(b) == 5 for b in segmented.best_rows(queries, 5))
 
 
+def test_matches_sum_each_rows_scores_over_the_terms_lists() -> None:
+    """``summed`` (each term's sorted list one after the other, a stable sort): every row
+    once, in order, its values summed as a plain loop sums them; a term given twice counts twice."""
+    from assistant.index.bm25 import summed
+
+    rng = np.random.default_rng(5)
+    lists = [np.sort(rng.choice(1000, size=n, replace=False)) for n in (300, 40, 0, 7, 300)]
+    rows = np.concatenate(lists).astype(np.int64)
+    values = rng.random(len(rows))
+    expected: dict[int, float] = {}
+    for row, value in zip(rows.tolist(), values.tolist(), strict=True):
+        expected[row] = expected.get(row, 0.0) + value
+    found = summed(rows, values)
+    assert found.rows.tolist() == sorted(expected)
+    assert np.allclose(found.scores, [expected[r] for r in sorted(expected)])
+    empty = summed(np.zeros(0, dtype=np.int64), np.zeros(0))
+    assert len(empty.rows) == 0 and not empty
+
+
 def _columns_equal(a, b) -> None:  # type: ignore[no-untyped-def]
     from assistant.index import columns as columns_
 
