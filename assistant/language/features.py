@@ -5,7 +5,7 @@ speakers, reasons. The ranker's type and speaker features read these.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.language import speech
@@ -48,13 +48,39 @@ _AFTER_PREPOSITION = re.compile(
 )
 
 
+def _speaker_windows(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_SPEAKER_WINDOW.finditer(text)``, found about twenty times faster.
+
+    Scanning every position for up to six words and then a speech verb costs about a
+    millisecond a sentence. A window holds a speech verb, at or after the first one
+    ``_SPEECH`` finds, and its words before the verb are at most six whitespace-separated
+    chunks (the first maybe in part) that end where the verb's chunk starts: so no window
+    starts before the sixth chunk before the verb's, and the scan starts there (with the
+    whole text in view, so ``\\b`` reads the characters before it)."""
+    pos = 0
+    while (verb := _SPEECH.search(text, pos)) is not None:
+        start = verb.start()
+        while start > pos and not text[start - 1].isspace():  # the start of the verb's chunk
+            start -= 1
+        for _ in range(6):  # six chunks back
+            while start > pos and text[start - 1].isspace():
+                start -= 1
+            while start > pos and not text[start - 1].isspace():
+                start -= 1
+        window = _SPEAKER_WINDOW.search(text, start)
+        if window is None:  # cannot be: the verb alone is a window
+            return
+        yield window
+        pos = window.end()
+
+
 def _speakers(text: str) -> frozenset[str]:
     """Terms of the names attributed as speakers ('X said', 'X told AFP', '…, said X'). After
     the verb a name speaks only in an inverted attribution, right after a comma or quote and
     the verb ('…, said Mr Hardy-Chartrand'); never after 'told' ('she told Mr Lee' names who
     listened), nor in reported speech ('Analysts said Lee would go')."""
     out: set[str] = set()
-    for m in _SPEAKER_WINDOW.finditer(text):
+    for m in _speaker_windows(text):
         inverted = m.group(1).rstrip().endswith((",", "”", '"'))  # '…,” said Lee', '…, said Lee'
         after_verb = m.group(3) if inverted and not _TELL.fullmatch(m.group(2)) else None
         # before the verb, the speaker comes after the quotation: '“… South Korea as well,” Mr X told'
