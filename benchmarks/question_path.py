@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCHIVE = ROOT / "benchmarks" / "build" / "archive"
 SEEDS_GOLD = ROOT / "tests" / "data" / "gold_seeds.jsonl"
 # (module, class or None, function, row label): what is timed inside a question
 STAGES = (
@@ -50,27 +49,25 @@ STAGES = (
 
 
 def where(on: str) -> tuple[Path, Path]:
+    # bench_archive (and bench_scale under it) put this tree first on the path: imported
+    # here, in the parent only, so that a child measures the package of its --tree
+    from bench_archive import ARCHIVE, BASE_ARTICLES, BUILD
+
     if on == "seeds":  # indexed here at the first run (never the project's own index/)
-        return ROOT / "seeds", ROOT / "benchmarks" / "build" / "seeds-index"
+        return ROOT / "seeds", BUILD / "seeds-index"
     if on == "base":
-        return ROOT / "benchmarks" / "build" / "corpus-2912", ARCHIVE / "base-2912"
+        return BUILD / f"corpus-{BASE_ARTICLES}", ARCHIVE / f"base-{BASE_ARTICLES}"
     return ARCHIVE / f"docs-{on}", ARCHIVE / f"archive-{on}"
 
 
 def questions(on: str, n: int) -> list[str]:
+    """The seeds' gold questions, or ``bench_archive.py``'s sample of answerable squad2-dev ones."""
     if on == "seeds":
         rows = [json.loads(line) for line in SEEDS_GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
         return [r["question"] for r in rows if not r.get("history")][: n + 3]
-    import random
+    import bench_archive
 
-    rows = [
-        json.loads(line)
-        for line in (ROOT.parent / "shared" / "data" / "squad2-dev" / "questions.jsonl")
-        .read_text(encoding="utf-8")
-        .splitlines()
-    ]
-    answerable = [q["question"] for q in rows if any(a.get("text") for a in q.get("answers", []))]
-    return random.Random(0).sample(answerable, n + 3)
+    return [q["question"] for q in bench_archive.questions(n)]
 
 
 def child(spec: dict[str, Any]) -> dict[str, Any]:
