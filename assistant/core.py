@@ -293,8 +293,10 @@ class Assistant:
 
     def compact(self) -> int:
         """Merge the live generation's segments into one; returns how many were merged (0:
-        there was one). Readers go on with what they have until their next question."""
+        there was one). A segment written before rows' facts were saved gets them first.
+        Readers go on with what they have until their next question."""
         with store.WriterLock(self.config.index_dir):
+            store.complete_facts(self.config.index_dir)
             merged = len(store.live_segments(self.config.index_dir))
             if store.merge(self.config.index_dir) is None:
                 return 0

@@ -289,6 +289,7 @@ def ingest(
         data.texts[item.doc_id] = text
         data.sentences[item.doc_id] = sentences
         data.terms[item.doc_id] = [row_terms(s.text) for s in sentences if s.searchable]
+        data.facts.pop(item.doc_id, None)  # worked out anew when saved
         data.passages[item.doc_id] = passages
         data.removed.pop(item.doc_id, None)
     sentence_vectors = _encode(sentence_texts, embedder, progress, "sentences")
@@ -314,7 +315,7 @@ def drop(data: WriterIndex, doc_id: str) -> bool:
         data.passage_vectors.remove_document(doc_id)
     elif pids.size:
         data.passage_vectors.remove_ids(pids)
-    for table in (data.documents, data.texts, data.sentences, data.passages, data.terms):
+    for table in data.by_document():
         table.pop(doc_id, None)
     data.lexical = data.passage_lexical = None  # built again from the terms when saved
     return True

@@ -12,6 +12,7 @@ import numpy as np
 
 from assistant.index import columns as columns_
 from assistant.index.bm25 import Lexical
+from assistant.index.facts import FactSource
 from assistant.types import Document, PassageRow, Sentence
 
 if TYPE_CHECKING:
@@ -92,6 +93,13 @@ class WriterIndex(IndexData):
     passage_vectors: IdVectors | StoredPassages
     # doc_id -> the terms of each of its searchable sentences, in order
     terms: dict[str, list[list[str]]] = field(default_factory=dict)
+    # doc_id -> the saved facts (``facts.record``) of each of its searchable sentences, as a
+    # segment it was loaded from held them: written again as they are by a merge
+    facts: dict[str, list[bytes]] = field(default_factory=dict)
+
+    def by_document(self) -> tuple[dict[str, Any], ...]:
+        """Every table keyed by document id: what adding or dropping a document changes."""
+        return (self.documents, self.texts, self.sentences, self.passages, self.terms, self.facts)
 
 
 @dataclass(kw_only=True)
@@ -104,6 +112,7 @@ class MappedIndex(IndexData):
     doc_terms: Mapping[str, frozenset[str]]  # doc_id -> every term of its rows
     lexical: Lexical
     passage_lexical: Lexical
+    facts: FactSource | None = None  # each row's saved terms and text features (``facts.RowFacts``), if written
     # the segments it was opened from, by (folder, documents deleted from it), in order:
     # the next generation reopens only the segments that are new to it
     opened: dict[tuple[str, frozenset[str]], MappedIndex] = field(default_factory=dict, repr=False, compare=False)

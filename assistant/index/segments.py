@@ -26,6 +26,7 @@ import numpy as np
 
 from assistant.index import columns as columns_
 from assistant.index.bm25 import LexicalIndex, SegmentedLexical
+from assistant.index.facts import SegmentedFacts
 from assistant.index.model import MappedIndex, RowVectorSource, WriterIndex, new_vector_index, vectors_of
 
 
@@ -180,6 +181,9 @@ def combine(
             [_single(p.passage_lexical) for p in parts], passage_offsets[:-1], [c.passages for c in cuts]
         ),
         passage_vectors=passages,
+        facts=SegmentedFacts([p.facts for p in parts], row_offsets[:-1], [c.rows for c in cuts])
+        if any(p.facts is not None for p in parts)
+        else None,
     )
 
 
@@ -466,7 +470,7 @@ def without_documents(data: WriterIndex, gone: frozenset[str]) -> WriterIndex:
         pids = np.array([p.id for p in data.passages.get(doc_id, [])], dtype=np.int64)
         if pids.size and not hasattr(data.passage_vectors, "remove_document"):
             data.passage_vectors.remove_ids(pids)  # type: ignore[union-attr]
-        for table in (data.documents, data.texts, data.sentences, data.passages, data.terms):
+        for table in data.by_document():
             table.pop(doc_id, None)
     return data
 
@@ -484,6 +488,7 @@ def merge_whole(parts: Sequence[WriterIndex], common: dict[str, Any], shared_pas
         merged.sentences.update(part.sentences)
         merged.passages.update(part.passages)
         merged.terms.update(part.terms)
+        merged.facts.update(part.facts)
         ids, vectors = vectors_of(part.sentence_vectors)
         if len(ids):
             merged.sentence_vectors.add_with_ids(vectors, ids)

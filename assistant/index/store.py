@@ -42,6 +42,7 @@ import numpy as np
 from assistant.errors import AssistantError, IndexFormatChanged, IndexStateError
 from assistant.files import atomic_write_bytes, atomic_write_text, fsync
 from assistant.index import columns as columns_
+from assistant.index import facts as facts_
 from assistant.index import segments
 from assistant.index.bm25 import Lexical, LexicalIndex
 from assistant.index.generations import (  # noqa: F401  (WriterLock and collect_leftovers: re-exported for writers)
@@ -104,7 +105,7 @@ def new_segment(live: IndexData) -> WriterIndex:
 
 def emptied(data: WriterIndex) -> None:
     """Forget what ``data`` holds after it was saved as a segment; its ids go on."""
-    for table in (data.documents, data.texts, data.sentences, data.passages, data.terms):
+    for table in data.by_document():
         table.clear()
     data.sentence_vectors = new_vector_index(data.dim)
     if not isinstance(data.passage_vectors, StoredPassages):
@@ -147,6 +148,45 @@ def merge(index_dir: Path, names: Sequence[str] | None = None) -> str | None:
     merged = segments.merge_whole(loaded, common, shared)
     others = [n for n in every if n not in chosen]
     return save(index_dir, merged, keep=others, deleted={n: gone[n] for n in others if n in gone})
+
+
+def complete_facts(index_dir: Path) -> list[str]:
+    """Write the saved facts (``facts``) of the live segments that have none, or another
+    language version's: worked out from their texts and terms, beside their files (a
+    segment's other files stay as they are; a reader that opens it afterwards reads them).
+    Returns the segments completed. The caller holds the writer's lock."""
+    done = []
+    for name in live_segments(index_dir):
+        folder = index_dir / name
+        if facts_.RowFacts.open(folder / facts_.FOLDER) is not None:
+            continue
+        shape = columns_.open_mapped(folder / columns_.FOLDER)
+        tables = Tables(folder / TABLES)
+        try:
+            texts, found = [], []
+            bounds = np.asarray(shape.doc_rows)
+            for d, doc_id in enumerate(shape.doc_ids):
+                text = tables.value("texts", doc_id) or ""
+                row_terms = json.loads(tables.value("terms", doc_id) or "[]")
+                rows = range(int(bounds[d]), int(bounds[d + 1]))
+                if len(row_terms) != len(rows):
+                    raise IndexStateError(f"{name}: the terms of {doc_id} do not match its sentences")
+                texts += [text[int(shape.row_start[r]) : int(shape.row_end[r])] for r in rows]
+                found += row_terms
+        finally:
+            tables.close()
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-facts-", dir=folder))
+        try:
+            shutil.rmtree(folder / facts_.FOLDER, ignore_errors=True)  # another version's
+            facts_.write(tmp / facts_.FOLDER, facts_.records(texts, found))
+            for child in tmp.rglob("*"):
+                fsync(child)
+            os.rename(tmp / facts_.FOLDER, folder / facts_.FOLDER)
+            fsync(folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        done.append(name)
+    return done
 
 
 def deletions(index_dir: Path, names: Sequence[str], doc_ids: Iterable[str]) -> dict[str, set[str]]:
@@ -305,6 +345,7 @@ def _open_mapped(folder: Path, common: dict[str, Any], shared: StoredPassages | 
         lexical=LexicalIndex.open(folder / "sentences.bm25"),
         passage_lexical=LexicalIndex.open(folder / "passages.bm25"),
         passage_vectors=_passage_vectors(folder, shared, mapped=True),
+        facts=facts_.RowFacts.open(folder / facts_.FOLDER),
     )
 
 
@@ -325,6 +366,12 @@ def _load_whole(folder: Path, common: dict[str, Any], shared: StoredPassages | N
         )
     finally:
         tables.close()
+    saved = facts_.RowFacts.open(folder / facts_.FOLDER)
+    if saved is not None:
+        bounds = np.load(folder / columns_.FOLDER / "doc_rows.npy", allow_pickle=False)
+        raw = saved.rows(np.arange(len(saved)))
+        for d, doc_id in enumerate(sorted(data.documents)):
+            data.facts[doc_id] = raw[int(bounds[d]) : int(bounds[d + 1])]
     row_ids = np.array([s.id for s in columns_.searchable_rows(data)], dtype=np.int64)
     vectors = np.asarray(np.load(folder / VECTORS, allow_pickle=False), dtype=np.float32)
     if len(vectors):
@@ -370,6 +417,7 @@ def save(
         _write_tables(tmp / TABLES, data, doc_ids)
         shape = columns_.build(data)
         columns_.save(tmp / columns_.FOLDER, shape)
+        facts_.write(tmp / facts_.FOLDER, _facts(data))
         columns_.save_vectors(tmp / VECTORS, shape, *stored_vectors(data.sentence_vectors))
         if isinstance(data.passage_vectors, StoredPassages):
             # the store first: the generation that lists these passages commits after them
@@ -398,6 +446,19 @@ def save(
         cited += [f for seg in _segments_or_none(index_dir, previous) for f in _cited_by(index_dir / seg)]
     collect_garbage(index_dir, kept, cited)
     return name
+
+
+def _facts(data: WriterIndex) -> list[bytes]:
+    """Every row's facts, in row order: as loaded where a document kept them, else worked out."""
+    out: list[bytes] = []
+    for doc_id in sorted(data.sentences):
+        kept = data.facts.get(doc_id)
+        row_terms = data.terms.get(doc_id, [])
+        if kept is not None and len(kept) == len(row_terms):
+            out += kept
+        else:
+            out += facts_.records((s.text for s in data.sentences[doc_id] if s.searchable), row_terms)
+    return out
 
 
 def live_segments(index_dir: Path) -> list[str]:

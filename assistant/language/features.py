@@ -5,7 +5,7 @@ speakers, reasons. The ranker's type and speaker features read these.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from assistant.language import speech
@@ -130,14 +130,16 @@ def role_speakers(text: str) -> frozenset[str]:
 
 
 class TextFeatures:
-    """What a sentence's text shows (dates, names, speech, …), found on first use per row.
+    """What a sentence's text shows (dates, names, speech, …), found on first use per row:
+    as ``saved`` gives them (what the index wrote when it took the row), else from the text.
 
     A question reaches a few dozen rows; finding these for every row of a large index
     took most of a reload's time.
     """
 
-    def __init__(self, rows: Sequence[Sentence]) -> None:
+    def __init__(self, rows: Sequence[Sentence], saved: Callable[[int], dict[str, Any] | None] | None = None) -> None:
         self._rows = rows
+        self._saved = saved
         self._found: dict[int, dict[str, Any]] = {}
 
     def __getitem__(self, row: int) -> dict[str, Any]:
@@ -145,7 +147,10 @@ class TextFeatures:
         if found is None:
             if len(self._found) >= 200_000:  # bounded in a long-lived process
                 self._found = {}
-            found = self._found[row] = _text_features(self._rows[row].text)  # same value if raced
+            found = self._saved(row) if self._saved is not None else None
+            if found is None:
+                found = text_features(self._rows[row].text)
+            self._found[row] = found  # the same value if raced
         return found
 
 
@@ -179,11 +184,13 @@ def _nominal_speakers(text: str) -> frozenset[str]:
 def speakers_of(text: str) -> frozenset[str]:
     """Terms of whoever ``text`` reports as saying something ('X said', '…, said X',
     'according to X', 'X's suggestion that …', 'officials say'); empty when it reports no speech."""
-    speakers: frozenset[str] = _text_features(text)["speakers"]  # type: ignore[assignment]
+    speakers: frozenset[str] = text_features(text)["speakers"]
     return speakers
 
 
-def _text_features(text: str) -> dict[str, object]:
+def text_features(text: str) -> dict[str, Any]:
+    """What ``text`` shows: flags (a date, a number, a place, a quote, speech, 'he said',
+    a reason), and the terms of its names, its speakers and its speakers named by role."""
     attributed = _according_to(text) | _nominal_speakers(text)
     speech = bool(_SPEECH.search(text)) or bool(attributed) or bool(_GROUP_SPEAKER.search(text))
     return {

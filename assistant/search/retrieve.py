@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TypeVar
 
 import numpy as np
@@ -112,6 +114,9 @@ class Searcher:
         self, question: Question, vector: np.ndarray | None = None
     ) -> tuple[list[int], np.ndarray, np.ndarray]:
         """Candidate rows, their ranking features (columns as in ``FEATURES``) and (coverage, names)."""
+        # BM25 runs on a second core meanwhile: the question's embedding and the dense search
+        # take one (their libraries, as numpy's sorts, let go of the interpreter's lock)
+        lexical = _side().submit(self._lexical, question.terms)
         queries = [self.embed(question.read) if vector is None else vector]
         variant = with_countries(question.read)
         if vector is None and variant != question.read:
@@ -119,8 +124,7 @@ class Searcher:
             queries.append(self.embed(variant))
         qmatrix = np.stack(queries).astype(np.float32)
         candidates, best_passage = self._candidates(qmatrix)
-        matched_rows = self.view.lexical.matches(question.terms).scaled()
-        matched_passages = self.view.passage_lexical.matches(question.terms).scaled()
+        matched_rows, matched_passages = lexical.result()
         dense_s: dict[int, float] = {}
         if question.sources:
             # only those articles: their best rows by similarity and BM25 are the candidates
@@ -212,7 +216,7 @@ class Searcher:
             )
             extra[i] = (
                 max(in_sentence, 0.5 * in_sentence + 0.5 * in_passage),
-                _share(question.names, sent_terms | pass_terms | self.view.doc_terms[self.view.rows[r].doc_id]),
+                _share(question.names, sent_terms | pass_terms | self.view.doc_terms[self.view.rows.doc_id(r)]),
             )
         if rows:
             features[:, BASE:] = _interactions(features[:, :BASE], self.view.passage_of_row[rows])
@@ -243,6 +247,10 @@ class Searcher:
                 unsourced=_unsourced(question.read, name),
             )
         return question
+
+    def _lexical(self, terms: tuple[str, ...]) -> tuple[Matches, Matches]:
+        """BM25's matching rows and passages, each scaled to 1.0 at its best."""
+        return self.view.lexical.matches(terms).scaled(), self.view.passage_lexical.matches(terms).scaled()
 
     def _candidates(self, queries: np.ndarray) -> tuple[set[int], float]:
         """The sentences of the passages nearest to any of ``queries``, and the best similarity."""
@@ -307,6 +315,12 @@ class Searcher:
             if speaker & self.view.row_terms[r - 1] and not self.view.features[r - 1]["speakers"]:
                 return 0.7  # 'he' is not the person named when someone else spoke just before
         return 0.0
+
+
+@cache
+def _side() -> ThreadPoolExecutor:
+    """The one thread BM25 runs on beside a question's embedding and dense search."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="bm25")
 
 
 _WORK = r"(?:article|articles|story|stories|report|reports|piece|coverage)\b"

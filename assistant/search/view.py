@@ -4,7 +4,7 @@ terms, features and vectors. Read-only; built once per loaded generation."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
@@ -62,7 +62,9 @@ class IndexView:
         )
         # names may be given once per article ('the dam' after 'the Ruvuma dam')
         self.doc_terms = _Lazy(self._doc_terms, limit=20_000)
-        self.features = TextFeatures(rows)  # computed for the rows a question reaches
+        # read as the index saved them, or found for the rows a question reaches
+        self._saved = data.facts if isinstance(data, MappedIndex) else None
+        self.features = TextFeatures(rows, self._saved_features if self._saved is not None else None)
         self.lead = shape.row_lead
         self.first_in_passage = shape.row_first_in_passage
         self.pronoun_start = shape.row_pronoun_start
@@ -77,14 +79,21 @@ class IndexView:
         return previous, self.data.documents[sentence.doc_id].title
 
     def _row_terms(self, r: int) -> frozenset[str]:
-        """A row's terms (``row_terms`` of its text): a writer holds them, a reader works
-        them out (cheaper than reading its whole document's)."""
+        """A row's terms (``row_terms`` of its text): a writer holds them, a reader reads
+        them as its segment saved them, or works them out (cheaper than reading its whole
+        document's)."""
+        if self._saved is not None and (saved_facts := self._saved.get(r)) is not None:
+            return saved_facts[0]
         if isinstance(self.data, WriterIndex):
             d = int(self.doc_of_row[r])
             saved = self.data.terms.get(self.columns.doc_ids[d])
             if saved is not None:
                 return frozenset(saved[r - int(self.columns.doc_rows[d])])
         return frozenset(row_terms(self.rows[r].text))
+
+    def _saved_features(self, r: int) -> dict[str, Any] | None:
+        found = self._saved.get(r) if self._saved is not None else None
+        return None if found is None else found[1]
 
     def _doc_terms(self, doc_id: str) -> frozenset[str]:
         """Every term of a document's rows: saved with a generation, held by a writer."""

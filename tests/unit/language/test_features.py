@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.language.features import _speakers, _text_features
+from assistant.language.features import _speakers, text_features
 
 
 @pytest.mark.parametrize(
@@ -38,9 +38,9 @@ def test_speakers_are_those_the_sentence_attributes_words_to(text: str, speakers
 
 
 def test_according_to_attributes_the_sentence() -> None:
-    found = _text_features("They agreed to cooperate on AI, according to South Korea’s presidential office.")
+    found = text_features("They agreed to cooperate on AI, according to South Korea’s presidential office.")
     assert found["speech"] and {"presidenti", "offic"} <= found["speakers"]
-    found = _text_features("According to the ministry, exports fell by 3 percent.")
+    found = text_features("According to the ministry, exports fell by 3 percent.")
     assert found["speakers"] == {"ministri"}
 
 
@@ -56,7 +56,7 @@ def test_according_to_attributes_the_sentence() -> None:
 )
 def test_words_reported_with_a_noun_are_attributed(text: str, speakers: set[str]) -> None:
     """'X's suggestion that …' gives X's words as 'X suggested that …' would."""
-    found = _text_features(text)
+    found = text_features(text)
     assert found["speakers"] == speakers
     assert found["speech"] == bool(speakers)
 
