@@ -72,6 +72,8 @@ class Lexical(Protocol):
 
     def best_rows(self, queries: Sequence[Sequence[str]], k: int) -> list[np.ndarray]: ...
 
+    def within(self, terms: Sequence[str], starts: np.ndarray, ends: np.ndarray) -> np.ndarray: ...
+
 
 K1, B = 1.5, 0.75  # bm25s's defaults (its 'lucene' scoring), which LexicalIndex builds with
 
@@ -176,6 +178,12 @@ class LexicalIndex:
     def best_rows(self, queries: Sequence[Sequence[str]], k: int) -> list[np.ndarray]:
         """``SegmentedLexical.best_rows`` of this one index."""
         return SegmentedLexical([self], [0]).best_rows(queries, k)
+
+    def within(self, terms: Sequence[str], starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """``SegmentedLexical.within`` of this one index."""
+        out = np.zeros((len(terms), len(starts)), dtype=bool)
+        _within(self, 0, None, terms, np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64), out)
+        return out
 
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (bm25s's arrays, vocabulary and parameters)."""
@@ -285,6 +293,16 @@ class SegmentedLexical:
             return Matches(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         return summed(np.concatenate(found_rows), np.concatenate(found_scores))
 
+    def within(self, terms: Sequence[str], starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """Whether each term is among the terms of any row from ``starts[i]`` to ``ends[i]``
+        (excluded): a (terms, ranges) array. A row's terms, a passage's or a document's, as
+        far as a question's terms go, read from the postings instead of from every row."""
+        out = np.zeros((len(terms), len(starts)), dtype=bool)
+        starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+        for part, offset, renumber in zip(self._parts, self._offsets, self._renumber, strict=True):
+            _within(part, offset, renumber, terms, starts, ends, out)
+        return out
+
     def best_rows(self, queries: Sequence[Sequence[str]], k: int) -> list[np.ndarray]:
         """For each query (its distinct terms), its ``k`` best rows by BM25, best first, ties
         by row (fewer where fewer rows match). Many short queries at once: each term's
@@ -343,3 +361,33 @@ class SegmentedLexical:
         for q in range(len(queries)):
             out[q] = key_row[ranked[bounds[q] : min(int(bounds[q + 1]), int(bounds[q]) + k)]]
         return out
+
+
+def _within(
+    part: LexicalIndex,
+    offset: int,
+    renumber: np.ndarray | None,
+    terms: Sequence[str],
+    starts: np.ndarray,
+    ends: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """``SegmentedLexical.within`` for one segment (its rows from ``offset``), or'ed into ``out``."""
+    postings = part.postings
+    if postings is None or not len(starts):
+        return
+    if renumber is None:  # the ranges in the segment's own numbers, its term lists as they lie
+        size = len(postings.lengths)
+        lo_at, hi_at = np.clip(starts - offset, 0, size), np.clip(ends - offset, 0, size)
+        lo_at, hi_at = lo_at.astype(postings.rows.dtype), hi_at.astype(postings.rows.dtype)
+    for i, term in enumerate(terms):
+        at = part.term_id(term)
+        if at is None:
+            continue
+        rows = postings.rows[int(postings.indptr[at]) : int(postings.indptr[at + 1])]  # sorted
+        if renumber is None:
+            out[i] |= np.searchsorted(rows, hi_at) > np.searchsorted(rows, lo_at)
+        else:  # deleted rows hold nothing; the live ones keep their order
+            live = renumber[np.asarray(rows, dtype=np.int64)]
+            live = live[live >= 0] + offset
+            out[i] |= np.searchsorted(live, ends) > np.searchsorted(live, starts)

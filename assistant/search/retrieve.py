@@ -180,20 +180,25 @@ class Searcher:
         best_passage = max(best_passage, max(dense_p.values(), default=0.0))
         features = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)
         extra = np.zeros((len(rows), 2), dtype=np.float32)
+        # which of the question's terms each row, the row before it, its passage and its
+        # article hold: read from the postings (as its terms would tell, row by row)
+        held = self._held(question, idf, rows)
         for i, r in enumerate(rows):
             p = int(self.view.passage_of_row[r])
-            sent_terms, pass_terms = self.view.row_terms[r], self.view.passage_terms[p]
+            sent_terms = self.view.row_terms[r]
+            in_row, in_prev, in_pass, names_in_doc = held[0][:, i], held[1][:, i], held[2][:, i], held[3][:, i]
             speaker = self._speaker_match(question, r, p)
             if speaker:
                 # '…, he said' names the speaker as surely as the name would: what is
                 # left to match is what the question asks them about
-                sent_terms, pass_terms = sent_terms | speaker_terms, pass_terms | speaker_terms
-            in_sentence = sum(v for t, v in idf.items() if t in sent_terms) / total_idf
-            in_passage = sum(v for t, v in idf.items() if t in pass_terms) / total_idf
+                sent_terms = sent_terms | speaker_terms
+                in_row, in_pass = in_row | held[4], in_pass | held[4]
+                names_in_doc = names_in_doc | held[5]
+            in_sentence = sum(v for v, h in zip(idf.values(), in_row, strict=True) if h) / total_idf
+            in_passage = sum(v for v, h in zip(idf.values(), in_pass, strict=True) if h) / total_idf
             # 'It was commissioned by Odo': the subject is often named one sentence earlier
             has_prev = r > 0 and doc_of[r - 1] == doc_of[r]
-            context_terms = sent_terms | self.view.row_terms[r - 1] if has_prev else sent_terms
-            in_context = sum(v for t, v in idf.items() if t in context_terms) / total_idf
+            in_context = sum(v for v, h in zip(idf.values(), in_row | in_prev, strict=True) if h) / total_idf
             features[i, :BASE] = (
                 dense_s[r],
                 dense_p[p],
@@ -216,7 +221,8 @@ class Searcher:
             )
             extra[i] = (
                 max(in_sentence, 0.5 * in_sentence + 0.5 * in_passage),
-                _share(question.names, sent_terms | pass_terms | self.view.doc_terms[self.view.rows.doc_id(r)]),
+                # the names asked about may be given once per article ('the dam' after 'the Ruvuma dam')
+                float(names_in_doc.mean()) if len(names_in_doc) else 1.0,
             )
         if rows:
             features[:, BASE:] = _interactions(features[:, :BASE], self.view.passage_of_row[rows])
@@ -247,6 +253,35 @@ class Searcher:
                 unsourced=_unsourced(question.read, name),
             )
         return question
+
+    def _held(
+        self, question: Question, idf: dict[str, float], rows: list[int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For the question's terms (``idf``'s order) and ``rows``: whether each row holds
+        each term, whether the row before it in its article does, and its passage; whether
+        its article holds each of the question's names (in their order, as asked: a name
+        given twice counts twice); and which terms, and names, the asked-for speaker's are."""
+        view, terms = self.view, list(idf)
+        at = np.asarray(rows, dtype=np.int64)
+        doc = view.doc_of_row[at]
+        before = np.maximum(at - 1, 0)
+        has_prev = (at > 0) & (view.doc_of_row[before] == doc)
+        in_row = view.lexical.within(terms, at, at + 1)
+        in_prev = view.lexical.within(terms, before, before + 1) & has_prev
+        passage = np.asarray(view.passage_of_row[at], dtype=np.int64)
+        in_pass = view.passage_lexical.within(terms, passage, passage + 1)
+        bounds = np.asarray(view.columns.doc_rows)
+        names = list(question.names)
+        names_in_doc = view.lexical.within(names, bounds[doc], bounds[doc + 1])
+        speaker = set(question.speaker)
+        return (
+            in_row,
+            in_prev,
+            in_pass,
+            names_in_doc,
+            np.array([t in speaker for t in terms], dtype=bool),
+            np.array([t in speaker for t in names], dtype=bool),
+        )
 
     def _lexical(self, terms: tuple[str, ...]) -> tuple[Matches, Matches]:
         """BM25's matching rows and passages, each scaled to 1.0 at its best."""
@@ -378,9 +413,3 @@ def _novelty(sentence_terms: frozenset[str], question_terms: frozenset[str]) -> 
     if not sentence_terms:
         return 0.0
     return len(sentence_terms - question_terms) / len(sentence_terms)
-
-
-def _share(wanted: tuple[str, ...], have: frozenset[str]) -> float:
-    if not wanted:
-        return 1.0
-    return sum(1 for t in wanted if t in have) / len(wanted)

@@ -409,3 +409,39 @@ def test_after_a_removal_a_reader_holds_no_row_of_the_removed_document(
     after = reader._state.data.columns
     assert "bridge.md" not in after.doc_ids
     _columns_equal(after, segments.concatenate(store.load(index, mapped=True).columns._shapes))  # type: ignore[attr-defined]
+
+
+def test_within_tells_what_the_terms_of_rows_passages_and_articles_tell(
+    seeds_copy: Path, tmp_path: Path, fake_embedder
+) -> None:
+    index = tmp_path / "index"
+    _added_one_by_one(seeds_copy, index, fake_embedder)
+    (seeds_copy / "dam.txt").write_text("Dam finished\n\nThe Ruvuma dam opened in May.\n", encoding="utf-8")
+    reader = _reader(_open(seeds_copy, index, fake_embedder), fake_embedder)  # a deletion in a kept segment
+    view = reader._state.searcher.view
+    assert (
+        isinstance(view.lexical, SegmentedLexical)
+        and store._read_json(index / reader.generation / "manifest.json")["deleted"]
+    )
+    terms = sorted({t for text in [*QUESTIONS, *ARTICLES.values()] for t in analyze(text).terms}) + ["absent"]
+    rows = np.arange(len(view.rows))
+    held = view.lexical.within(terms, rows, rows + 1)
+    assert held.any()
+    for r in rows:
+        assert {t for t, h in zip(terms, held[:, r], strict=True) if h} == set(terms) & view.row_terms[int(r)]
+    passages = np.arange(len(view.passages))
+    held = view.passage_lexical.within(terms, passages, passages + 1)
+    for p in passages:
+        assert {t for t, h in zip(terms, held[:, p], strict=True) if h} == set(terms) & view.passage_terms[int(p)]
+    bounds = np.asarray(view.columns.doc_rows)
+    held = view.lexical.within(terms, bounds[:-1], bounds[1:])
+    for d, doc_id in enumerate(view.columns.doc_ids):
+        assert {t for t, h in zip(terms, held[:, d], strict=True) if h} == set(terms) & view.doc_terms[doc_id]
+    one = Searcher(
+        store.load(_built_in_one_go(seeds_copy, tmp_path, fake_embedder).config.index_dir, mapped=True), fake_embedder
+    )
+    assert isinstance(one.view.lexical, LexicalIndex)
+    rows = np.arange(len(one.view.rows))
+    held = one.view.lexical.within(terms, rows, rows + 1)
+    for r in rows:
+        assert {t for t, h in zip(terms, held[:, r], strict=True) if h} == set(terms) & one.view.row_terms[int(r)]
