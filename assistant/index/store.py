@@ -9,7 +9,8 @@ Layout of an index folder::
                        and vectors.npy (the searchable sentences' vectors, float16, in
                        row order), opened memory-mapped; passages.faiss (unless a passage
                        store holds them); sentences.bm25/, passages.bm25/ (BM25 indexes,
-                       opened memory-mapped)
+                       opened memory-mapped); facts/ (each searchable sentence's terms and
+                       text features, ``assistant.index.facts``, memory-mapped)
     texts/<sha>.txt    extracted text of HTML/PDF/non-UTF-8 files, cited by offsets
     .lock              held by a writer
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import cache
 from typing import TypeVar
 
 import numpy as np
@@ -114,9 +112,6 @@ class Searcher:
         self, question: Question, vector: np.ndarray | None = None
     ) -> tuple[list[int], np.ndarray, np.ndarray]:
         """Candidate rows, their ranking features (columns as in ``FEATURES``) and (coverage, names)."""
-        # BM25 runs on a second core meanwhile: the question's embedding and the dense search
-        # take one (their libraries, as numpy's sorts, let go of the interpreter's lock)
-        lexical = _side().submit(self._lexical, question.terms)
         queries = [self.embed(question.read) if vector is None else vector]
         variant = with_countries(question.read)
         if vector is None and variant != question.read:
@@ -124,7 +119,7 @@ class Searcher:
             queries.append(self.embed(variant))
         qmatrix = np.stack(queries).astype(np.float32)
         candidates, best_passage = self._candidates(qmatrix)
-        matched_rows, matched_passages = lexical.result()
+        matched_rows, matched_passages = self._lexical(question.terms)
         dense_s: dict[int, float] = {}
         if question.sources:
             # only those articles: their best rows by similarity and BM25 are the candidates
@@ -350,12 +345,6 @@ class Searcher:
             if speaker & self.view.row_terms[r - 1] and not self.view.features[r - 1]["speakers"]:
                 return 0.7  # 'he' is not the person named when someone else spoke just before
         return 0.0
-
-
-@cache
-def _side() -> ThreadPoolExecutor:
-    """The one thread BM25 runs on beside a question's embedding and dense search."""
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="bm25")
 
 
 _WORK = r"(?:article|articles|story|stories|report|reports|piece|coverage)\b"
