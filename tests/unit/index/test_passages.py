@@ -495,3 +495,26 @@ def test_embedded_dense_search_skips_stale_rows_at_the_top_of_every_segment(stor
         got = store.dense_search(query, 10)
         assert [h.id for h in got] == expected
         assert [h.dense for h in got] == pytest.approx([float(live[i] @ query) for i in expected], abs=1e-5)
+
+
+def test_embedded_flat_segments_past_one_flat_scan_are_merged_into_hnsw(store_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A search scans every flat segment whole: small adds do not pile up flat rows."""
+    monkeypatch.setattr(embedded, "FLAT_MAX", 50)
+    records = corpus(115)
+    with EmbeddedStore.open(store_path, DIM) as store:
+        for start in (0, 20, 40):  # 60 flat rows in three segments: past one flat scan's worth
+            store.add(records[start : start + 20])
+        with store._reading() as db:
+            table = store._segment_table(db)
+        assert [rows for _, _, rows in table] == [60]
+        assert store._segment(table[0][0], table[0][1]).hnsw
+        for start in (60, 70, 80):  # the HNSW segment stays; the new flat ones merge again past 50
+            store.add(records[start : start + 10])
+        with store._reading() as db:
+            assert sorted(rows for _, _, rows in store._segment_table(db)) == [10, 10, 10, 60]
+        store.add(records[90:115])
+        with store._reading() as db:
+            assert sorted(rows for _, _, rows in store._segment_table(db)) == [55, 60]
+        assert store.count() == 115
+        for r in records[::13]:
+            assert store.dense_search(r.vector, 1)[0].id == r.id
