@@ -43,6 +43,7 @@ STAGES = (
     ("assistant.index.bm25", "LexicalIndex", "matches", "search: BM25 (rows and passages)"),
     ("assistant.search.view", "IndexView", "_row_terms", "search: terms of rows first reached"),
     ("assistant.language.features", None, "_text_features", "search: text features of rows first reached"),
+    ("assistant.language.features", None, "text_features", "search: text features of rows first reached"),
     ("assistant.search.reader", "Reader", "rerank", "reader"),
     ("assistant.core", None, "compose", "answer composed"),
 )
