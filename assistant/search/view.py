@@ -57,11 +57,6 @@ class IndexView:
         self.lexical, self.passage_lexical = lexical_indexes(data, shape)
         rows = self.rows
         self.row_terms = _Lazy(self._row_terms)
-        self.passage_terms: _Lazy[int, frozenset[str]] = _Lazy(
-            lambda p: frozenset().union(*(self.row_terms[r] for r in self.rows_of_passage[p]))
-        )
-        # names may be given once per article ('the dam' after 'the Ruvuma dam')
-        self.doc_terms = _Lazy(self._doc_terms, limit=20_000)
         # read as the index saved them, or found for the rows a question reaches
         self._saved = data.facts if isinstance(data, MappedIndex) else None
         self.features = TextFeatures(rows, self._saved_features if self._saved is not None else None)
@@ -94,15 +89,6 @@ class IndexView:
     def _saved_features(self, r: int) -> dict[str, Any] | None:
         found = self._saved.get(r) if self._saved is not None else None
         return None if found is None else found[1]
-
-    def _doc_terms(self, doc_id: str) -> frozenset[str]:
-        """Every term of a document's rows: saved with a generation, held by a writer."""
-        if isinstance(self.data, MappedIndex):
-            return self.data.doc_terms[doc_id]
-        saved = self.data.terms.get(doc_id) if isinstance(self.data, WriterIndex) else None
-        if saved is not None:
-            return frozenset(t for row in saved for t in row)
-        return frozenset().union(*(self.row_terms[r] for r in self.rows_of_doc[self.doc_index[doc_id]]))
 
     def near_rows(self, queries: np.ndarray, passages: int) -> list[int]:
         """The rows of the ``passages`` passages nearest to any of ``queries`` (2-D), nearest passage first."""

@@ -432,11 +432,14 @@ def test_within_tells_what_the_terms_of_rows_passages_and_articles_tell(
     passages = np.arange(len(view.passages))
     held = view.passage_lexical.within(terms, passages, passages + 1)
     for p in passages:
-        assert {t for t, h in zip(terms, held[:, p], strict=True) if h} == set(terms) & view.passage_terms[int(p)]
+        passage_terms = frozenset().union(*(view.row_terms[r] for r in view.rows_of_passage[int(p)]))
+        assert {t for t, h in zip(terms, held[:, p], strict=True) if h} == set(terms) & passage_terms
     bounds = np.asarray(view.columns.doc_rows)
     held = view.lexical.within(terms, bounds[:-1], bounds[1:])
     for d, doc_id in enumerate(view.columns.doc_ids):
-        assert {t for t, h in zip(terms, held[:, d], strict=True) if h} == set(terms) & view.doc_terms[doc_id]
+        doc_terms = frozenset().union(*(view.row_terms[r] for r in view.rows_of_doc[d]))
+        assert doc_terms == view.data.doc_terms[doc_id]  # type: ignore[attr-defined]
+        assert {t for t, h in zip(terms, held[:, d], strict=True) if h} == set(terms) & doc_terms
     one = Searcher(
         store.load(_built_in_one_go(seeds_copy, tmp_path, fake_embedder).config.index_dir, mapped=True), fake_embedder
     )
