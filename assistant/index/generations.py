@@ -91,6 +91,8 @@ def collect_leftovers(index_dir: Path) -> None:
 def _has_leftovers(index_dir: Path) -> bool:
     if any((index_dir / "texts").glob(".tmp-*")) or any(index_dir.glob(".tmp-*")):
         return True
+    if any(index_dir.glob("gen-*/.tmp-*")):  # saved facts being completed (store.complete_facts)
+        return True
     live = current_generation(index_dir)
     return live is not None and any(
         _generation_number(g.name) > _generation_number(live) for g in _generations(index_dir)
@@ -114,7 +116,7 @@ def _sweep_dead_writers(index_dir: Path) -> None:
 
 
 def _remove_temporaries(index_dir: Path) -> None:
-    for folder in (index_dir, index_dir / "texts"):
+    for folder in (index_dir, index_dir / "texts", *index_dir.glob("gen-*")):
         for tmp in folder.glob(".tmp-*") if folder.is_dir() else ():
             if tmp.is_dir():
                 shutil.rmtree(tmp, ignore_errors=True)

@@ -124,8 +124,11 @@ def test_compacting_writes_the_facts_a_segment_lacks(seeds_copy: Path, tmp_path:
     written = {p: p.stat().st_mtime_ns for seg in live for p in (index / seg).rglob("*") if p.is_file()}
     for seg in live[:2]:  # as segments written before facts were saved
         shutil.rmtree(index / seg / facts.FOLDER)
-    assert store.complete_facts(index) == live[:2]
-    assert store.complete_facts(index) == []
+    (index / live[0] / ".tmp-facts-killed" / facts.FOLDER).mkdir(parents=True)  # a completion killed midway
+    with store.WriterLock(index):  # taking it sweeps what killed writers left
+        assert not list(index.glob("gen-*/.tmp-*"))
+        assert store.complete_facts(index) == live[:2]
+        assert store.complete_facts(index) == []
     # the segments' other files are as they were, and their facts as an add writes them
     assert all(p.stat().st_mtime_ns == t for p, t in written.items() if facts.FOLDER not in p.parts)
     view = Assistant.open(Config(docs_dir=seeds_copy, index_dir=index), embedder=fake_embedder, update=False)
