@@ -165,7 +165,8 @@ def cli() -> None:
 @click.option(
     "--compact",
     is_flag=True,
-    help="Merge the segments that added articles made into one (they are merged a few at a time anyway).",
+    help="Merge the segments that added articles made into one (they are merged a few at a time anyway); "
+    "segments an earlier version wrote get their sentences' saved terms and features first.",
 )
 def index(docs: Path, index: Path, model: str | None, rebuild: bool, compact: bool) -> None:
     """Build the index, or bring it up to date with the docs folder."""
@@ -183,7 +184,7 @@ def index(docs: Path, index: Path, model: str | None, rebuild: bool, compact: bo
         report = assistant.last_report
         _report_skipped(report)
         if compact:
-            merged = assistant.compact()
+            merged = assistant.compact(notify=lambda m: click.echo(m, err=True))
             click.echo(f"{merged} segments merged into one." if merged else "One segment: nothing to merge.", err=True)
         docs_n = len(assistant.documents())
         click.echo(

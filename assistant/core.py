@@ -291,12 +291,17 @@ class Assistant:
             self._state = _State(data, self.embedder)
         return True
 
-    def compact(self) -> int:
+    def compact(self, notify: Notify | None = None) -> int:
         """Merge the live generation's segments into one; returns how many were merged (0:
-        there was one). A segment written before rows' facts were saved gets them first.
-        Readers go on with what they have until their next question."""
+        there was one). A segment written before rows' facts were saved gets them first
+        (``notify`` is told). Readers go on with what they have until their next question."""
         with store.WriterLock(self.config.index_dir):
-            store.complete_facts(self.config.index_dir)
+            completed = store.complete_facts(self.config.index_dir)
+            if completed and notify is not None:
+                notify(
+                    f"Saved the terms and text features of {len(completed)} segment(s) written by an earlier "
+                    "version: questions no longer work them out from the text."
+                )
             merged = len(store.live_segments(self.config.index_dir))
             if store.merge(self.config.index_dir) is None:
                 return 0
