@@ -124,11 +124,13 @@ class RowFacts:
 
     def rows(self, rows: np.ndarray) -> list[bytes]:
         """The raw records of these rows (the segment's numbers)."""
-        starts = self._starts
-        return [self._blob[int(starts[r]) : int(starts[r + 1])] for r in rows]
+        return [self._raw(int(r)) for r in rows]
 
     def get(self, row: int) -> Facts | None:
-        return decode(self._blob[int(self._starts[row]) : int(self._starts[row + 1])])
+        return decode(self._raw(row))
+
+    def _raw(self, row: int) -> bytes:
+        return self._blob[int(self._starts[row]) : int(self._starts[row + 1])]
 
 
 class SegmentedFacts:

@@ -119,7 +119,8 @@ class Searcher:
             queries.append(self.embed(variant))
         qmatrix = np.stack(queries).astype(np.float32)
         candidates, best_passage = self._candidates(qmatrix)
-        matched_rows, matched_passages = self._lexical(question.terms)
+        matched_rows = self.view.lexical.matches(question.terms).scaled()
+        matched_passages = self.view.passage_lexical.matches(question.terms).scaled()
         dense_s: dict[int, float] = {}
         if question.sources:
             # only those articles: their best rows by similarity and BM25 are the candidates
@@ -277,10 +278,6 @@ class Searcher:
             np.array([t in speaker for t in terms], dtype=bool),
             np.array([t in speaker for t in names], dtype=bool),
         )
-
-    def _lexical(self, terms: tuple[str, ...]) -> tuple[Matches, Matches]:
-        """BM25's matching rows and passages, each scaled to 1.0 at its best."""
-        return self.view.lexical.matches(terms).scaled(), self.view.passage_lexical.matches(terms).scaled()
 
     def _candidates(self, queries: np.ndarray) -> tuple[set[int], float]:
         """The sentences of the passages nearest to any of ``queries``, and the best similarity."""

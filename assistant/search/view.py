@@ -59,6 +59,8 @@ class IndexView:
         self.row_terms = _Lazy(self._row_terms)
         # read as the index saved them, or found for the rows a question reaches
         self._saved = data.facts if isinstance(data, MappedIndex) else None
+        # each row's saved record decoded once, for its terms and its features alike
+        self._decoded = _Lazy(self._saved.get) if self._saved is not None else None
         self.features = TextFeatures(rows, self._saved_features if self._saved is not None else None)
         self.lead = shape.row_lead
         self.first_in_passage = shape.row_first_in_passage
@@ -77,7 +79,7 @@ class IndexView:
         """A row's terms (``row_terms`` of its text): a writer holds them, a reader reads
         them as its segment saved them, or works them out (cheaper than reading its whole
         document's)."""
-        if self._saved is not None and (saved_facts := self._saved.get(r)) is not None:
+        if self._decoded is not None and (saved_facts := self._decoded[r]) is not None:
             return saved_facts[0]
         if isinstance(self.data, WriterIndex):
             d = int(self.doc_of_row[r])
@@ -87,7 +89,7 @@ class IndexView:
         return frozenset(row_terms(self.rows[r].text))
 
     def _saved_features(self, r: int) -> dict[str, Any] | None:
-        found = self._saved.get(r) if self._saved is not None else None
+        found = self._decoded[r] if self._decoded is not None else None
         return None if found is None else found[1]
 
     def near_rows(self, queries: np.ndarray, passages: int) -> list[int]:
