@@ -84,6 +84,56 @@ def test_the_reader_finds_answer_words_inside_the_sentence() -> None:
     assert "85 million" in sentence[start:end] and len(sentence[start:end]) < len(sentence) / 2
 
 
+def test_a_pair_given_many_times_is_read_once_with_the_outputs_of_reading_every_copy() -> None:
+    """A syndicated story's copies bring the same (sentence, previous sentence, title) to the
+    reader: the model reads each distinct pair once, and every copy gets what reading all of
+    them in one batch gives, to the bit (logits, span margins, answer words)."""
+    from assistant.search.reader import _span
+    from assistant.search.reader_input import encode_pairs, pair_text
+
+    reader = default_reader()
+    question = "How much did the terminal cost?"
+    before = (
+        "It opened in May, after years of delay and a long dispute between the city, the port and "
+        "the ferry companies over fees and land."
+    )
+    assert len(before) > 120
+    cost = ("The terminal cost 85 million kroner and can handle 12 ferries a day.", before, "Bergen")
+    ferries = ("Twelve ferries call at the terminal every day.", "", "Bergen harbour")
+    # the same sentence after a previous sentence that differs only before its last 120
+    # characters, all a pair keeps of it: the same pair as ``cost``
+    cost_again = (cost[0], "Much earlier text. " + before, cost[2])
+    assert cost_again != cost and pair_text(*cost_again) == pair_text(*cost)
+    candidates = [cost, ferries, cost, cost, ferries, cost_again, cost, ferries]
+
+    batches: list[int] = []
+    run = reader.session.run
+
+    def counted(names: object, feed: dict[str, np.ndarray]) -> object:
+        batches.append(len(feed["input_ids"]))
+        return run(names, feed)
+
+    reader.session.run = counted  # type: ignore[method-assign]
+    try:
+        logits, margins, words = reader.scores(question, candidates)
+    finally:
+        del reader.session.run
+    assert batches == [2]  # two distinct pairs
+
+    # every copy read, as the model would read them all in one batch
+    texts = [pair_text(*c) for c in candidates]
+    ids, mask, types, encodings = encode_pairs(reader.tokenizer, [question] * len(texts), texts)
+    all_logits, starts, ends = reader.session.run(
+        None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+    )
+    spans = [_span(e, len(c[0]), s, t) for e, c, s, t in zip(encodings, candidates, starts, ends, strict=True)]
+    assert np.array_equal(logits, all_logits.astype(np.float32).reshape(-1))
+    assert np.array_equal(margins, np.array([m for _, m in spans], dtype=np.float32))
+    assert words == [w for w, _ in spans]
+    assert logits[0] == logits[2] == logits[5] == logits[6] and logits[1] == logits[4] == logits[7]
+    assert logits[0] > logits[1]  # the cost is in the first sentence
+
+
 def test_an_empty_candidate_list_reads_nothing() -> None:
     logits, words = default_reader().read("Who?", [])
     assert logits.shape == (0,) and words == []
